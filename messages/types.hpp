@@ -1,0 +1,249 @@
+// Plain data types that cross actor boundaries (and later node boundaries).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
+
+#include "messages/status.hpp"
+
+namespace dynserv {
+
+/// Labels attached to a server at the provider (`dynserv-id`, ...).
+using label_map = std::map<std::string, std::string>;
+
+/// Label keys dynserv puts on every server it creates.
+namespace labels {
+constexpr const char* owner = "dynserv-owner";
+constexpr const char* id = "dynserv-id";
+constexpr const char* pool = "dynserv-pool";
+} // namespace labels
+
+// -- provider vocabulary ------------------------------------------------------
+
+/// How a provider call failed; decides between retry, poll and `errored`.
+enum class error_kind : uint8_t {
+  /// The call succeeded.
+  none,
+  /// Timeouts, 5xx, dropped connections: retry with backoff.
+  transient,
+  /// 429 or an exhausted local budget: retry after `retry_after_ms`.
+  rate_limited,
+  /// The server is busy with another transition (409/423/422): retry.
+  conflict,
+  /// The provider says the server does not exist.
+  not_found,
+  /// The call may or may not have taken effect (e.g. create answer lost).
+  outcome_unknown,
+  /// Validation, auth or quota errors: do not retry.
+  permanent,
+};
+
+/// Returns a lower-case name such as "transient".
+const char* to_string(error_kind x);
+
+/// True for kinds that a retry with backoff can fix.
+bool is_retryable(error_kind x);
+
+/// A failed provider call: classification plus the provider's own words.
+struct provider_error {
+  error_kind kind = error_kind::none;
+  /// The provider's error code, e.g. "SERVER_NOT_FOUND" or "429".
+  std::string code;
+  std::string message;
+  /// Minimum wait before retrying, 0 if the provider did not say.
+  int64_t retry_after_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_error& x) {
+  return f(caf::meta::type_name("provider_error"), x.kind, x.code, x.message,
+           x.retry_after_ms);
+}
+
+/// Provider-neutral state of a server as the provider reports it.
+enum class cloud_state : uint8_t {
+  provisioning,
+  running,
+  stopping,
+  stopped,
+  rebooting,
+  deleting,
+  error,
+  unknown,
+};
+
+/// Returns a lower-case name such as "provisioning".
+const char* to_string(cloud_state x);
+
+/// A server as seen by the provider.
+struct cloud_server {
+  /// The provider's own identifier (UUID, integer id, ...).
+  std::string provider_id;
+  std::string name;
+  label_map labels;
+  cloud_state state = cloud_state::unknown;
+  /// The provider's state word before mapping, e.g. "maintenance".
+  std::string raw_state;
+  int64_t created_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cloud_server& x) {
+  return f(caf::meta::type_name("cloud_server"), x.provider_id, x.name,
+           x.labels, x.state, x.raw_state, x.created_at_ms);
+}
+
+/// Everything a provider needs to create one server.
+struct create_request {
+  /// The dynserv id (UUID chosen before any API call).
+  std::string server_id;
+  /// Name at the provider, derived from pool and id.
+  std::string name;
+  std::string pool;
+  label_map labels;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, create_request& x) {
+  return f(caf::meta::type_name("create_request"), x.server_id, x.name,
+           x.pool, x.labels);
+}
+
+/// Answer of the provider actor to every call: an error (kind `none` on
+/// success) and the servers the call returned (create/get: one; list: all).
+struct provider_reply {
+  provider_error error;
+  std::vector<cloud_server> servers;
+
+  bool ok() const {
+    return error.kind == error_kind::none;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, provider_reply& x) {
+  return f(caf::meta::type_name("provider_reply"), x.error, x.servers);
+}
+
+// -- records kept in the store ------------------------------------------------
+
+/// Everything dynserv knows about one server; snapshotted on every transition.
+struct server_record {
+  /// dynserv's own id, a UUID chosen before any API call.
+  std::string id;
+  /// Name at the provider.
+  std::string name;
+  std::string pool;
+  /// Name of the provider account in the config.
+  std::string provider;
+  server_status status = server_status::pending;
+  server_status previous_status = server_status::pending;
+  /// Wall-clock time of the last status change, ms since the epoch.
+  int64_t status_since_ms = 0;
+  int64_t created_at_ms = 0;
+  /// The provider's id once known.
+  std::string provider_id;
+  /// True once the provider accepted the call that the current status
+  /// announces (create, stop, delete or reboot).
+  bool call_accepted = false;
+  /// Create calls sent so far; a value above zero without a provider id means
+  /// the outcome is unknown and must be resolved by label lookup.
+  uint32_t create_attempts = 0;
+  /// A reboot was asked for while starting or rebooting.
+  bool reboot_requested = false;
+  /// A stop was asked for while starting; it happens once running.
+  bool stop_requested = false;
+  /// Consecutive retryable failures of the current call.
+  uint32_t retries = 0;
+  /// Details of the last error (kept after recovery for diagnosis).
+  error_kind last_error_kind = error_kind::none;
+  std::string last_error_code;
+  std::string last_error_message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, server_record& x) {
+  return f(caf::meta::type_name("server_record"), x.id, x.name, x.pool,
+           x.provider, x.status, x.previous_status, x.status_since_ms,
+           x.created_at_ms, x.provider_id, x.call_accepted, x.create_attempts,
+           x.reboot_requested, x.stop_requested, x.retries, x.last_error_kind,
+           x.last_error_code, x.last_error_message);
+}
+
+/// The persisted desired count of one pool.
+struct pool_record {
+  std::string name;
+  /// The count the pool reconciles towards.
+  int64_t desired = 0;
+  /// The value last applied from the config file; a different value in the
+  /// file overrides a count set at run time.
+  int64_t file_desired = -1;
+  int64_t updated_at_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_record& x) {
+  return f(caf::meta::type_name("pool_record"), x.name, x.desired,
+           x.file_desired, x.updated_at_ms);
+}
+
+/// One entry of the event log. Reasons are CamelCase (`ServerRunning`).
+struct event_record {
+  /// Assigned by the snapshot actor when the event is committed.
+  uint64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string reason;
+  std::string pool;
+  std::string server_id;
+  /// Status names for ServerStatusChanged, empty otherwise.
+  std::string from;
+  std::string to;
+  std::string message;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_record& x) {
+  return f(caf::meta::type_name("event_record"), x.seq, x.at_ms, x.reason,
+           x.pool, x.server_id, x.from, x.to, x.message);
+}
+
+// -- replies ------------------------------------------------------------------
+
+/// Answer to ensure, increase and decrease.
+struct scale_reply {
+  std::string pool;
+  int64_t previous_desired = 0;
+  int64_t desired = 0;
+  /// Why the applied count differs from the asked one (clamped), if it does.
+  std::string note;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scale_reply& x) {
+  return f(caf::meta::type_name("scale_reply"), x.pool, x.previous_desired,
+           x.desired, x.note);
+}
+
+/// A pool as reported by status queries.
+struct pool_status {
+  std::string name;
+  std::string provider;
+  int64_t desired = 0;
+  int64_t min = 0;
+  int64_t max = 0;
+  /// Count per status, indexed by `server_status`.
+  std::vector<int64_t> counts;
+  std::vector<server_record> servers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_status& x) {
+  return f(caf::meta::type_name("pool_status"), x.name, x.provider, x.desired,
+           x.min, x.max, x.counts, x.servers);
+}
+
+} // namespace dynserv
