@@ -1,6 +1,7 @@
 // Names and construction of dynserv error codes.
 #include "messages/errors.hpp"
 
+#include "caf/make_message.hpp"
 #include "caf/message.hpp"
 
 namespace dynserv {
@@ -32,6 +33,22 @@ std::string to_string(ec x) {
 caf::error make_error(ec code, std::string message) {
   return caf::error{static_cast<uint8_t>(code), error_category,
                     caf::make_message(std::move(message))};
+}
+
+} // namespace dynserv
+
+namespace dynserv {
+
+std::string describe(const caf::error& err) {
+  if (!err)
+    return "no error";
+  if (err.category() != error_category)
+    return caf::to_string(err);
+  auto str = to_string(static_cast<ec>(err.code()));
+  const auto& ctx = err.context();
+  if (ctx.match_elements<std::string>())
+    str += ": " + ctx.get_as<std::string>(0);
+  return str;
 }
 
 } // namespace dynserv

@@ -40,3 +40,11 @@ caf::error make_error(ec code, std::string message);
 constexpr caf::atom_value error_category = caf::atom("dynserv");
 
 } // namespace dynserv
+
+namespace dynserv {
+
+/// Renders `err` for users without an actor system: "unknown_pool: unknown
+/// pool \"x\" (known: default)" for dynserv errors, CAF's rendering otherwise.
+std::string describe(const caf::error& err);
+
+} // namespace dynserv

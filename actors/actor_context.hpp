@@ -1,0 +1,33 @@
+// Node-local settings shared by the actors of one node (never sent remotely).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/node_config.hpp"
+
+namespace dynserv {
+
+/// Wall-clock time in milliseconds since the epoch. Injected so that
+/// deterministic tests can drive it from CAF's test clock.
+using wall_clock = std::function<int64_t()>;
+
+/// Returns the system's wall clock.
+wall_clock system_wall_clock();
+
+/// What every actor of a node needs to know besides its own arguments.
+struct actor_context {
+  /// The node name, used as the `dynserv-owner` label.
+  std::string node_name;
+  timing_config timing;
+  millis reconcile_interval{std::chrono::seconds{30}};
+  wall_clock now_ms;
+  /// Seed for jitter; each actor derives its own generator from it.
+  uint64_t seed = 0;
+};
+
+using actor_context_ptr = std::shared_ptr<const actor_context>;
+
+} // namespace dynserv

@@ -1,0 +1,34 @@
+// Builders for the event records the actors emit.
+#include "actors/events.hpp"
+
+namespace dynserv {
+
+event_record server_event_record(const server_record& rec, int64_t at_ms,
+                                 std::string reason, std::string message) {
+  event_record ev;
+  ev.at_ms = at_ms;
+  ev.reason = std::move(reason);
+  ev.pool = rec.pool;
+  ev.server_id = rec.id;
+  ev.message = std::move(message);
+  return ev;
+}
+
+event_record status_changed_record(const server_record& rec, int64_t at_ms) {
+  auto ev = server_event_record(rec, at_ms, reason::status_changed);
+  ev.from = to_string(rec.previous_status);
+  ev.to = to_string(rec.status);
+  return ev;
+}
+
+event_record pool_event_record(const std::string& pool, int64_t at_ms,
+                               std::string reason, std::string message) {
+  event_record ev;
+  ev.at_ms = at_ms;
+  ev.reason = std::move(reason);
+  ev.pool = pool;
+  ev.message = std::move(message);
+  return ev;
+}
+
+} // namespace dynserv

@@ -1,0 +1,40 @@
+// Builders for the event records the actors emit (CamelCase reasons).
+#pragma once
+
+#include <string>
+
+#include "messages/types.hpp"
+
+namespace dynserv {
+
+/// Event reasons shown to users, following the original package's events.
+namespace reason {
+constexpr const char* status_changed = "ServerStatusChanged";
+constexpr const char* creating = "ServerCreating";
+constexpr const char* running = "ServerRunning";
+constexpr const char* stopping = "ServerStopping";
+constexpr const char* stopped = "ServerStopped";
+constexpr const char* deleting = "ServerDeleting";
+constexpr const char* deleted = "ServerDeleted";
+constexpr const char* rebooting = "ServerRebooting";
+constexpr const char* errored = "ServerErrored";
+constexpr const char* hanging = "ServerHanging";
+constexpr const char* vanished = "ServerVanished";
+constexpr const char* limit_hit = "ServerLimitHit";
+constexpr const char* reboot_requested = "RebootRequested";
+constexpr const char* desired_changed = "DesiredCountChanged";
+constexpr const char* orphan_found = "OrphanFound";
+} // namespace reason
+
+/// An event about one server.
+event_record server_event_record(const server_record& rec, int64_t at_ms,
+                                 std::string reason, std::string message = {});
+
+/// A ServerStatusChanged event for `rec` (from its previous status).
+event_record status_changed_record(const server_record& rec, int64_t at_ms);
+
+/// An event about a pool as a whole.
+event_record pool_event_record(const std::string& pool, int64_t at_ms,
+                               std::string reason, std::string message);
+
+} // namespace dynserv

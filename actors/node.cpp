@@ -1,0 +1,129 @@
+// Wiring of one node: opens the store, restores records, spawns the actors.
+#include "actors/node.hpp"
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "spdlog/spdlog.h"
+
+#include "actors/node_supervisor.hpp"
+#include "actors/provider_actor.hpp"
+#include "actors/snapshot_actor.hpp"
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+#include "providers/simulated_provider.hpp"
+#include "storage/record_store.hpp"
+#include "storage/rocksdb_store.hpp"
+
+namespace dynserv {
+
+std::string store_dir(const node_config& cfg) {
+  return cfg.data_dir + "/store";
+}
+
+caf::expected<std::shared_ptr<provider>>
+open_provider(const node_config& cfg, const std::string& name,
+              const wall_clock& clock, bool read_only) {
+  auto i = cfg.providers.find(name);
+  if (i == cfg.providers.end())
+    return make_error(ec::invalid_config, "unknown provider " + name);
+  const auto& pc = i->second;
+  if (pc.type == "simulated") {
+    auto dir = cfg.data_dir + "/cloud/" + name;
+    auto sim = open_simulated_provider(dir, pc.simulated, clock, read_only);
+    if (!sim)
+      return sim.error();
+    return std::shared_ptr<provider>{std::move(*sim)};
+  }
+  return make_error(ec::invalid_config,
+                    "provider " + name + " has unknown type " + pc.type);
+}
+
+caf::expected<node_runtime> start_node(caf::actor_system& sys,
+                                       const node_config& cfg,
+                                       node_start_options opts) {
+  node_runtime rt;
+  if (opts.backend) {
+    rt.backend = opts.backend;
+  } else {
+    auto db = open_rocksdb_store(store_dir(cfg), rocksdb_open_mode::primary);
+    if (!db)
+      return db.error();
+    rt.backend = std::shared_ptr<store>{std::move(*db)};
+  }
+  record_store records{*rt.backend};
+  auto servers = records.load_servers();
+  if (!servers)
+    return servers.error();
+  auto pools = records.load_pools();
+  if (!pools)
+    return pools.error();
+  auto ctx = std::make_shared<actor_context>();
+  ctx->node_name = cfg.name;
+  ctx->timing = cfg.timing;
+  ctx->reconcile_interval = cfg.reconcile_interval;
+  ctx->now_ms = opts.clock;
+  ctx->seed = static_cast<uint64_t>(opts.clock());
+  rt.snapshots = sys.spawn(snapshot, rt.backend);
+  for (const auto& [name, pc] : cfg.providers) {
+    std::shared_ptr<provider> impl;
+    if (auto i = opts.providers.find(name); i != opts.providers.end()) {
+      impl = i->second;
+    } else {
+      auto opened = open_provider(cfg, name, opts.clock, false);
+      if (!opened)
+        return opened.error();
+      impl = std::move(*opened);
+    }
+    provider_actor_config pac;
+    pac.account = name;
+    pac.owner = cfg.name;
+    pac.rate_limit = pc.rate_limit.value_or(rate_limit_options{});
+    pac.poll_interval = cfg.timing.poll_interval;
+    rt.providers[name] = opts.detached_providers
+                           ? sys.spawn<caf::detached>(provider_worker, pac, impl)
+                           : sys.spawn(provider_worker, pac, impl);
+  }
+  node_supervisor_config nsc;
+  nsc.max_servers = cfg.max_servers;
+  nsc.deleted_retention = cfg.deleted_retention;
+  size_t restored = 0;
+  for (const auto& [name, pc] : cfg.pools) {
+    node_supervisor_config::pool_seed seed;
+    seed.cfg = pc;
+    seed.stored.name = name;
+    for (const auto& rec : *pools)
+      if (rec.name == name)
+        seed.stored = rec;
+    for (const auto& rec : *servers) {
+      if (rec.pool == name && rec.status != server_status::deleted) {
+        seed.servers.push_back(rec);
+        ++restored;
+      }
+    }
+    seed.provider = rt.providers[pc.provider];
+    nsc.pools.push_back(std::move(seed));
+  }
+  for (const auto& rec : *servers)
+    if (rec.status != server_status::deleted && !cfg.pools.count(rec.pool))
+      spdlog::warn("server {} belongs to pool {} which is not in the config; "
+                   "it is left alone (add the pool back to manage it)",
+                   rec.id, rec.pool);
+  spdlog::info("node {} restored {} servers from {}", cfg.name, restored,
+               opts.backend ? std::string{"memory"} : store_dir(cfg));
+  rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), ctx,
+                            rt.snapshots);
+  return rt;
+}
+
+void add_dynserv_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::dynserv>();
+  cfg.add_error_category(error_category,
+                         [](uint8_t code, caf::atom_value,
+                            const caf::message& ctx) -> std::string {
+                           return describe(caf::error{code, error_category,
+                                                      ctx});
+                         });
+}
+
+} // namespace dynserv

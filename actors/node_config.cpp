@@ -1,0 +1,870 @@
+// Validates the JSON configuration file against the schema of node_config.hpp
+// and collects every problem found, each with its dotted key path.
+#include "actors/node_config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+namespace dynserv {
+
+namespace {
+
+using rapidjson::Value;
+
+// -- small helpers ------------------------------------------------------------
+
+constexpr const char* log_levels[] = {"trace", "debug", "info",
+                                      "warn",  "error", "off"};
+
+constexpr const char* provider_types[] = {"simulated"};
+
+constexpr const char* simulated_operations[] = {"create", "get",   "list",
+                                                "stop",   "start", "reboot",
+                                                "delete"};
+
+std::string join(const std::string& path, std::string_view key) {
+  if (path.empty())
+    return std::string{key};
+  std::string result = path;
+  result += '.';
+  result += key;
+  return result;
+}
+
+std::string in_quotes(std::string_view str) {
+  std::string result = "\"";
+  result += str;
+  result += '"';
+  return result;
+}
+
+std::string str_of(const Value& x) {
+  return std::string{x.GetString(), x.GetStringLength()};
+}
+
+/// Names the JSON type of `x` for "expected ..., got ..." messages.
+const char* kind_of(const Value& x) {
+  switch (x.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "a boolean";
+    case rapidjson::kObjectType: return "an object";
+    case rapidjson::kArrayType: return "an array";
+    case rapidjson::kStringType: return "a string";
+    case rapidjson::kNumberType:
+      return x.IsInt64() || x.IsUint64() ? "an integer" : "a decimal number";
+  }
+  return "an unknown value";
+}
+
+/// Prints a number without trailing zeros ("0.5", "2", "1e+20").
+std::string format_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.15g", x);
+  return buf;
+}
+
+/// Edit distance with adjacent transpositions (optimal string alignment).
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1,
+                                     std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min(
+        {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// Whether `name` has 1 to 40 characters from a-z, 0-9, '-' and, if
+/// `allow_underscore`, '_'.
+bool valid_name(std::string_view name, bool allow_underscore) {
+  if (name.empty() || name.size() > 40)
+    return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
+           || (allow_underscore && c == '_');
+  });
+}
+
+/// Line and column (both 1-based; the column counts UTF-8 characters) of the
+/// byte at `offset`.
+std::pair<size_t, size_t> line_and_column(std::string_view text,
+                                          size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t column = 1;
+  for (size_t i = 0; i < offset; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// -- durations ----------------------------------------------------------------
+
+enum class duration_status { ok, syntax, sub_millisecond, too_large };
+
+struct duration_parse {
+  duration_status status;
+  millis value;
+};
+
+duration_parse parse_duration_detail(std::string_view str) {
+  auto fail = [](duration_status s) { return duration_parse{s, millis{0}}; };
+  size_t pos = 0;
+  auto digits = [&] {
+    auto first = pos;
+    while (pos < str.size() && str[pos] >= '0' && str[pos] <= '9')
+      ++pos;
+    return str.substr(first, pos - first);
+  };
+  auto integral = digits();
+  if (integral.empty())
+    return fail(duration_status::syntax);
+  std::string_view fraction;
+  if (pos < str.size() && str[pos] == '.') {
+    ++pos;
+    fraction = digits();
+    if (fraction.empty())
+      return fail(duration_status::syntax);
+  }
+  auto unit = str.substr(pos);
+  int64_t factor = 0;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60 * 1000;
+  else if (unit == "h")
+    factor = 60 * 60 * 1000;
+  else
+    return fail(duration_status::syntax);
+  int64_t whole = 0;
+  for (auto c : integral)
+    if (__builtin_mul_overflow(whole, 10, &whole)
+        || __builtin_add_overflow(whole, c - '0', &whole))
+      return fail(duration_status::too_large);
+  if (__builtin_mul_overflow(whole, factor, &whole))
+    return fail(duration_status::too_large);
+  while (!fraction.empty() && fraction.back() == '0')
+    fraction.remove_suffix(1);
+  // 10^n divides fraction * factor only for n <= 7 (factor <= 2^7 * 5^5 * 9).
+  if (fraction.size() > 7)
+    return fail(duration_status::sub_millisecond);
+  int64_t numerator = 0;
+  int64_t denominator = 1;
+  for (auto c : fraction) {
+    numerator = numerator * 10 + (c - '0');
+    denominator *= 10;
+  }
+  numerator *= factor; // < 10^7 * 3.6 * 10^6: no overflow
+  if (numerator % denominator != 0)
+    return fail(duration_status::sub_millisecond);
+  if (__builtin_add_overflow(whole, numerator / denominator, &whole))
+    return fail(duration_status::too_large);
+  return {duration_status::ok, millis{whole}};
+}
+
+// -- the checker --------------------------------------------------------------
+
+/// A key the checker knows in one object, with the function that reads it.
+struct field {
+  using reader = std::function<void(const Value&, const std::string&)>;
+  std::string_view key;
+  bool required;
+  reader read;
+};
+
+/// Walks the document, fills a node_config and records every problem.
+class checker {
+public:
+  explicit checker(std::string base_dir) : base_dir_(std::move(base_dir)) {
+    // nop
+  }
+
+  config_result run(const Value& root);
+
+private:
+  void fail(std::string path, std::string problem) {
+    errors_.push_back(config_error{std::move(path), std::move(problem)});
+  }
+
+  void expected(const std::string& path, std::string_view what,
+                const Value& x) {
+    std::string problem = "expected ";
+    problem += what;
+    problem += ", got ";
+    problem += kind_of(x);
+    fail(path, std::move(problem));
+  }
+
+  /// Reads the members of `obj` in document order: known keys go to their
+  /// field's reader; unknown keys are errors unless `lenient`; missing
+  /// required keys are reported after the members.
+  void walk(const Value& obj, const std::string& path,
+            const std::vector<field>& fields, bool lenient = false) {
+    std::set<std::string> seen;
+    for (auto i = obj.MemberBegin(); i != obj.MemberEnd(); ++i) {
+      auto key = str_of(i->name);
+      auto key_path = join(path, key);
+      if (!seen.insert(key).second) {
+        fail(key_path, "duplicate key");
+        continue;
+      }
+      auto f = std::find_if(fields.begin(), fields.end(),
+                            [&](const field& x) { return x.key == key; });
+      if (f != fields.end())
+        f->read(i->value, key_path);
+      else if (!lenient)
+        unknown_key(key_path, key, fields);
+    }
+    for (auto& f : fields)
+      if (f.required && seen.count(std::string{f.key}) == 0)
+        fail(join(path, f.key), "missing required key");
+  }
+
+  void unknown_key(const std::string& path, std::string_view key,
+                   const std::vector<field>& fields) {
+    std::string_view best;
+    size_t best_distance = 3;
+    for (auto& f : fields) {
+      auto d = edit_distance(key, f.key);
+      if (d < best_distance) {
+        best = f.key;
+        best_distance = d;
+      }
+    }
+    if (best.empty())
+      fail(path, "unknown key");
+    else
+      fail(path, "unknown key (did you mean " + in_quotes(best) + "?)");
+  }
+
+  // -- typed readers: each returns nullopt after reporting a problem --
+
+  bool object(const Value& x, const std::string& path) {
+    if (x.IsObject())
+      return true;
+    expected(path, "an object", x);
+    return false;
+  }
+
+  std::optional<std::string> string(const Value& x, const std::string& path) {
+    if (x.IsString())
+      return str_of(x);
+    expected(path, "a string", x);
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> integer(const Value& x, const std::string& path) {
+    if (x.IsInt64()) {
+      if (x.GetInt64() >= 0)
+        return x.GetInt64();
+      fail(path, "must be >= 0, got " + std::to_string(x.GetInt64()));
+      return std::nullopt;
+    }
+    if (x.IsUint64())
+      fail(path, "must be at most " + std::to_string(INT64_MAX) + ", got "
+                   + std::to_string(x.GetUint64()));
+    else
+      expected(path, "an integer", x);
+    return std::nullopt;
+  }
+
+  std::optional<uint64_t> unsigned_integer(const Value& x,
+                                           const std::string& path) {
+    if (x.IsUint64())
+      return x.GetUint64();
+    if (x.IsInt64())
+      fail(path, "must be >= 0, got " + std::to_string(x.GetInt64()));
+    else
+      expected(path, "an integer", x);
+    return std::nullopt;
+  }
+
+  std::optional<double> number(const Value& x, const std::string& path) {
+    if (x.IsNumber())
+      return x.GetDouble();
+    expected(path, "a number", x);
+    return std::nullopt;
+  }
+
+  /// A number in [0, 1].
+  std::optional<double> fraction(const Value& x, const std::string& path) {
+    auto result = number(x, path);
+    if (result && (*result < 0.0 || *result > 1.0)) {
+      fail(path, "must be between 0 and 1, got " + format_number(*result));
+      return std::nullopt;
+    }
+    return result;
+  }
+
+  /// A number > 0.
+  std::optional<double> positive(const Value& x, const std::string& path) {
+    auto result = number(x, path);
+    if (result && *result <= 0.0) {
+      fail(path, "must be > 0, got " + format_number(*result));
+      return std::nullopt;
+    }
+    return result;
+  }
+
+  /// A number >= `lower`.
+  std::optional<double> at_least(const Value& x, const std::string& path,
+                                 double lower) {
+    auto result = number(x, path);
+    if (result && *result < lower) {
+      fail(path, "must be >= " + format_number(lower) + ", got "
+                   + format_number(*result));
+      return std::nullopt;
+    }
+    return result;
+  }
+
+  /// A duration string of at least `lower`.
+  std::optional<millis> duration(const Value& x, const std::string& path,
+                                 millis lower = millis{0}) {
+    if (!x.IsString()) {
+      expected(path, "a duration string such as \"30s\"", x);
+      return std::nullopt;
+    }
+    auto str = str_of(x);
+    auto parsed = parse_duration_detail(str);
+    switch (parsed.status) {
+      case duration_status::ok: break;
+      case duration_status::syntax:
+        fail(path, "invalid duration " + in_quotes(str)
+                     + ": expected a number followed by ms, s, m or h, "
+                       "e.g. \"500ms\" or \"1.5s\"");
+        return std::nullopt;
+      case duration_status::sub_millisecond:
+        fail(path, "invalid duration " + in_quotes(str)
+                     + ": must be a whole number of milliseconds");
+        return std::nullopt;
+      case duration_status::too_large:
+        fail(path, "invalid duration " + in_quotes(str) + ": too large");
+        return std::nullopt;
+    }
+    if (parsed.value < lower) {
+      fail(path, "must be at least " + format_duration(lower) + ", got "
+                   + format_duration(parsed.value));
+      return std::nullopt;
+    }
+    return parsed.value;
+  }
+
+  /// Copies `x` into `dst` when it has a value.
+  template <class T, class U>
+  static void store(T& dst, const std::optional<U>& x) {
+    if (x)
+      dst = *x;
+  }
+
+  // -- sections --
+
+  void read_node(const Value& x, const std::string& path);
+  void read_limits(const Value& x, const std::string& path);
+  void read_timing(const Value& x, const std::string& path);
+  void read_providers(const Value& x, const std::string& path);
+  void read_provider(const Value& x, const std::string& path,
+                     provider_config& cfg);
+  void read_faults(const Value& x, const std::string& path,
+                   simulated_faults& cfg);
+  void read_pools(const Value& x, const std::string& path);
+  void read_pool(const Value& x, const std::string& path, pool_config& cfg);
+
+  std::string resolve(const std::string& dir) const;
+
+  std::string base_dir_;
+  std::vector<config_error> errors_;
+  node_config cfg_;
+  /// Keys of `providers`, known before the walk reaches `pools`.
+  std::optional<std::vector<std::string>> provider_names_;
+  /// `limits.max_servers` when valid, known before the walk reaches `pools`.
+  std::optional<int64_t> max_servers_;
+};
+
+config_result checker::run(const Value& root) {
+  if (!root.IsObject()) {
+    expected("", "an object at the top level", root);
+    return {std::nullopt, std::move(errors_)};
+  }
+  // Pools refer to providers and default to limits.max_servers: look both up
+  // first so that the walk can follow document order.
+  if (auto i = root.FindMember("providers"); i != root.MemberEnd()
+                                             && i->value.IsObject()
+                                             && i->value.MemberCount() > 0) {
+    provider_names_.emplace();
+    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j)
+      provider_names_->push_back(str_of(j->name));
+  }
+  if (auto i = root.FindMember("limits");
+      i != root.MemberEnd() && i->value.IsObject()) {
+    auto j = i->value.FindMember("max_servers");
+    if (j != i->value.MemberEnd() && j->value.IsInt64()
+        && j->value.GetInt64() >= 0)
+      max_servers_ = j->value.GetInt64();
+  }
+  walk(root, "",
+       {
+         {"node", true, [this](auto& x, auto& p) { read_node(x, p); }},
+         {"limits", true, [this](auto& x, auto& p) { read_limits(x, p); }},
+         {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
+         {"providers", true,
+          [this](auto& x, auto& p) { read_providers(x, p); }},
+         {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
+       });
+  if (!errors_.empty())
+    return {std::nullopt, std::move(errors_)};
+  return {std::move(cfg_), {}};
+}
+
+std::string checker::resolve(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  fs::path result{dir};
+  if (result.is_relative() && !base_dir_.empty())
+    result = fs::path{base_dir_} / result;
+  result = result.lexically_normal();
+  // "a/b/" -> "a/b", but keep "/" and "." as they are.
+  if (!result.has_filename() && result.has_relative_path())
+    result = result.parent_path();
+  return result.string();
+}
+
+void checker::read_node(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  walk(x, path,
+       {
+         {"name", false,
+          [this](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (valid_name(*str, false))
+              cfg_.name = *str;
+            else
+              fail(p, "invalid name " + in_quotes(*str)
+                        + ": use 1 to 40 characters from a-z, 0-9 and '-'");
+          }},
+         {"data_dir", true,
+          [this](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (str->empty())
+              fail(p, "must not be empty");
+            else
+              cfg_.data_dir = resolve(*str);
+          }},
+         {"reconcile_interval", false,
+          [this](auto& v, auto& p) {
+            store(cfg_.reconcile_interval, duration(v, p, min_poll_interval));
+          }},
+         {"log_level", false,
+          [this](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (std::find(std::begin(log_levels), std::end(log_levels), *str)
+                != std::end(log_levels))
+              cfg_.log_level = *str;
+            else
+              fail(p,
+                   "must be one of trace, debug, info, warn, error, off; got "
+                     + in_quotes(*str));
+          }},
+         {"deleted_retention", false,
+          [this](auto& v, auto& p) {
+            store(cfg_.deleted_retention, duration(v, p));
+          }},
+       });
+}
+
+void checker::read_limits(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  walk(x, path,
+       {
+         {"max_servers", true,
+          [this](auto& v, auto& p) { store(cfg_.max_servers, integer(v, p)); }},
+       });
+}
+
+void checker::read_timing(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  auto& t = cfg_.timing;
+  // Set only when given and valid; checked against backoff_initial below.
+  std::optional<millis> backoff_initial;
+  std::optional<millis> backoff_max;
+  bool backoff_max_given = false;
+  auto hanging = [this](millis& dst) {
+    return
+      [this, &dst](auto& v, auto& p) { store(dst, duration(v, p, millis{1})); };
+  };
+  walk(x, path,
+       {
+         {"poll_interval", false,
+          [&](auto& v, auto& p) {
+            store(t.poll_interval, duration(v, p, min_poll_interval));
+          }},
+         {"backoff_initial", false,
+          [&](auto& v, auto& p) {
+            backoff_initial = duration(v, p, millis{1});
+            store(t.backoff_initial, backoff_initial);
+          }},
+         {"backoff_max", false,
+          [&](auto& v, auto& p) {
+            backoff_max_given = true;
+            backoff_max = duration(v, p, millis{1});
+            store(t.backoff_max, backoff_max);
+          }},
+         {"backoff_multiplier", false,
+          [&](auto& v, auto& p) {
+            store(t.backoff_multiplier, at_least(v, p, 1.0));
+          }},
+         {"backoff_jitter", false,
+          [&](auto& v, auto& p) { store(t.backoff_jitter, fraction(v, p)); }},
+         {"call_timeout", false,
+          [&](auto& v, auto& p) {
+            store(t.call_timeout, duration(v, p, millis{1}));
+          }},
+         {"hanging_after", false,
+          [&](auto& v, auto& p) {
+            if (!object(v, p))
+              return;
+            walk(v, p,
+                 {
+                   {"starting", false, hanging(t.hanging_starting)},
+                   {"stopping", false, hanging(t.hanging_stopping)},
+                   {"deleting", false, hanging(t.hanging_deleting)},
+                   {"rebooting", false, hanging(t.hanging_rebooting)},
+                 });
+          }},
+       });
+  if (backoff_max_given) {
+    if (backoff_max && *backoff_max < t.backoff_initial)
+      fail(join(path, "backoff_max"), "must be at least backoff_initial ("
+                                        + format_duration(t.backoff_initial)
+                                        + "), got "
+                                        + format_duration(*backoff_max));
+  } else if (backoff_initial && *backoff_initial > t.backoff_max) {
+    fail(join(path, "backoff_initial"),
+         "must be at most backoff_max (" + format_duration(t.backoff_max)
+           + ", the default), got " + format_duration(*backoff_initial));
+  }
+}
+
+void checker::read_providers(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  if (x.MemberCount() == 0) {
+    fail(path, "must contain at least one provider");
+    return;
+  }
+  std::set<std::string> seen;
+  for (auto i = x.MemberBegin(); i != x.MemberEnd(); ++i) {
+    auto name = str_of(i->name);
+    auto entry_path = join(path, name);
+    if (!seen.insert(name).second) {
+      fail(entry_path, "duplicate key");
+      continue;
+    }
+    if (!valid_name(name, true))
+      fail(entry_path, "invalid name: use 1 to 40 characters from a-z, 0-9, "
+                       "'_' and '-'");
+    if (!object(i->value, entry_path))
+      continue;
+    auto& cfg = cfg_.providers[name];
+    cfg.name = name;
+    read_provider(i->value, entry_path, cfg);
+  }
+}
+
+void checker::read_provider(const Value& x, const std::string& path,
+                            provider_config& cfg) {
+  // The type decides which other keys exist: read it first.
+  std::optional<std::string> type;
+  if (auto i = x.FindMember("type"); i != x.MemberEnd() && i->value.IsString())
+    type = str_of(i->value);
+  auto& sim = cfg.simulated;
+  std::vector<field> fields{
+    {"type", true,
+     [&](auto& v, auto& p) {
+       auto str = string(v, p);
+       if (!str)
+         return;
+       if (std::find(std::begin(provider_types), std::end(provider_types), *str)
+           != std::end(provider_types)) {
+         cfg.type = *str;
+         return;
+       }
+       std::string known;
+       for (auto name : provider_types)
+         known += (known.empty() ? "" : ", ") + std::string{name};
+       fail(p, "unknown provider type " + in_quotes(*str) + " (known: " + known
+                 + ")");
+     }},
+    {"rate_limit", false,
+     [&](auto& v, auto& p) {
+       if (!object(v, p))
+         return;
+       rate_limit_options opts;
+       walk(v, p,
+            {
+              {"requests_per_second", false,
+               [&](auto& v2, auto& p2) {
+                 store(opts.requests_per_second, positive(v2, p2));
+               }},
+              {"burst", false,
+               [&](auto& v2, auto& p2) {
+                 store(opts.burst, at_least(v2, p2, 1.0));
+               }},
+            });
+       cfg.rate_limit = opts;
+     }},
+  };
+  // The keys of type "simulated" are read only for that type. With another
+  // type they are tolerated when the type is missing or not a string (the
+  // user probably meant "simulated"), and with an unknown type nothing but the
+  // common keys is checked, since that type's keys are unknown.
+  bool simulated = type == "simulated";
+  auto time = [this, simulated](millis& dst) -> field::reader {
+    if (!simulated)
+      return [](auto&, auto&) {};
+    return [this, &dst](auto& v, auto& p) { store(dst, duration(v, p)); };
+  };
+  auto read = [simulated](field::reader f) -> field::reader {
+    if (!simulated)
+      return [](auto&, auto&) {};
+    return f;
+  };
+  std::vector<field> simulated_fields{
+    {"create_time", false, time(sim.create_time)},
+    {"start_time", false, time(sim.start_time)},
+    {"stop_time", false, time(sim.stop_time)},
+    {"delete_time", false, time(sim.delete_time)},
+    {"reboot_time", false, time(sim.reboot_time)},
+    {"jitter", false,
+     read([&](auto& v, auto& p) { store(sim.jitter, fraction(v, p)); })},
+    {"seed", false,
+     read([&](auto& v, auto& p) { store(sim.seed, unsigned_integer(v, p)); })},
+    {"time_scale", false,
+     read([&](auto& v, auto& p) { store(sim.time_scale, positive(v, p)); })},
+    {"faults", false,
+     read([&](auto& v, auto& p) { read_faults(v, p, sim.faults); })},
+  };
+  fields.insert(fields.end(), simulated_fields.begin(), simulated_fields.end());
+  bool unknown_type = type && !simulated;
+  walk(x, path, fields, unknown_type);
+}
+
+void checker::read_faults(const Value& x, const std::string& path,
+                          simulated_faults& cfg) {
+  if (!object(x, path))
+    return;
+  std::vector<field> operations;
+  for (auto op : simulated_operations)
+    operations.push_back({op, false, [this, &cfg, op](auto& v, auto& p) {
+                            if (auto rate = fraction(v, p))
+                              cfg.error_rate[op] = *rate;
+                          }});
+  walk(x, path,
+       {
+         {"error_rate", false,
+          [&](auto& v, auto& p) {
+            if (object(v, p))
+              walk(v, p, operations);
+          }},
+         {"never_start_rate", false,
+          [&](auto& v, auto& p) {
+            store(cfg.never_start_rate, fraction(v, p));
+          }},
+         {"lost_create_response_rate", false,
+          [&](auto& v, auto& p) {
+            store(cfg.lost_create_response_rate, fraction(v, p));
+          }},
+       });
+}
+
+void checker::read_pools(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  if (x.MemberCount() == 0) {
+    fail(path, "must contain at least one pool");
+    return;
+  }
+  std::set<std::string> seen;
+  for (auto i = x.MemberBegin(); i != x.MemberEnd(); ++i) {
+    auto name = str_of(i->name);
+    auto entry_path = join(path, name);
+    if (!seen.insert(name).second) {
+      fail(entry_path, "duplicate key");
+      continue;
+    }
+    if (!valid_name(name, true))
+      fail(entry_path, "invalid name: use 1 to 40 characters from a-z, 0-9, "
+                       "'_' and '-'");
+    if (!object(i->value, entry_path))
+      continue;
+    auto& cfg = cfg_.pools[name];
+    cfg.name = name;
+    read_pool(i->value, entry_path, cfg);
+  }
+}
+
+void checker::read_pool(const Value& x, const std::string& path,
+                        pool_config& cfg) {
+  // Valid values only; a missing one leaves the range checks out.
+  std::optional<int64_t> desired;
+  std::optional<int64_t> min = int64_t{0};
+  std::optional<int64_t> max = max_servers_;
+  bool max_given = false;
+  walk(x, path,
+       {
+         {"provider", true,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            cfg.provider = *str;
+            if (!provider_names_)
+              return; // `providers` is missing, wrong or empty
+            auto& names = *provider_names_;
+            if (std::find(names.begin(), names.end(), *str) != names.end())
+              return;
+            std::string known;
+            for (auto& name : names)
+              known += (known.empty() ? "" : ", ") + name;
+            fail(p, "unknown provider " + in_quotes(*str) + " (known: " + known
+                      + ")");
+          }},
+         {"desired", true, [&](auto& v, auto& p) { desired = integer(v, p); }},
+         {"min", false, [&](auto& v, auto& p) { min = integer(v, p); }},
+         {"max", false,
+          [&](auto& v, auto& p) {
+            max_given = true;
+            max = integer(v, p);
+          }},
+       });
+  if (desired)
+    cfg.desired = *desired;
+  if (min)
+    cfg.min = *min;
+  if (max)
+    cfg.max = *max;
+  if (!min || !max)
+    return;
+  auto max_text = std::to_string(*max);
+  if (!max_given)
+    max_text += ", from limits.max_servers";
+  if (*min > *max) {
+    fail(join(path, "min"),
+         "must be at most max (" + max_text + "), got " + std::to_string(*min));
+    return;
+  }
+  if (desired && (*desired < *min || *desired > *max))
+    fail(join(path, "desired"), "must be between min (" + std::to_string(*min)
+                                  + ") and max (" + max_text + "), got "
+                                  + std::to_string(*desired));
+}
+
+} // namespace
+
+// -- public API ---------------------------------------------------------------
+
+std::string config_error::to_string() const {
+  if (path.empty())
+    return problem;
+  return path + ": " + problem;
+}
+
+config_result parse_config(std::string_view json_text,
+                           const std::string& base_dir) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json_text.data(),
+                                                   json_text.size());
+  if (doc.HasParseError()) {
+    auto [line, column] = line_and_column(json_text, doc.GetErrorOffset());
+    std::string problem = "malformed JSON at line " + std::to_string(line)
+                          + ", column " + std::to_string(column) + ": "
+                          + rapidjson::GetParseError_En(doc.GetParseError());
+    return {std::nullopt, {config_error{"", std::move(problem)}}};
+  }
+  return checker{base_dir}.run(doc);
+}
+
+config_result load_config_file(const std::string& path) {
+  auto fail = [&](int err) {
+    auto reason = std::generic_category().message(err);
+    return config_result{std::nullopt,
+                         {config_error{"", "cannot read " + in_quotes(path)
+                                             + ": " + reason}}};
+  };
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return fail(errno);
+  std::string text;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof(buf), file)) > 0)
+    text.append(buf, n);
+  int err = std::ferror(file) ? errno : 0;
+  std::fclose(file);
+  if (err != 0)
+    return fail(err);
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(path, ec).parent_path();
+  if (ec)
+    dir = std::filesystem::path{path}.parent_path();
+  return parse_config(text, dir.string());
+}
+
+std::optional<millis> parse_duration(std::string_view str) {
+  auto result = parse_duration_detail(str);
+  if (result.status != duration_status::ok)
+    return std::nullopt;
+  return result.value;
+}
+
+std::string format_duration(millis x) {
+  auto n = x.count();
+  if (n == 0)
+    return "0s";
+  constexpr std::pair<int64_t, const char*> units[] = {{60 * 60 * 1000, "h"},
+                                                       {60 * 1000, "m"},
+                                                       {1000, "s"}};
+  for (auto [factor, suffix] : units)
+    if (n % factor == 0)
+      return std::to_string(n / factor) + suffix;
+  return std::to_string(n) + "ms";
+}
+
+} // namespace dynserv

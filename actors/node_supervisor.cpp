@@ -1,0 +1,218 @@
+// The node supervisor: slot accounting for max_servers and command routing.
+#include "actors/node_supervisor.hpp"
+
+#include <memory>
+
+#include "caf/typed_event_based_actor.hpp"
+#include "spdlog/spdlog.h"
+
+#include "actors/events.hpp"
+#include "actors/pool_supervisor.hpp"
+#include "messages/errors.hpp"
+
+namespace dynserv {
+
+namespace {
+
+using self_ptr = node_actor::stateful_pointer<node_state>;
+
+constexpr auto housekeeping_interval = std::chrono::minutes{10};
+
+caf::error unknown_pool(self_ptr self, const std::string& name) {
+  std::string known;
+  for (const auto& [pool, hdl] : self->state.pools)
+    known += (known.empty() ? "" : ", ") + pool;
+  return make_error(ec::unknown_pool,
+                    "unknown pool \"" + name + "\" (known: " + known + ")");
+}
+
+const pool_actor* find_pool(self_ptr self, const std::string& name) {
+  auto i = self->state.pools.find(name);
+  return i == self->state.pools.end() ? nullptr : &i->second;
+}
+
+/// Asks the pools one after another to stop server `id`.
+void stop_in_pools(self_ptr self, std::vector<pool_actor> pools, size_t index,
+                   std::string id,
+                   caf::typed_response_promise<server_record> promise) {
+  if (index >= pools.size()) {
+    promise.deliver(make_error(ec::unknown_server, "no server " + id));
+    return;
+  }
+  self->request(pools[index], caf::infinite, atom::stop_v, id)
+    .then(
+      [promise](server_record& rec) mutable { promise.deliver(rec); },
+      [self, pools, index, id, promise](caf::error& err) mutable {
+        if (err.category() == error_category
+            && err.code() == static_cast<uint8_t>(ec::unknown_server))
+          stop_in_pools(self, pools, index + 1, id, promise);
+        else
+          promise.deliver(err);
+      });
+}
+
+} // namespace
+
+node_actor::behavior_type
+node_supervisor(node_actor::stateful_pointer<node_state> self,
+                node_supervisor_config cfg, actor_context_ptr ctx,
+                snapshot_actor snapshots) {
+  auto& st = self->state;
+  st.max_servers = cfg.max_servers;
+  st.deleted_retention = cfg.deleted_retention;
+  st.ctx = ctx;
+  st.snapshots = snapshots;
+  auto me = caf::actor_cast<node_actor>(self);
+  for (auto& seed : cfg.pools) {
+    for (const auto& rec : seed.servers)
+      if (rec.status != server_status::deleted)
+        ++st.allocated;
+    auto name = seed.cfg.name;
+    auto pool = self->spawn<caf::linked>(pool_supervisor, seed.cfg,
+                                         seed.stored, std::move(seed.servers),
+                                         ctx, snapshots, seed.provider, me);
+    st.pools.emplace(name, pool);
+  }
+  if (st.allocated > st.max_servers)
+    spdlog::warn("the store holds {} servers, above limits.max_servers {}; "
+                 "no server is created until the count drops below it",
+                 st.allocated, st.max_servers);
+  self->send(me, atom::tick_v);
+  return {
+    [self](atom::reserve, const std::string& pool, int64_t n) -> int64_t {
+      auto& st = self->state;
+      auto free = std::max<int64_t>(st.max_servers - st.allocated, 0);
+      auto granted = std::min(n, free);
+      st.allocated += granted;
+      if (granted < n) {
+        if (st.limited_pools.insert(pool).second) {
+          auto msg = "pool " + pool + " wanted " + std::to_string(n)
+                     + " more servers, got " + std::to_string(granted) + "; "
+                     + std::to_string(st.allocated) + " of limits.max_servers "
+                     + std::to_string(st.max_servers) + " in use";
+          auto ev = pool_event_record(pool, st.ctx->now_ms(),
+                                      reason::limit_hit, msg);
+          caf::anon_send(st.snapshots, atom::put_v, std::vector<event_record>{ev});
+        }
+      } else {
+        st.limited_pools.erase(pool);
+      }
+      return granted;
+    },
+    [self](atom::release, const std::string&, int64_t n) {
+      auto& st = self->state;
+      st.allocated = std::max<int64_t>(st.allocated - n, 0);
+      // Pools waiting for slots retry on their next reconcile.
+      for (const auto& name : st.limited_pools)
+        if (auto pool = find_pool(self, name))
+          self->send(*pool, atom::reconcile_v);
+    },
+    [self](atom::ensure, const std::string& pool,
+           int64_t n) -> caf::result<scale_reply> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::ensure_v, n);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::increase, const std::string& pool,
+           int64_t n) -> caf::result<scale_reply> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::increase_v, n);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::decrease, const std::string& pool,
+           int64_t n) -> caf::result<scale_reply> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::decrease_v, n);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::reboot, const std::string& pool) -> caf::result<int64_t> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::reboot_v);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::stop, std::string& id) -> caf::result<server_record> {
+      std::vector<pool_actor> pools;
+      for (const auto& [name, hdl] : self->state.pools)
+        pools.push_back(hdl);
+      auto promise = self->make_response_promise<server_record>();
+      stop_in_pools(self, std::move(pools), 0, std::move(id), promise);
+      return promise;
+    },
+    [self](atom::status) -> caf::result<std::vector<pool_status>> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<std::vector<pool_status>>();
+      auto results = std::make_shared<std::vector<pool_status>>();
+      auto remaining = std::make_shared<size_t>(st.pools.size());
+      if (*remaining == 0) {
+        promise.deliver(*results);
+        return promise;
+      }
+      for (const auto& [name, hdl] : st.pools) {
+        self->request(hdl, caf::infinite, atom::get_v)
+          .then(
+            [promise, results, remaining](pool_status& ps) mutable {
+              results->push_back(std::move(ps));
+              if (--*remaining == 0) {
+                std::sort(results->begin(), results->end(),
+                          [](const auto& a, const auto& b) {
+                            return a.name < b.name;
+                          });
+                promise.deliver(*results);
+              }
+            },
+            [promise](caf::error& err) mutable { promise.deliver(err); });
+      }
+      return promise;
+    },
+    [self](atom::events, uint64_t after,
+           uint32_t limit) -> caf::result<std::vector<event_record>> {
+      return self->delegate(self->state.snapshots, atom::events_v, after,
+                            limit);
+    },
+    [self](atom::reload, std::vector<pool_record>& declared)
+      -> caf::result<std::vector<scale_reply>> {
+      auto promise = self->make_response_promise<std::vector<scale_reply>>();
+      auto results = std::make_shared<std::vector<scale_reply>>();
+      auto remaining = std::make_shared<size_t>(0);
+      for (const auto& rec : declared)
+        if (find_pool(self, rec.name))
+          ++*remaining;
+      if (*remaining == 0) {
+        promise.deliver(*results);
+        return promise;
+      }
+      for (const auto& rec : declared) {
+        auto hdl = find_pool(self, rec.name);
+        if (!hdl)
+          continue;
+        self->request(*hdl, caf::infinite, atom::reload_v, rec.desired)
+          .then(
+            [promise, results, remaining](scale_reply& r) mutable {
+              results->push_back(std::move(r));
+              if (--*remaining == 0)
+                promise.deliver(*results);
+            },
+            [promise](caf::error& err) mutable { promise.deliver(err); });
+      }
+      return promise;
+    },
+    [self](atom::tick) {
+      auto& st = self->state;
+      auto cutoff = st.ctx->now_ms() - st.deleted_retention.count();
+      self->request(st.snapshots, caf::infinite, atom::prune_v, cutoff)
+        .then(
+          [](uint64_t n) {
+            if (n > 0)
+              spdlog::info("pruned {} deleted server records", n);
+          },
+          [self](caf::error& err) {
+            spdlog::warn("pruning deleted records failed: {}",
+                         self->system().render(err));
+          });
+      self->delayed_send(caf::actor_cast<node_actor>(self),
+                         housekeeping_interval, atom::tick_v);
+    },
+  };
+}
+
+} // namespace dynserv

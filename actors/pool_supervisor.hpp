@@ -1,0 +1,65 @@
+// The pool supervisor: one per pool; reconciles its servers to the desired
+// count.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "caf/actor_addr.hpp"
+
+#include "actors/actor_context.hpp"
+#include "messages/interfaces.hpp"
+
+namespace dynserv {
+
+/// One server actor and the last record it reported.
+struct pool_child {
+  server_actor handle;
+  server_record rec;
+  /// A stop was sent and not yet reflected in `rec`.
+  bool stop_sent = false;
+};
+
+struct pool_state {
+  static inline const char* name = "dynserv.pool";
+
+  pool_config cfg;
+  pool_record rec;
+  actor_context_ptr ctx;
+  snapshot_actor snapshots;
+  provider_actor provider;
+  node_actor node;
+  std::map<std::string, pool_child> servers;
+  std::map<caf::actor_addr, std::string> ids_by_addr;
+  bool reserve_in_flight = false;
+  bool reconcile_scheduled = false;
+  /// Times of recent unexpected child deaths (restart intensity).
+  std::deque<int64_t> restarts;
+  std::mt19937_64 rng;
+};
+
+/// Restart intensity, as in OTP: at most this many restarts of crashed
+/// server actors per pool within `restart_period`; beyond that a crashed
+/// actor stays down (its record stays in the store) and an error is logged.
+constexpr int max_restarts = 10;
+constexpr auto restart_period = std::chrono::seconds{60};
+
+/// Spawns the supervisor of one pool with its restored servers. `stored` is
+/// the persisted pool record (name empty if the pool is new); the config's
+/// desired count applies if it differs from the one last applied from file.
+pool_actor::behavior_type
+pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
+                pool_record stored, std::vector<server_record> restored,
+                actor_context_ptr ctx, snapshot_actor snapshots,
+                provider_actor provider, node_actor node);
+
+/// Number of servers that count towards the desired count: pending,
+/// starting, running and rebooting servers that were not asked to stop.
+int64_t active_count(const std::map<std::string, pool_child>& servers);
+
+} // namespace dynserv

@@ -1,0 +1,70 @@
+// The server actor: one per cloud server, owning its transitions and timers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+
+#include "actors/actor_context.hpp"
+#include "messages/interfaces.hpp"
+#include "providers/backoff.hpp"
+
+namespace dynserv {
+
+/// Which provider call a server actor has in flight.
+enum class server_call : uint8_t {
+  create,
+  lookup,
+  observe,
+  get,
+  stop,
+  destroy,
+  reboot,
+};
+
+/// State of one server actor. Only `apply()` in server_actor.cpp assigns
+/// `rec.status`.
+struct server_state {
+  static inline const char* name = "dynserv.server";
+
+  server_record rec;
+  actor_context_ptr ctx;
+  snapshot_actor snapshots;
+  provider_actor provider;
+  pool_actor pool;
+
+  /// Generation of the hanging deadline; stale deadline messages are ignored.
+  uint64_t deadline_gen = 0;
+  /// Generation of the retry timer; stale retry messages are ignored.
+  uint64_t retry_gen = 0;
+  /// Persists sent to the snapshot actor and not yet confirmed.
+  uint32_t persists_in_flight = 0;
+  /// A persist failed; side effects wait until a persist succeeds.
+  bool persist_failed = false;
+  /// The provider call in flight, if any (one at a time).
+  std::optional<server_call> call_in_flight;
+  /// The stored record already counts a create attempt that was not sent yet.
+  bool create_armed = false;
+  /// A retry timer is armed; `drive()` waits for it.
+  bool retry_armed = false;
+  std::mt19937_64 rng;
+  std::optional<backoff> retry_backoff;
+};
+
+/// Spawns the behavior of a server actor for `rec`. A restored record resumes
+/// from its status: a create with an unknown outcome is resolved by label
+/// lookup, never by creating again.
+server_actor::behavior_type
+server(server_actor::stateful_pointer<server_state> self, server_record rec,
+       actor_context_ptr ctx, snapshot_actor snapshots,
+       provider_actor provider, pool_actor pool);
+
+/// Maps what the provider reports to the event it means for a server in
+/// `status`; `std::nullopt` means "not there yet, keep polling".
+std::optional<server_event> observation(server_status status,
+                                        cloud_state state);
+
+/// Hanging deadline of `status` (zero for statuses without one).
+millis hanging_after(const timing_config& timing, server_status status);
+
+} // namespace dynserv

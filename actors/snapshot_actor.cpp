@@ -1,0 +1,121 @@
+// The snapshot actor: assigns event sequence numbers and group-commits writes.
+#include "actors/snapshot_actor.hpp"
+
+#include "caf/typed_event_based_actor.hpp"
+#include "spdlog/spdlog.h"
+
+namespace dynserv {
+
+namespace {
+
+using self_ptr = snapshot_actor::stateful_pointer<snapshot_state>;
+
+caf::typed_response_promise<uint64_t>
+enqueue(self_ptr self, std::vector<server_record> servers,
+        std::vector<pool_record> pools, std::vector<event_record> events) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<uint64_t>();
+  st.queue.push_back({std::move(servers), std::move(pools), std::move(events),
+                      promise});
+  // The flush message queues behind every put already in the mailbox, so
+  // one batch takes all of them (group commit).
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(caf::actor_cast<snapshot_actor>(self), atom::flush_v);
+  }
+  return promise;
+}
+
+void log_event(const event_record& ev) {
+  spdlog::info("event seq={} reason={} pool={} server={}{}{} message=\"{}\"",
+               ev.seq, ev.reason, ev.pool,
+               ev.server_id.empty() ? "-" : ev.server_id,
+               ev.from.empty() ? "" : " from=" + ev.from,
+               ev.to.empty() ? "" : " to=" + ev.to, ev.message);
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.queue.empty())
+    return;
+  auto batch = std::move(st.queue);
+  st.queue.clear();
+  std::vector<server_record> servers;
+  std::vector<pool_record> pools;
+  std::vector<event_record> events;
+  auto seq = st.last_seq;
+  std::vector<uint64_t> last_seq_of;
+  for (auto& w : batch) {
+    servers.insert(servers.end(), w.servers.begin(), w.servers.end());
+    pools.insert(pools.end(), w.pools.begin(), w.pools.end());
+    for (auto& ev : w.events) {
+      ev.seq = ++seq;
+      events.push_back(ev);
+    }
+    last_seq_of.push_back(seq);
+  }
+  if (auto err = st.records->commit(servers, pools, events)) {
+    spdlog::error("snapshot commit of {} records failed: {}",
+                  servers.size() + pools.size(),
+                  self->system().render(err));
+    for (auto& w : batch)
+      w.promise.deliver(err);
+    return;
+  }
+  st.last_seq = seq;
+  ++st.commits;
+  for (auto& ev : events)
+    log_event(ev);
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch[i].promise.deliver(last_seq_of[i]);
+}
+
+} // namespace
+
+snapshot_actor::behavior_type
+snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
+         std::shared_ptr<store> backend) {
+  auto& st = self->state;
+  st.backend = std::move(backend);
+  st.records = std::make_unique<record_store>(*st.backend);
+  if (auto seq = st.records->last_event_seq())
+    st.last_seq = *seq;
+  else
+    spdlog::error("cannot read the last event seq: {}",
+                  self->system().render(seq.error()));
+  return {
+    [self](atom::put, server_record& rec, std::vector<event_record>& events)
+      -> caf::result<uint64_t> {
+      return enqueue(self, {std::move(rec)}, {}, std::move(events));
+    },
+    [self](atom::put, pool_record& rec, std::vector<event_record>& events)
+      -> caf::result<uint64_t> {
+      return enqueue(self, {}, {std::move(rec)}, std::move(events));
+    },
+    [self](atom::put, std::vector<event_record>& events)
+      -> caf::result<uint64_t> {
+      return enqueue(self, {}, {}, std::move(events));
+    },
+    [self](atom::events, uint64_t after, uint32_t limit)
+      -> caf::result<std::vector<event_record>> {
+      // Reads see only committed data; flush first so a reader never misses
+      // an event that was acknowledged.
+      flush(self);
+      auto res = self->state.records->events_since(after, limit);
+      if (!res)
+        return res.error();
+      return std::move(*res);
+    },
+    [self](atom::prune, int64_t older_than_ms) -> caf::result<uint64_t> {
+      flush(self);
+      auto res = self->state.records->prune_deleted(older_than_ms);
+      if (!res)
+        return res.error();
+      return static_cast<uint64_t>(*res);
+    },
+    [self](atom::flush) { flush(self); },
+  };
+}
+
+} // namespace dynserv

@@ -1,0 +1,129 @@
+// Every typed actor interface of dynserv, one comment per handler.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+
+#include "messages/atoms.hpp"
+#include "messages/types.hpp"
+
+namespace dynserv {
+
+/// The SNAPSHOT actor: the only writer to the store. Groups the writes that
+/// arrive together into one synced batch (group commit) and answers each put
+/// once its batch is durable.
+using snapshot_actor = caf::typed_actor<
+  // Persists a server record and its events; replies with the last event seq.
+  caf::replies_to<atom::put, server_record, std::vector<event_record>>::with<
+    uint64_t>,
+  // Persists a pool record (desired count) and its events.
+  caf::replies_to<atom::put, pool_record, std::vector<event_record>>::with<
+    uint64_t>,
+  // Persists events alone (ServerLimitHit, ...).
+  caf::replies_to<atom::put, std::vector<event_record>>::with<uint64_t>,
+  // Reads up to N events with a seq greater than the given one.
+  caf::replies_to<atom::events, uint64_t, uint32_t>::with<
+    std::vector<event_record>>,
+  // Erases deleted server records older than the given wall-clock ms;
+  // replies with how many were erased.
+  caf::replies_to<atom::prune, int64_t>::with<uint64_t>,
+  // Internal: commits everything queued so far.
+  caf::reacts_to<atom::flush>>;
+
+/// The PROVIDER actor: one per provider account. Serializes calls, applies the
+/// token bucket, orders work delete > stop > create > other > poll, and serves
+/// every `observe` of one tick with a single list call.
+using provider_actor = caf::typed_actor<
+  // Creates a server.
+  caf::replies_to<atom::create, create_request>::with<provider_reply>,
+  // Finds servers by their dynserv id label (resolves unknown creates).
+  caf::replies_to<atom::lookup, std::string>::with<provider_reply>,
+  // Reads one server by provider id.
+  caf::replies_to<atom::get, std::string>::with<provider_reply>,
+  // Reports (server id, provider id) at the next poll tick.
+  caf::replies_to<atom::observe, std::string, std::string>::with<
+    provider_reply>,
+  // Lists every server carrying this node's owner label.
+  caf::replies_to<atom::list>::with<provider_reply>,
+  // Stops, starts, reboots or deletes a server by provider id.
+  caf::replies_to<atom::stop, std::string>::with<provider_reply>,
+  caf::replies_to<atom::start, std::string>::with<provider_reply>,
+  caf::replies_to<atom::reboot, std::string>::with<provider_reply>,
+  caf::replies_to<atom::destroy, std::string>::with<provider_reply>,
+  // Internal: the poll tick.
+  caf::reacts_to<atom::tick>,
+  // Internal: tokens are available again.
+  caf::reacts_to<atom::drain>>;
+
+/// A POOL supervisor: one per pool; owns the server actors of that pool and
+/// reconciles their number towards the desired count.
+using pool_actor = caf::typed_actor<
+  // Sets the desired count (clamped to [min, max]).
+  caf::replies_to<atom::ensure, int64_t>::with<scale_reply>,
+  // Raises or lowers the desired count by N >= 0.
+  caf::replies_to<atom::increase, int64_t>::with<scale_reply>,
+  caf::replies_to<atom::decrease, int64_t>::with<scale_reply>,
+  // Reboots running servers now and starting/rebooting ones when up;
+  // replies with the number of servers affected.
+  caf::replies_to<atom::reboot>::with<int64_t>,
+  // Stops (and deletes) one server of this pool.
+  caf::replies_to<atom::stop, std::string>::with<server_record>,
+  // Reports the pool with its servers.
+  caf::replies_to<atom::get>::with<pool_status>,
+  // The config file declares this desired count; it applies if it differs
+  // from the count last applied from the file.
+  caf::replies_to<atom::reload, int64_t>::with<scale_reply>,
+  // Internal: reconcile soon (coalesces bursts of record updates).
+  caf::reacts_to<atom::reconcile>,
+  // From a child server: its record after a persisted change.
+  caf::reacts_to<atom::record, server_record>,
+  // Reconciles and re-arms the periodic tick.
+  caf::reacts_to<atom::tick>>;
+
+/// A SERVER actor: one per cloud server; owns its transitions and timers.
+using server_actor = caf::typed_actor<
+  // Begins provisioning a pending server.
+  caf::reacts_to<atom::start>,
+  // Stops and deletes the server (cancels a pending one).
+  caf::replies_to<atom::stop>::with<server_record>,
+  // Reboots now if running, else remembers it.
+  caf::replies_to<atom::reboot>::with<server_record>,
+  // Reports the current record.
+  caf::replies_to<atom::get>::with<server_record>,
+  // The hanging deadline of the status armed with this generation fired.
+  caf::reacts_to<atom::deadline, uint64_t>,
+  // The retry/poll timer armed with this generation fired.
+  caf::reacts_to<atom::retry, uint64_t>>;
+
+/// The NODE supervisor: owns the pools, enforces `limits.max_servers`
+/// exactly, and is the entry point for operators (console, API).
+using node_actor = caf::typed_actor<
+  // A pool asks for N creation slots; replies with the number granted.
+  caf::replies_to<atom::reserve, std::string, int64_t>::with<int64_t>,
+  // A pool returns N slots (servers deleted or cancelled).
+  caf::reacts_to<atom::release, std::string, int64_t>,
+  // ensure/increase/decrease on the named pool.
+  caf::replies_to<atom::ensure, std::string, int64_t>::with<scale_reply>,
+  caf::replies_to<atom::increase, std::string, int64_t>::with<scale_reply>,
+  caf::replies_to<atom::decrease, std::string, int64_t>::with<scale_reply>,
+  // Reboots one pool.
+  caf::replies_to<atom::reboot, std::string>::with<int64_t>,
+  // Stops one server by dynserv id.
+  caf::replies_to<atom::stop, std::string>::with<server_record>,
+  // Reports all pools with their servers.
+  caf::replies_to<atom::status>::with<std::vector<pool_status>>,
+  // Reads the event log.
+  caf::replies_to<atom::events, uint64_t, uint32_t>::with<
+    std::vector<event_record>>,
+  // Applies the desired counts declared in a reloaded config file
+  // (pool name -> count).
+  caf::replies_to<atom::reload, std::vector<pool_record>>::with<
+    std::vector<scale_reply>>,
+  // Internal: periodic housekeeping (pruning old deleted records).
+  caf::reacts_to<atom::tick>>;
+
+} // namespace dynserv

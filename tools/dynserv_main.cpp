@@ -1,0 +1,203 @@
+// The `dynserv` binary: run a node, or report on its store and its cloud.
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <pthread.h>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/scoped_actor.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "spdlog/spdlog.h"
+
+#include "actors/node.hpp"
+#include "actors/node_config.hpp"
+#include "tools/reports.hpp"
+
+namespace {
+
+constexpr const char* usage_text = R"(usage:
+  dynserv run --config FILE
+      Runs a node. SIGINT/SIGTERM stop it cleanly; SIGHUP re-reads the pools'
+      desired counts from FILE.
+  dynserv status --data-dir DIR [--json]
+      Prints pools and servers from the node's store (works while it runs).
+  dynserv provider-servers --config FILE [--json] [--history]
+      Lists the servers the providers hold with this node's labels and whether
+      the store knows each one. --history (simulated provider only) also lists
+      deleted servers.
+  dynserv --help | --version
+)";
+
+int usage_error(const std::string& msg) {
+  std::cerr << "dynserv: " << msg << "\n" << usage_text;
+  return 2;
+}
+
+/// Parses `--flag VALUE` / `--flag` options after the subcommand.
+struct options {
+  std::string config;
+  std::string data_dir;
+  bool json = false;
+  bool history = false;
+};
+
+bool parse_options(const std::vector<std::string>& args, options& opts,
+                   std::string& error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) {
+        error = a + " needs a value";
+        return false;
+      }
+      out = args[++i];
+      return true;
+    };
+    if (a == "--config") {
+      if (!value(opts.config))
+        return false;
+    } else if (a == "--data-dir") {
+      if (!value(opts.data_dir))
+        return false;
+    } else if (a == "--json") {
+      opts.json = true;
+    } else if (a == "--history") {
+      opts.history = true;
+    } else {
+      error = "unknown option " + a;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<dynserv::node_config> load_or_report(const std::string& path) {
+  auto res = dynserv::load_config_file(path);
+  for (const auto& err : res.errors)
+    std::cerr << "dynserv: config error: " << err.to_string() << "\n";
+  return res.config;
+}
+
+void set_log_level(const std::string& level) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+int run(const options& opts) {
+  if (opts.config.empty())
+    return usage_error("run needs --config FILE");
+  auto cfg = load_or_report(opts.config);
+  if (!cfg)
+    return 2;
+  set_log_level(cfg->log_level);
+  std::error_code fs_err;
+  std::filesystem::create_directories(cfg->data_dir, fs_err);
+  if (fs_err) {
+    std::cerr << "dynserv: cannot create node.data_dir " << cfg->data_dir
+              << ": " << fs_err.message() << "\n";
+    return 1;
+  }
+  // Signals are handled by sigwait() in this thread; block them before CAF
+  // starts its threads so that they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  caf::actor_system_config sys_cfg;
+  dynserv::add_dynserv_types(sys_cfg);
+  caf::actor_system sys{sys_cfg};
+  auto node = dynserv::start_node(sys, *cfg, {});
+  if (!node) {
+    std::cerr << "dynserv: cannot start node: " << sys.render(node.error())
+              << "\n";
+    return 1;
+  }
+  spdlog::info("node {} running with data in {} ({} pools, max_servers {})",
+               cfg->name, cfg->data_dir, cfg->pools.size(), cfg->max_servers);
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) {
+      spdlog::info("received {}, shutting down", strsignal(sig));
+      break;
+    }
+    auto reloaded = load_or_report(opts.config);
+    if (!reloaded) {
+      spdlog::error("SIGHUP: {} is invalid; keeping the running counts",
+                    opts.config);
+      continue;
+    }
+    std::vector<dynserv::pool_record> declared;
+    for (const auto& [name, pool] : reloaded->pools)
+      declared.push_back({name, pool.desired, pool.desired, 0});
+    caf::scoped_actor self{sys};
+    self->request(node->supervisor, std::chrono::seconds{30},
+                  dynserv::atom::reload_v, declared)
+      .receive(
+        [](const std::vector<dynserv::scale_reply>& replies) {
+          for (const auto& r : replies)
+            spdlog::info("SIGHUP: pool {} desired {} -> {} {}", r.pool,
+                         r.previous_desired, r.desired, r.note);
+        },
+        [&](const caf::error& err) {
+          spdlog::error("SIGHUP: reload failed: {}", sys.render(err));
+        });
+  }
+  caf::anon_send_exit(node->supervisor, caf::exit_reason::user_shutdown);
+  for (auto& [name, hdl] : node->providers)
+    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(node->snapshots, caf::exit_reason::user_shutdown);
+  // The actor system's destructor waits for every actor to finish; every
+  // transition is already durable, so servers resume on the next start.
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    return usage_error("missing command");
+  auto command = args.front();
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << usage_text;
+    return 0;
+  }
+  if (command == "--version") {
+    std::cout << "dynserv " << DYNSERV_VERSION << "\n";
+    return 0;
+  }
+  options opts;
+  std::string error;
+  if (!parse_options({args.begin() + 1, args.end()}, opts, error))
+    return usage_error(error);
+  if (command == "run") {
+    int rc = run(opts);
+    if (rc == 0)
+      spdlog::info("node stopped");
+    return rc;
+  }
+  if (command == "status") {
+    if (opts.data_dir.empty())
+      return usage_error("status needs --data-dir DIR");
+    return dynserv::print_status(opts.data_dir, opts.json, std::cout,
+                                 std::cerr);
+  }
+  if (command == "provider-servers") {
+    if (opts.config.empty())
+      return usage_error("provider-servers needs --config FILE");
+    auto cfg = load_or_report(opts.config);
+    if (!cfg)
+      return 2;
+    spdlog::set_level(spdlog::level::warn);
+    return dynserv::print_provider_servers(*cfg, opts.json, opts.history,
+                                           std::cout, std::cerr);
+  }
+  return usage_error("unknown command " + command);
+}
