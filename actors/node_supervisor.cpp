@@ -68,7 +68,7 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
       if (rec.status != server_status::deleted)
         ++st.allocated;
     auto name = seed.cfg.name;
-    auto pool = self->spawn<caf::linked>(pool_supervisor, seed.cfg,
+    auto pool = self->spawn<caf::monitored>(pool_supervisor, seed.cfg,
                                          seed.stored, std::move(seed.servers),
                                          ctx, snapshots, seed.provider, me);
     st.pools.emplace(name, pool);
@@ -77,6 +77,18 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
     spdlog::warn("the store holds {} servers, above limits.max_servers {}; "
                  "no server is created until the count drops below it",
                  st.allocated, st.max_servers);
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [name, pool] : self->state.pools)
+      self->send_exit(pool, msg.reason);
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    for (const auto& [name, pool] : self->state.pools)
+      if (pool.address() == msg.source)
+        spdlog::critical("pool supervisor {} died ({}); its servers stay as "
+                         "recorded and resume when the node restarts",
+                         name, self->system().render(msg.reason));
+  });
   self->send(me, atom::tick_v);
   return {
     [self](atom::reserve, const std::string& pool, int64_t n) -> int64_t {

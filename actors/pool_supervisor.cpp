@@ -229,6 +229,13 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
   st.rec.name = st.cfg.name;
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_child_down(self, msg); });
+  // Server actors are monitored, not linked (one crashing server must not
+  // take the pool down), so a shutdown is passed on to them explicitly.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [id, child] : self->state.servers)
+      self->send_exit(child.handle, msg.reason);
+    self->quit(msg.reason);
+  });
   for (auto& rec : restored) {
     if (rec.status == server_status::deleted)
       continue;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs missing Debian packages, builds dynserv, then runs the demo or the
+# test suite. Idempotent: with everything installed it only (re)builds.
+#
+#   tools/setup.sh demo    build and run examples/demo.json (Ctrl-C stops)
+#   tools/setup.sh test    build and run the whole test suite through ctest
+#   tools/setup.sh build   only install and build
+set -euo pipefail
+
+mode=${1:-}
+case "$mode" in
+  demo|test|build) ;;
+  *) echo "usage: tools/setup.sh demo|test|build" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${DYNSERV_BUILD_DIR:-$root/build}
+build_type=${DYNSERV_BUILD_TYPE:-RelWithDebInfo}
+
+# Everything dynserv needs from Debian 12; see README "Dependencies".
+packages=(
+  cmake g++ ninja-build ccache pkg-config
+  libcaf-dev libboost-dev libboost-test-dev libssl-dev rapidjson-dev
+  librocksdb-dev libspdlog-dev libfmt-dev
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
+      | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+      echo "setup: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
+  >/dev/null
+cmake --build "$build_dir" -j "$jobs"
+
+case "$mode" in
+  demo)
+    echo "setup: running the demo node (Ctrl-C stops it; state is kept in" \
+         "$root/data/demo)"
+    exec "$build_dir/tools/dynserv" run --config "$root/examples/demo.json"
+    ;;
+  test)
+    cd "$build_dir"
+    exec ctest --output-on-failure -j "$jobs"
+    ;;
+esac
