@@ -2,6 +2,8 @@
 #include "actors/pool_supervisor.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
@@ -26,6 +28,15 @@ int64_t now_ms(self_ptr self) {
   return self->state.ctx->now_ms();
 }
 
+/// Applies `f` to `child` while keeping `active` (the cached active count)
+/// in step, so that a reconcile costs O(1) when nothing needs to change.
+template <class F>
+void modify(pool_state& st, pool_child& child, F f) {
+  st.active -= is_active(child) ? 1 : 0;
+  f(child);
+  st.active += is_active(child) ? 1 : 0;
+}
+
 void reconcile_soon(self_ptr self) {
   auto& st = self->state;
   if (st.reconcile_scheduled)
@@ -41,7 +52,8 @@ void spawn_child(self_ptr self, server_record rec) {
   self->monitor(handle);
   auto id = rec.id;
   st.ids_by_addr[handle.address()] = id;
-  st.servers[id] = pool_child{handle, std::move(rec), false};
+  auto& child = st.servers[id] = pool_child{handle, std::move(rec), false};
+  st.active += is_active(child) ? 1 : 0;
 }
 
 /// Creates and starts `n` new servers (slots already granted by the node).
@@ -66,7 +78,7 @@ void create_servers(self_ptr self, int64_t n) {
 /// One reconcile pass: switch on the difference between desired and active.
 void reconcile(self_ptr self) {
   auto& st = self->state;
-  auto diff = st.rec.desired - active_count(st.servers);
+  auto diff = st.rec.desired - st.active;
   if (diff > 0) {
     if (st.reserve_in_flight)
       return;
@@ -79,7 +91,7 @@ void reconcile(self_ptr self) {
           // Desired may have changed while we waited: take only what is
           // still needed and hand the rest back.
           auto needed = std::max<int64_t>(
-            st.rec.desired - active_count(st.servers), 0);
+            st.rec.desired - st.active, 0);
           auto used = std::min(granted, needed);
           if (granted > used)
             self->send(st.node, atom::release_v, st.cfg.name, granted - used);
@@ -97,14 +109,15 @@ void reconcile(self_ptr self) {
         candidates.push_back(child.rec);
     for (const auto& id : stop_order(candidates, static_cast<size_t>(-diff))) {
       auto& child = st.servers[id];
-      child.stop_sent = true;
+      modify(st, child, [](pool_child& c) { c.stop_sent = true; });
       self->request(child.handle, caf::infinite, atom::stop_v)
         .then([](const server_record&) {},
               [self, id](caf::error& err) {
                 auto& st = self->state;
                 auto i = st.servers.find(id);
                 if (i != st.servers.end())
-                  i->second.stop_sent = false;
+                  modify(st, i->second,
+                         [](pool_child& c) { c.stop_sent = false; });
                 spdlog::warn("pool {} could not stop {}: {}", st.cfg.name, id,
                              self->system().render(err));
               });
@@ -123,18 +136,23 @@ int64_t clamp_desired(self_ptr self, int64_t wanted, std::string& note) {
   return clamped;
 }
 
-/// Sets the desired count, persists it, then reconciles and replies.
-caf::result<scale_reply> set_desired(self_ptr self, int64_t wanted,
-                                     const std::string& why,
-                                     std::optional<int64_t> file_value) {
+/// Sets the desired count and persists it (then reconciles). Returns false
+/// in `.second` if nothing changed; otherwise `done` runs once the change is
+/// durable.
+std::pair<scale_reply, bool> change_desired(self_ptr self, int64_t wanted,
+                           const std::string& why,
+                           std::optional<int64_t> file_value,
+                           std::function<void(const caf::error&)> done) {
   auto& st = self->state;
   scale_reply reply;
   reply.pool = st.cfg.name;
   reply.previous_desired = st.rec.desired;
   auto desired = clamp_desired(self, wanted, reply.note);
   reply.desired = desired;
-  if (desired == st.rec.desired && !file_value)
-    return reply;
+  if (desired == st.rec.desired
+      && (!file_value || *file_value == st.rec.file_desired)) {
+    return {reply, false};
+  }
   st.rec.desired = desired;
   if (file_value)
     st.rec.file_desired = *file_value;
@@ -148,14 +166,39 @@ caf::result<scale_reply> set_desired(self_ptr self, int64_t wanted,
     events.push_back(pool_event_record(st.cfg.name, st.rec.updated_at_ms,
                                        reason::desired_changed, msg));
   }
-  auto promise = self->make_response_promise<scale_reply>();
+  // Reconcile only once the new count is durable: a crash in between must
+  // not leave servers created for a count the store does not know.
   self->request(st.snapshots, caf::infinite, atom::put_v, st.rec, events)
     .then(
-      [self, promise, reply](uint64_t) mutable {
+      [self, done](uint64_t) {
         reconcile_soon(self);
-        promise.deliver(reply);
+        done(caf::none);
       },
-      [promise](caf::error& err) mutable { promise.deliver(err); });
+      [self, done](caf::error& err) {
+        spdlog::error("pool {} cannot persist its desired count: {}",
+                      self->state.cfg.name, self->system().render(err));
+        done(err);
+      });
+  return {reply, true};
+}
+
+/// Handler form of `change_desired`: replies once the count is durable.
+caf::result<scale_reply> set_desired(self_ptr self, int64_t wanted,
+                                     const std::string& why,
+                                     std::optional<int64_t> file_value) {
+  auto promise = self->make_response_promise<scale_reply>();
+  auto reply = std::make_shared<scale_reply>();
+  auto [result, persisting]
+    = change_desired(self, wanted, why, file_value,
+                     [promise, reply](const caf::error& err) mutable {
+                       if (err)
+                         promise.deliver(err);
+                       else
+                         promise.deliver(*reply);
+                     });
+  *reply = result;
+  if (!persisting)
+    promise.deliver(result);
   return promise;
 }
 
@@ -177,6 +220,7 @@ void on_child_down(self_ptr self, const caf::down_msg& msg) {
   if (j == st.servers.end())
     return;
   if (j->second.rec.status == server_status::deleted) {
+    st.active -= is_active(j->second) ? 1 : 0;
     st.servers.erase(j);
     return;
   }
@@ -195,20 +239,24 @@ void on_child_down(self_ptr self, const caf::down_msg& msg) {
   spdlog::warn("pool {}: server actor {} died ({}); restarting it", st.cfg.name,
                id, self->system().render(msg.reason));
   auto rec = j->second.rec;
+  st.active -= is_active(j->second) ? 1 : 0;
   st.servers.erase(j);
   spawn_child(self, std::move(rec));
 }
 
 } // namespace
 
+bool is_active(const pool_child& child) {
+  const auto& rec = child.rec;
+  auto counts = rec.status == server_status::pending
+                || is_provisioned(rec.status);
+  return counts && !rec.stop_requested && !child.stop_sent;
+}
+
 int64_t active_count(const std::map<std::string, pool_child>& servers) {
   int64_t n = 0;
-  for (const auto& [id, child] : servers) {
-    const auto& rec = child.rec;
-    auto counts = rec.status == server_status::pending || is_provisioned(rec.status);
-    if (counts && !rec.stop_requested && !child.stop_sent)
-      ++n;
-  }
+  for (const auto& [id, child] : servers)
+    n += is_active(child) ? 1 : 0;
   return n;
 }
 
@@ -245,8 +293,13 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
     if (pending)
       self->send(st.servers[id].handle, atom::start_v);
   }
-  // Apply the file's declared count (if it changed since last applied).
-  caf::anon_send(self_handle(self), atom::reload_v, st.cfg.desired);
+  // Apply the file's declared count (if it changed since last applied)
+  // before any command can arrive.
+  if (st.cfg.desired != st.rec.file_desired)
+    change_desired(self, st.cfg.desired, "config file", st.cfg.desired,
+                   [](const caf::error&) {});
+  else
+    reconcile_soon(self);
   self->delayed_send(self_handle(self), st.ctx->reconcile_interval,
                      atom::tick_v);
   return {
@@ -334,7 +387,7 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
         return;
       auto& child = i->second;
       auto was_deleted = child.rec.status == server_status::deleted;
-      child.rec = std::move(rec);
+      modify(st, child, [&rec](pool_child& c) { c.rec = std::move(rec); });
       if (!was_deleted && child.rec.status == server_status::deleted)
         self->send(st.node, atom::release_v, st.cfg.name, int64_t{1});
       reconcile_soon(self);

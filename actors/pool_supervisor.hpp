@@ -36,6 +36,8 @@ struct pool_state {
   node_actor node;
   std::map<std::string, pool_child> servers;
   std::map<caf::actor_addr, std::string> ids_by_addr;
+  /// Cached `active_count(servers)`, kept in step by every change.
+  int64_t active = 0;
   bool reserve_in_flight = false;
   bool reconcile_scheduled = false;
   /// Times of recent unexpected child deaths (restart intensity).
@@ -58,8 +60,11 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
                 actor_context_ptr ctx, snapshot_actor snapshots,
                 provider_actor provider, node_actor node);
 
-/// Number of servers that count towards the desired count: pending,
-/// starting, running and rebooting servers that were not asked to stop.
+/// True for a server that counts towards the desired count: pending,
+/// starting, running or rebooting, and not asked to stop.
+bool is_active(const pool_child& child);
+
+/// Number of active servers in `servers` (O(n); the supervisor caches it).
 int64_t active_count(const std::map<std::string, pool_child>& servers);
 
 } // namespace dynserv

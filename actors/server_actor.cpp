@@ -229,6 +229,7 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
   if (call == server_call::create && reply.ok() && !reply.servers.empty()
       && rec.provider_id.empty()) {
     rec.provider_id = reply.servers.front().provider_id;
+    rec.provider_created_at_ms = reply.servers.front().created_at_ms;
   }
   if (rec.status != status_at_call) {
     if (call == server_call::create && reply.ok())
@@ -260,6 +261,7 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
                         rec.id, reply.servers.size(),
                         reply.servers.front().provider_id);
         rec.provider_id = reply.servers.front().provider_id;
+        rec.provider_created_at_ms = reply.servers.front().created_at_ms;
         return apply(self, server_event::found_by_label);
       }
       return retry_later(self, err);

@@ -10,6 +10,9 @@ namespace {
 
 using self_ptr = snapshot_actor::stateful_pointer<snapshot_state>;
 
+/// Events returned when a reader asks for "no limit" (0).
+constexpr uint32_t default_event_page = 1000;
+
 caf::typed_response_promise<uint64_t>
 enqueue(self_ptr self, std::vector<server_record> servers,
         std::vector<pool_record> pools, std::vector<event_record> events) {
@@ -79,11 +82,15 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
   auto& st = self->state;
   st.backend = std::move(backend);
   st.records = std::make_unique<record_store>(*st.backend);
-  if (auto seq = st.records->last_event_seq())
+  if (auto seq = st.records->last_event_seq()) {
     st.last_seq = *seq;
-  else
-    spdlog::error("cannot read the last event seq: {}",
-                  self->system().render(seq.error()));
+  } else {
+    // Guessing a seq would overwrite stored events: refuse to run instead;
+    // every put then fails and no server acts without its snapshot.
+    spdlog::critical("cannot read the last event seq: {}",
+                     self->system().render(seq.error()));
+    self->quit(seq.error());
+  }
   return {
     [self](atom::put, server_record& rec, std::vector<event_record>& events)
       -> caf::result<uint64_t> {
@@ -99,6 +106,8 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
     },
     [self](atom::events, uint64_t after, uint32_t limit)
       -> caf::result<std::vector<event_record>> {
+      if (limit == 0)
+        limit = default_event_page;
       // Reads see only committed data; flush first so a reader never misses
       // an event that was acknowledged.
       flush(self);

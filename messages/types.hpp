@@ -145,6 +145,9 @@ struct server_record {
   /// Wall-clock time of the last status change, ms since the epoch.
   int64_t status_since_ms = 0;
   int64_t created_at_ms = 0;
+  /// Creation time reported by the provider (0 until known); "newest first"
+  /// means newest at the provider.
+  int64_t provider_created_at_ms = 0;
   /// The provider's id once known.
   std::string provider_id;
   /// True once the provider accepted the call that the current status
@@ -169,7 +172,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, server_record& x) {
   return f(caf::meta::type_name("server_record"), x.id, x.name, x.pool,
            x.provider, x.status, x.previous_status, x.status_since_ms,
-           x.created_at_ms, x.provider_id, x.call_accepted, x.create_attempts,
+           x.created_at_ms, x.provider_created_at_ms, x.provider_id,
+           x.call_accepted, x.create_attempts,
            x.reboot_requested, x.stop_requested, x.retries, x.last_error_kind,
            x.last_error_code, x.last_error_message);
 }

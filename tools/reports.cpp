@@ -2,6 +2,7 @@
 #include "tools/reports.hpp"
 
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <map>
 #include <set>
@@ -182,6 +183,11 @@ int print_provider_servers(const node_config& cfg, bool json, bool history,
   };
   std::vector<row> rows;
   for (const auto& [name, pc] : cfg.providers) {
+    // A simulated cloud that was never used has no inventory yet: empty.
+    if (pc.type == "simulated"
+        && !std::filesystem::exists(cfg.data_dir + "/cloud/" + name
+                                    + "/CURRENT"))
+      continue;
     auto p = open_provider(cfg, name, system_wall_clock(), true);
     if (!p) {
       err << "dynserv: cannot open provider " << name << ": "
