@@ -80,6 +80,7 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
     pac.owner = cfg.name;
     pac.rate_limit = pc.rate_limit.value_or(rate_limit_options{});
     pac.poll_interval = cfg.timing.poll_interval;
+    pac.call_timeout = cfg.timing.call_timeout;
     rt.providers[name] = opts.detached_providers
                            ? sys.spawn<caf::detached>(provider_worker, pac, impl)
                            : sys.spawn(provider_worker, pac, impl);
@@ -105,10 +106,12 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
     nsc.pools.push_back(std::move(seed));
   }
   for (const auto& rec : *servers)
-    if (rec.status != server_status::deleted && !cfg.pools.count(rec.pool))
+    if (rec.status != server_status::deleted && !cfg.pools.count(rec.pool)) {
+      ++nsc.unmanaged_servers;
       spdlog::warn("server {} belongs to pool {} which is not in the config; "
                    "it is left alone (add the pool back to manage it)",
                    rec.id, rec.pool);
+    }
   spdlog::info("node {} restored {} servers from {}", cfg.name, restored,
                opts.backend ? std::string{"memory"} : store_dir(cfg));
   rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), ctx,

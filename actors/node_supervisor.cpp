@@ -59,6 +59,7 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
                 snapshot_actor snapshots) {
   auto& st = self->state;
   st.max_servers = cfg.max_servers;
+  st.allocated = cfg.unmanaged_servers;
   st.deleted_retention = cfg.deleted_retention;
   st.ctx = ctx;
   st.snapshots = snapshots;

@@ -15,6 +15,9 @@ namespace dynserv {
 /// What the node supervisor starts with.
 struct node_supervisor_config {
   int64_t max_servers = 0;
+  /// Non-deleted servers of pools no longer in the config: they may still
+  /// exist, so they count towards `max_servers`.
+  int64_t unmanaged_servers = 0;
   /// How long deleted records stay in the store.
   millis deleted_retention{std::chrono::hours{24}};
   /// Pools with their stored record and restored servers.

@@ -43,6 +43,14 @@ void drain(self_ptr self) {
     if (next == st.jobs.end())
       return;
     auto now = steady_ms(self);
+    auto& front = next->front();
+    if (front.deadline_ms > 0 && now > front.deadline_ms) {
+      auto job = std::move(front);
+      next->pop_front();
+      ++st.stats.expired;
+      job.expire();
+      continue;
+    }
     if (!st.limiter->try_acquire(now)) {
       if (!st.drain_scheduled) {
         ++st.stats.throttled;
@@ -54,7 +62,7 @@ void drain(self_ptr self) {
     }
     auto job = std::move(next->front());
     next->pop_front();
-    job();
+    job.run();
   }
 }
 
@@ -63,12 +71,21 @@ template <class Call>
 caf::typed_response_promise<provider_reply>
 submit(self_ptr self, call_priority prio, const char* op, Call fn) {
   auto promise = self->make_response_promise<provider_reply>();
-  self->state.jobs[static_cast<size_t>(prio)].push_back(
-    [self, promise, op, fn]() mutable {
-      auto reply = fn(*self->state.impl);
-      account(self, op, reply);
-      promise.deliver(std::move(reply));
-    });
+  queued_job job;
+  job.deadline_ms = steady_ms(self) + self->state.cfg.call_timeout.count();
+  job.run = [self, promise, op, fn]() mutable {
+    auto reply = fn(*self->state.impl);
+    account(self, op, reply);
+    promise.deliver(std::move(reply));
+  };
+  job.expire = [promise, op]() mutable {
+    provider_error err{error_kind::transient, "queued",
+                       std::string{op} + " waited past the call timeout in "
+                         + "the rate-limit queue; not sent",
+                       0};
+    promise.deliver(provider_reply{err, {}});
+  };
+  self->state.jobs[static_cast<size_t>(prio)].push_back(std::move(job));
   drain(self);
   return promise;
 }
@@ -106,12 +123,14 @@ void poll_round(self_ptr self) {
     }
     auto provider_id = obs.provider_id;
     auto promise = obs.promise;
+    queued_job job;
+    job.run = [self, provider_id, promise]() mutable {
+      auto r = self->state.impl->get(provider_id);
+      account(self, "get", r);
+      promise.deliver(std::move(r));
+    };
     st.jobs[static_cast<size_t>(call_priority::other)].push_back(
-      [self, provider_id, promise]() mutable {
-        auto r = self->state.impl->get(provider_id);
-        account(self, "get", r);
-        promise.deliver(std::move(r));
-      });
+      std::move(job));
   }
 }
 
@@ -182,8 +201,9 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
       if (st.observers.empty() || st.poll_queued)
         return;
       st.poll_queued = true;
-      st.jobs[static_cast<size_t>(prio::poll)].push_back(
-        [self] { poll_round(self); });
+      queued_job job;
+      job.run = [self] { poll_round(self); };
+      st.jobs[static_cast<size_t>(prio::poll)].push_back(std::move(job));
       drain(self);
     },
     [self](atom::drain) {

@@ -25,6 +25,16 @@ enum class call_priority : uint8_t { destroy, stop, create, other, poll };
 
 constexpr size_t call_priority_count = 5;
 
+/// A call waiting for a token. A job whose deadline passes before it runs is
+/// answered with a transient "queued" error and never sent: its caller has
+/// given up waiting, and a create sent after that would be untracked.
+struct queued_job {
+  /// Steady-clock ms after which the job is dropped; 0 = never.
+  int64_t deadline_ms = 0;
+  std::function<void()> run;
+  std::function<void()> expire;
+};
+
 /// A server waiting for the next poll tick.
 struct observer {
   std::string server_id;
@@ -42,6 +52,8 @@ struct provider_stats {
   uint64_t observations = 0;
   /// Times a call had to wait for tokens.
   uint64_t throttled = 0;
+  /// Calls dropped because they waited in the queue past their deadline.
+  uint64_t expired = 0;
 };
 
 struct provider_actor_config {
@@ -52,6 +64,8 @@ struct provider_actor_config {
   rate_limit_options rate_limit;
   /// How often waiting observers are served with one list call.
   millis poll_interval{std::chrono::seconds{5}};
+  /// Calls still queued this long after they arrived are dropped.
+  millis call_timeout{std::chrono::seconds{120}};
 };
 
 struct provider_actor_state {
@@ -60,7 +74,7 @@ struct provider_actor_state {
   provider_actor_config cfg;
   std::shared_ptr<provider> impl;
   std::optional<rate_limiter> limiter;
-  std::array<std::deque<std::function<void()>>, call_priority_count> jobs;
+  std::array<std::deque<queued_job>, call_priority_count> jobs;
   std::vector<observer> observers;
   bool tick_scheduled = false;
   bool drain_scheduled = false;

@@ -239,7 +239,9 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
     return;
   }
   auto& err = reply.error;
-  if (reply.ok())
+  // A successful read (lookup, get) says nothing about the operation that
+  // keeps failing; only a successful operation resets the backoff.
+  if (reply.ok() && call != server_call::lookup && call != server_call::get)
     st.retry_backoff->reset();
   switch (call) {
     case server_call::create:
@@ -275,7 +277,15 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
       if (auto ev = observation(rec.status, state))
         return apply(self, *ev);
       if (call == server_call::get && !rec.call_accepted) {
-        // Resolving a conflict: is the operation we asked for under way?
+        // Resolving a conflict. A server that never came up cannot be
+        // stopped, and a running one cannot be deleted before it stops.
+        if (rec.status == server_status::stopping
+            && state == cloud_state::provisioning)
+          return apply(self, server_event::delete_requested);
+        if (rec.status == server_status::deleting
+            && state == cloud_state::running)
+          return apply(self, server_event::stop_requested);
+        // Is the operation we asked for under way?
         auto under_way = (rec.status == server_status::stopping
                           && state == cloud_state::stopping)
                          || (rec.status == server_status::deleting
@@ -437,7 +447,12 @@ void drive(self_ptr self) {
 /// Handles a stop or reboot command; replies with the record or an error.
 caf::result<server_record> command(self_ptr self, server_event ev) {
   auto& rec = self->state.rec;
-  if (!fsm::step(rec.status, ev)) {
+  // A server already on its way out takes no commands (the table allows
+  // deleting -> stopping only for the provider's own refusal).
+  auto leaving = rec.status == server_status::stopping
+                 || rec.status == server_status::stopped
+                 || rec.status == server_status::deleting;
+  if (leaving || !fsm::step(rec.status, ev)) {
     auto what = ev == server_event::stop_requested ? "stop" : "reboot";
     return make_error(ec::invalid_transition,
                       std::string{"cannot "} + what + " server " + rec.id

@@ -60,12 +60,16 @@ const std::vector<transition> rows = {
   {st::stopping,  ev::observed_gone,      st::deleted,   ac::finish},
   {st::stopping,  ev::failed_permanently, st::errored,   ac::mark_errored},
   {st::stopping,  ev::deadline_passed,    st::hanging,   ac::mark_hanging},
+  // A server that never came up cannot be stopped; delete it instead.
+  {st::stopping,  ev::delete_requested,   st::deleting,  ac::call_delete},
 
   {st::stopped,   ev::delete_requested,   st::deleting,  ac::call_delete},
   {st::stopped,   ev::observed_gone,      st::deleted,   ac::finish},
 
   {st::deleting,  ev::delete_accepted,    st::deleting,  ac::await_gone},
   {st::deleting,  ev::observed_gone,      st::deleted,   ac::finish},
+  // The provider refuses to delete a running server: stop it first.
+  {st::deleting,  ev::stop_requested,     st::stopping,  ac::call_stop},
   {st::deleting,  ev::failed_permanently, st::errored,   ac::mark_errored},
   {st::deleting,  ev::deadline_passed,    st::hanging,   ac::mark_hanging},
 
