@@ -17,6 +17,13 @@
 
 namespace dynserv {
 
+namespace {
+
+/// Tokens per second (and burst) that stand for "not rate limited".
+constexpr double unlimited_rate = 1e9;
+
+} // namespace
+
 std::string store_dir(const node_config& cfg) {
   return cfg.data_dir + "/store";
 }
@@ -78,7 +85,10 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
     provider_actor_config pac;
     pac.account = name;
     pac.owner = cfg.name;
-    pac.rate_limit = pc.rate_limit.value_or(rate_limit_options{});
+    // No rate_limit in the config means no limit (documented); the bucket
+    // then never runs dry.
+    pac.rate_limit = pc.rate_limit.value_or(
+      rate_limit_options{unlimited_rate, unlimited_rate});
     pac.poll_interval = cfg.timing.poll_interval;
     pac.call_timeout = cfg.timing.call_timeout;
     rt.providers[name] = opts.detached_providers
