@@ -3,6 +3,8 @@
 #include "actors/node_config.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
@@ -390,6 +392,7 @@ private:
   void read_node(const Value& x, const std::string& path);
   void read_limits(const Value& x, const std::string& path);
   void read_timing(const Value& x, const std::string& path);
+  void read_admin(const Value& x, const std::string& path);
   void read_providers(const Value& x, const std::string& path);
   void read_provider(const Value& x, const std::string& path,
                      provider_config& cfg);
@@ -435,6 +438,7 @@ config_result checker::run(const Value& root) {
          {"node", true, [this](auto& x, auto& p) { read_node(x, p); }},
          {"limits", true, [this](auto& x, auto& p) { read_limits(x, p); }},
          {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
+         {"admin", false, [this](auto& x, auto& p) { read_admin(x, p); }},
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
          {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
@@ -504,6 +508,98 @@ void checker::read_node(const Value& x, const std::string& path) {
             store(cfg_.deleted_retention, duration(v, p));
           }},
        });
+}
+
+void checker::read_admin(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  auto& a = cfg_.admin;
+  walk(x, path,
+       {
+         {"listen", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (*str == "off") {
+              a.enabled = false;
+              return;
+            }
+            auto colon = str->rfind(':');
+            auto host = colon == std::string::npos ? std::string{}
+                                                   : str->substr(0, colon);
+            if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+              host = host.substr(1, host.size() - 2);
+            auto port_str = colon == std::string::npos
+                              ? std::string{}
+                              : str->substr(colon + 1);
+            char* end = nullptr;
+            auto port = std::strtol(port_str.c_str(), &end, 10);
+            if (host.empty() || port_str.empty() || *end != '\0' || port < 0
+                || port > 65535) {
+              fail(p, "expected \"HOST:PORT\" (port 0 to 65535) or \"off\", "
+                      "got "
+                        + in_quotes(*str));
+              return;
+            }
+            a.host = host;
+            a.port = static_cast<uint16_t>(port);
+          }},
+         {"token", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (str->size() < 16)
+              fail(p, "must be at least 16 characters long");
+            else
+              a.token = *str;
+          }},
+         {"token_env", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            auto ok = !str->empty()
+                      && std::all_of(str->begin(), str->end(), [](char c) {
+                           return std::isupper(static_cast<unsigned char>(c))
+                                  || std::isdigit(static_cast<unsigned char>(c))
+                                  || c == '_';
+                         });
+            if (!ok)
+              fail(p, "expected an environment variable name (A-Z, 0-9, _), "
+                      "got "
+                        + in_quotes(*str));
+            else
+              a.token_env = *str;
+          }},
+         {"tls", false,
+          [&](auto& v, auto& p) {
+            if (!object(v, p))
+              return;
+            admin_tls_config tls;
+            auto file = [this](std::string& dst) {
+              return [this, &dst](auto& fv, auto& fp) {
+                auto str = string(fv, fp);
+                if (!str)
+                  return;
+                if (str->empty())
+                  fail(fp, "must not be empty");
+                else
+                  dst = resolve(*str);
+              };
+            };
+            walk(v, p,
+                 {
+                   {"certificate", true, file(tls.certificate)},
+                   {"key", true, file(tls.key)},
+                   {"cafile", false, file(tls.cafile)},
+                 });
+            a.tls = tls;
+          }},
+       });
+  if (!a.token.empty() && !a.token_env.empty())
+    fail(join(path, "token"), "set either token or token_env, not both");
 }
 
 void checker::read_limits(const Value& x, const std::string& path) {

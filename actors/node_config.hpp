@@ -69,6 +69,30 @@ struct provider_config {
   simulated_options simulated;
 };
 
+/// TLS for the admin console (CAF's OpenSSL module).
+struct admin_tls_config {
+  /// PEM certificate of this node.
+  std::string certificate;
+  /// PEM private key of `certificate`.
+  std::string key;
+  /// PEM CA bundle that peers' certificates must chain to (optional).
+  std::string cafile;
+};
+
+/// The admin console endpoint (`dynservctl` talks to it).
+struct admin_config {
+  /// False when `admin.listen` is "off".
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  /// 0 picks a free port (written to `<data_dir>/admin.addr`).
+  uint16_t port = 4242;
+  /// The token itself (prefer token_env).
+  std::string token;
+  /// Name of the environment variable that holds the token.
+  std::string token_env;
+  std::optional<admin_tls_config> tls;
+};
+
 /// One entry of `pools`: a group of identical servers kept at a count.
 struct pool_config {
   /// The pool name (the key in `pools`).
@@ -99,6 +123,8 @@ struct node_config {
   int64_t max_servers = 0;
   /// The `timing` section.
   timing_config timing;
+  /// The `admin` section.
+  admin_config admin;
   /// The `providers` section, by account name.
   std::map<std::string, provider_config> providers;
   /// The `pools` section, by pool name.

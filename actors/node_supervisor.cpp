@@ -177,6 +177,46 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
       }
       return promise;
     },
+    [self](atom::limits) -> limits_info {
+      auto& st = self->state;
+      limits_info res;
+      res.max_servers = st.max_servers;
+      res.allocated = st.allocated;
+      res.limited_pools.assign(st.limited_pools.begin(),
+                               st.limited_pools.end());
+      return res;
+    },
+    [self](atom::server, std::string& id) -> caf::result<server_record> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<server_record>();
+      auto remaining = std::make_shared<size_t>(st.pools.size());
+      auto found = std::make_shared<bool>(false);
+      auto not_found = [id] {
+        return make_error(ec::unknown_server, "no server " + id);
+      };
+      if (*remaining == 0) {
+        promise.deliver(not_found());
+        return promise;
+      }
+      for (const auto& [name, hdl] : st.pools) {
+        self->request(hdl, caf::infinite, atom::get_v)
+          .then(
+            [promise, remaining, found, id, not_found](pool_status& ps) mutable {
+              for (auto& rec : ps.servers)
+                if (rec.id == id && !*found) {
+                  *found = true;
+                  promise.deliver(rec);
+                }
+              if (--*remaining == 0 && !*found)
+                promise.deliver(not_found());
+            },
+            [promise, remaining, found](caf::error& err) mutable {
+              if (--*remaining == 0 && !*found)
+                promise.deliver(err);
+            });
+      }
+      return promise;
+    },
     [self](atom::events, uint64_t after,
            uint32_t limit) -> caf::result<std::vector<event_record>> {
       return self->delegate(self->state.snapshots, atom::events_v, after,

@@ -26,6 +26,8 @@ std::string to_string(ec x) {
       return "provider_failure";
     case ec::invalid_config:
       return "invalid_config";
+    case ec::unauthorized:
+      return "unauthorized";
   }
   return "unknown";
 }

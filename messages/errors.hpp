@@ -28,6 +28,8 @@ enum class ec : uint8_t {
   provider_failure,
   /// The configuration is invalid.
   invalid_config,
+  /// A login presented a wrong token.
+  unauthorized,
 };
 
 /// Returns the snake_case name of `x`.

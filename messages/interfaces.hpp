@@ -119,11 +119,48 @@ using node_actor = caf::typed_actor<
   // Reads the event log.
   caf::replies_to<atom::events, uint64_t, uint32_t>::with<
     std::vector<event_record>>,
+  // Reports max_servers and how many servers count against it.
+  caf::replies_to<atom::limits>::with<limits_info>,
+  // Reports one server by dynserv id.
+  caf::replies_to<atom::server, std::string>::with<server_record>,
   // Applies the desired counts declared in a reloaded config file
   // (pool name -> count).
   caf::replies_to<atom::reload, std::vector<pool_record>>::with<
     std::vector<scale_reply>>,
   // Internal: periodic housekeeping (pruning old deleted records).
   caf::reacts_to<atom::tick>>;
+
+/// An authenticated ADMIN SESSION: what `dynservctl` talks to. Every handler
+/// forwards to the node actor; a session exists only after a successful
+/// login, so nothing reaches the node without the token.
+using admin_session_actor = caf::typed_actor<
+  // All pools with their servers.
+  caf::replies_to<atom::status>::with<std::vector<pool_status>>,
+  // One server by dynserv id.
+  caf::replies_to<atom::server, std::string>::with<server_record>,
+  // ensure/increase/decrease N on a pool.
+  caf::replies_to<atom::ensure, std::string, int64_t>::with<scale_reply>,
+  caf::replies_to<atom::increase, std::string, int64_t>::with<scale_reply>,
+  caf::replies_to<atom::decrease, std::string, int64_t>::with<scale_reply>,
+  // Reboots a pool; replies with the number of servers affected.
+  caf::replies_to<atom::reboot, std::string>::with<int64_t>,
+  // Stops (and deletes) one server.
+  caf::replies_to<atom::stop, std::string>::with<server_record>,
+  // Up to N events with a seq greater than the given one.
+  caf::replies_to<atom::events, uint64_t, uint32_t>::with<
+    std::vector<event_record>>,
+  // max_servers and its use.
+  caf::replies_to<atom::limits>::with<limits_info>,
+  // Internal: idle check; a session unused for 15 minutes ends.
+  caf::reacts_to<atom::tick>>;
+
+/// The ADMIN GATE published on `admin.listen`: trades the admin token for a
+/// session. Wrong tokens are refused after a delay that grows with each
+/// consecutive failure (throttling guessing).
+using admin_gate_actor = caf::typed_actor<
+  // Logs in with a token; replies with a session or ec::unauthorized.
+  caf::replies_to<atom::login, std::string>::with<caf::actor>,
+  // Internal: answers a refused login after its throttling delay.
+  caf::reacts_to<atom::retry, uint64_t>>;
 
 } // namespace dynserv

@@ -26,5 +26,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(dynserv, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::pool_status>))
   CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::pool_record>))
   CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::scale_reply>))
+  CAF_ADD_TYPE_ID(dynserv, (dynserv::limits_info))
 
 CAF_END_TYPE_ID_BLOCK(dynserv)

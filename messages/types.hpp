@@ -232,6 +232,21 @@ typename Inspector::result_type inspect(Inspector& f, scale_reply& x) {
            x.desired, x.note);
 }
 
+/// Node-wide limits as reported to operators.
+struct limits_info {
+  int64_t max_servers = 0;
+  /// Servers that exist or may exist (never above max_servers).
+  int64_t allocated = 0;
+  /// Pools whose last request for servers was cut by the limit.
+  std::vector<std::string> limited_pools;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, limits_info& x) {
+  return f(caf::meta::type_name("limits_info"), x.max_servers, x.allocated,
+           x.limited_pools);
+}
+
 /// A pool as reported by status queries.
 struct pool_status {
   std::string name;

@@ -13,7 +13,9 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
+#include "actors/admin_endpoint.hpp"
 #include "actors/node.hpp"
+#include "messages/errors.hpp"
 #include "actors/node_config.hpp"
 #include "tools/reports.hpp"
 
@@ -109,14 +111,40 @@ int run(const options& opts) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::string token;
+  if (cfg->admin.enabled) {
+    auto tok = dynserv::admin_token(*cfg);
+    if (!tok) {
+      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
+      return 2;
+    }
+    token = std::move(*tok);
+  }
   caf::actor_system_config sys_cfg;
   dynserv::add_dynserv_types(sys_cfg);
+  if (cfg->admin.enabled)
+    dynserv::configure_remoting(sys_cfg, cfg->admin.tls ? &*cfg->admin.tls
+                                                        : nullptr);
   caf::actor_system sys{sys_cfg};
   auto node = dynserv::start_node(sys, *cfg, {});
   if (!node) {
     std::cerr << "dynserv: cannot start node: " << sys.render(node.error())
               << "\n";
     return 1;
+  }
+  if (cfg->admin.enabled) {
+    auto port = dynserv::publish_admin(sys, *cfg, token, node->supervisor);
+    if (!port) {
+      std::cerr << "dynserv: " << dynserv::describe(port.error()) << "\n";
+      caf::anon_send_exit(node->supervisor, caf::exit_reason::user_shutdown);
+      for (auto& [name, hdl] : node->providers)
+        caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(node->snapshots, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    if (cfg->admin.token.empty() && cfg->admin.token_env.empty())
+      spdlog::info("admin console token is in {}",
+                   dynserv::admin_token_file(*cfg));
   }
   spdlog::info("node {} running with data in {} ({} pools, max_servers {})",
                cfg->name, cfg->data_dir, cfg->pools.size(), cfg->max_servers);

@@ -1,0 +1,142 @@
+// The admin console actors: token check with throttling, and sessions that
+// forward commands to the node supervisor.
+#include "actors/admin_console_actor.hpp"
+
+#include <algorithm>
+
+#include "caf/typed_event_based_actor.hpp"
+#include "spdlog/spdlog.h"
+
+#include "messages/errors.hpp"
+
+namespace dynserv {
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  // Always walk the longer string so the time does not depend on where the
+  // first difference is.
+  auto n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+millis login_refusal_delay(uint32_t failures) {
+  auto shift = std::min<uint32_t>(failures > 0 ? failures - 1 : 0, 5);
+  return std::min(millis{250} * (1 << shift), millis{8000});
+}
+
+admin_gate_actor::behavior_type
+admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
+           std::string token, node_actor node) {
+  self->state.token = std::move(token);
+  self->state.node = std::move(node);
+  return {
+    [self](atom::login, const std::string& token) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      if (constant_time_equal(token, st.token)) {
+        st.consecutive_failures = 0;
+        auto session = self->spawn(admin_session, st.node);
+        spdlog::info("admin console: session opened");
+        return caf::actor_cast<caf::actor>(session);
+      }
+      ++st.consecutive_failures;
+      auto delay = login_refusal_delay(st.consecutive_failures);
+      spdlog::warn("admin console: refused a login with a wrong token "
+                   "({} in a row; answering after {} ms)",
+                   st.consecutive_failures, delay.count());
+      auto id = ++st.next_refusal;
+      auto promise = self->make_response_promise<caf::actor>();
+      st.refusals.emplace(id, promise);
+      self->delayed_send(caf::actor_cast<admin_gate_actor>(self), delay,
+                         atom::retry_v, id);
+      return promise;
+    },
+    [self](atom::retry, uint64_t id) {
+      auto& st = self->state;
+      auto i = st.refusals.find(id);
+      if (i == st.refusals.end())
+        return;
+      i->second.deliver(
+        make_error(ec::unauthorized, "wrong admin token; login refused"));
+      st.refusals.erase(i);
+    },
+  };
+}
+
+admin_session_actor::behavior_type
+admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
+              node_actor node) {
+  self->state.node = std::move(node);
+  auto me = caf::actor_cast<admin_session_actor>(self);
+  self->delayed_send(me, admin_session_idle_timeout, atom::tick_v);
+  auto touch = [self] { ++self->state.activity; };
+  return {
+    [self, touch](atom::status) -> caf::result<std::vector<pool_status>> {
+      touch();
+      return self->delegate(self->state.node, atom::status_v);
+    },
+    [self, touch](atom::server,
+                  const std::string& id) -> caf::result<server_record> {
+      touch();
+      return self->delegate(self->state.node, atom::server_v, id);
+    },
+    [self, touch](atom::ensure, const std::string& pool,
+                  int64_t n) -> caf::result<scale_reply> {
+      touch();
+      spdlog::info("admin console: ensure {} {}", pool, n);
+      return self->delegate(self->state.node, atom::ensure_v, pool, n);
+    },
+    [self, touch](atom::increase, const std::string& pool,
+                  int64_t n) -> caf::result<scale_reply> {
+      touch();
+      spdlog::info("admin console: increase {} {}", pool, n);
+      return self->delegate(self->state.node, atom::increase_v, pool, n);
+    },
+    [self, touch](atom::decrease, const std::string& pool,
+                  int64_t n) -> caf::result<scale_reply> {
+      touch();
+      spdlog::info("admin console: decrease {} {}", pool, n);
+      return self->delegate(self->state.node, atom::decrease_v, pool, n);
+    },
+    [self, touch](atom::reboot,
+                  const std::string& pool) -> caf::result<int64_t> {
+      touch();
+      spdlog::info("admin console: reboot {}", pool);
+      return self->delegate(self->state.node, atom::reboot_v, pool);
+    },
+    [self, touch](atom::stop,
+                  const std::string& id) -> caf::result<server_record> {
+      touch();
+      spdlog::info("admin console: stop {}", id);
+      return self->delegate(self->state.node, atom::stop_v, id);
+    },
+    [self, touch](atom::events, uint64_t after,
+                  uint32_t limit) -> caf::result<std::vector<event_record>> {
+      touch();
+      // One page at most; followers ask again from the last seq they saw.
+      limit = std::min<uint32_t>(limit == 0 ? 1000 : limit, 10000);
+      return self->delegate(self->state.node, atom::events_v, after, limit);
+    },
+    [self, touch](atom::limits) -> caf::result<limits_info> {
+      touch();
+      return self->delegate(self->state.node, atom::limits_v);
+    },
+    [self](atom::tick) {
+      auto& st = self->state;
+      if (st.activity == 0) {
+        spdlog::info("admin console: session closed after being idle");
+        self->quit();
+        return;
+      }
+      st.activity = 0;
+      self->delayed_send(caf::actor_cast<admin_session_actor>(self),
+                         admin_session_idle_timeout, atom::tick_v);
+    },
+  };
+}
+
+} // namespace dynserv

@@ -1,0 +1,56 @@
+// The admin console actors: a gate that checks the token, and sessions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "caf/typed_response_promise.hpp"
+
+#include "messages/interfaces.hpp"
+#include "providers/provider_options.hpp"
+
+namespace dynserv {
+
+/// Compares two strings in time that depends only on their lengths, so a
+/// wrong token reveals nothing about the right one through timing.
+bool constant_time_equal(const std::string& a, const std::string& b);
+
+/// Delay before refusing the `failures`-th consecutive wrong token:
+/// 250 ms doubling per failure, at most 8 s.
+millis login_refusal_delay(uint32_t failures);
+
+struct admin_gate_state {
+  static inline const char* name = "dynserv.admin_gate";
+
+  std::string token;
+  node_actor node;
+  uint32_t consecutive_failures = 0;
+  uint64_t next_refusal = 0;
+  /// Refusals waiting for their throttling delay.
+  std::map<uint64_t, caf::typed_response_promise<caf::actor>> refusals;
+};
+
+/// The gate published on `admin.listen`. A right token yields a new session;
+/// a wrong one is refused after `login_refusal_delay`.
+admin_gate_actor::behavior_type
+admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
+           std::string token, node_actor node);
+
+struct admin_session_state {
+  static inline const char* name = "dynserv.admin_session";
+
+  node_actor node;
+  /// Commands handled since the last idle check.
+  uint64_t activity = 0;
+};
+
+/// Idle sessions end after this long without a command.
+constexpr auto admin_session_idle_timeout = std::chrono::minutes{15};
+
+/// One authenticated console session; forwards commands to the node.
+admin_session_actor::behavior_type
+admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
+              node_actor node);
+
+} // namespace dynserv
