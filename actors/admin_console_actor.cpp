@@ -39,7 +39,8 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
       auto& st = self->state;
       if (constant_time_equal(token, st.token)) {
         st.consecutive_failures = 0;
-        auto session = self->spawn(admin_session, st.node);
+        // Linked: a shutdown of the gate ends its sessions too.
+        auto session = self->spawn<caf::linked>(admin_session, st.node);
         spdlog::info("admin console: session opened");
         return caf::actor_cast<caf::actor>(session);
       }

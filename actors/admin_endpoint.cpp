@@ -82,7 +82,7 @@ caf::expected<std::string> admin_token(const node_config& cfg) {
   return token;
 }
 
-caf::expected<uint16_t> publish_admin(caf::actor_system& sys,
+caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
                                       const node_config& cfg,
                                       const std::string& token,
                                       node_actor node) {
@@ -104,7 +104,7 @@ caf::expected<uint16_t> publish_admin(caf::actor_system& sys,
   out << addr << "\n";
   spdlog::info("admin console listening on {}{}", addr,
                admin.tls ? " (TLS)" : "");
-  return *port;
+  return admin_endpoint{gate, *port};
 }
 
 } // namespace dynserv

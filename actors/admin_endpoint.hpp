@@ -34,9 +34,16 @@ std::string admin_token_file(const node_config& cfg);
 /// Path of the file the node writes its bound admin address to.
 std::string admin_addr_file(const node_config& cfg);
 
+/// A published admin gate.
+struct admin_endpoint {
+  admin_gate_actor gate;
+  uint16_t port = 0;
+};
+
 /// Spawns the admin gate and publishes it on `admin.listen`; writes the
-/// bound "HOST:PORT" to `admin_addr_file`. Returns the bound port.
-caf::expected<uint16_t> publish_admin(caf::actor_system& sys,
+/// bound "HOST:PORT" to `admin_addr_file`. Send the gate an exit to close
+/// the console (it ends its sessions).
+caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
                                       const node_config& cfg,
                                       const std::string& token,
                                       node_actor node);

@@ -132,10 +132,13 @@ int run(const options& opts) {
               << "\n";
     return 1;
   }
+  dynserv::admin_gate_actor admin_gate;
   if (cfg->admin.enabled) {
-    auto port = dynserv::publish_admin(sys, *cfg, token, node->supervisor);
-    if (!port) {
-      std::cerr << "dynserv: " << dynserv::describe(port.error()) << "\n";
+    auto endpoint = dynserv::publish_admin(sys, *cfg, token, node->supervisor);
+    if (endpoint) {
+      admin_gate = endpoint->gate;
+    } else {
+      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
       caf::anon_send_exit(node->supervisor, caf::exit_reason::user_shutdown);
       for (auto& [name, hdl] : node->providers)
         caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
@@ -177,6 +180,8 @@ int run(const options& opts) {
           spdlog::error("SIGHUP: reload failed: {}", sys.render(err));
         });
   }
+  if (admin_gate)
+    caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(node->supervisor, caf::exit_reason::user_shutdown);
   for (auto& [name, hdl] : node->providers)
     caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);

@@ -397,6 +397,11 @@ BOOST_AUTO_TEST_CASE(demo_example_runs) {
                                     static_cast<rapidjson::SizeType>(
                                       data_dir.size()),
                                     doc.GetAllocator());
+  // ... and the console binds port 0 so tests can run side by side.
+  rapidjson::Value admin{rapidjson::kObjectType};
+  admin.AddMember("listen", "127.0.0.1:0", doc.GetAllocator());
+  doc.RemoveMember("admin");
+  doc.AddMember("admin", admin, doc.GetAllocator());
   std::map<std::string, int64_t> desired;
   for (const auto& p : doc["pools"].GetObject())
     desired[p.name.GetString()] = p.value["desired"].GetInt64();

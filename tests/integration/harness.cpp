@@ -128,6 +128,11 @@ std::string to_json(const config_spec& spec) {
   w.Key("max_servers");
   w.Int64(spec.max_servers);
   w.EndObject();
+  // Tests bind port 0: several nodes may run at once.
+  w.Key("admin");
+  w.StartObject();
+  write_string(w, "listen", "127.0.0.1:0");
+  w.EndObject();
   w.Key("timing");
   w.StartObject();
   write_string(w, "poll_interval", "100ms");
