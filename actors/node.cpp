@@ -65,6 +65,11 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   auto pools = records.load_pools();
   if (!pools)
     return pools.error();
+  for (const auto& [name, pc] : cfg.pools)
+    if (cfg.providers.count(pc.provider) == 0)
+      return make_error(ec::invalid_config, "pools." + name
+                                              + ".provider: unknown provider "
+                                              + pc.provider);
   auto ctx = std::make_shared<actor_context>();
   ctx->node_name = cfg.name;
   ctx->timing = cfg.timing;
@@ -78,8 +83,13 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
       impl = i->second;
     } else {
       auto opened = open_provider(cfg, name, opts.clock, false);
-      if (!opened)
+      if (!opened) {
+        // Nothing else may keep the actor system from shutting down.
+        caf::anon_send_exit(rt.snapshots, caf::exit_reason::user_shutdown);
+        for (auto& [other, hdl] : rt.providers)
+          caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
         return opened.error();
+      }
       impl = std::move(*opened);
     }
     provider_actor_config pac;
@@ -112,7 +122,7 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
         ++restored;
       }
     }
-    seed.provider = rt.providers[pc.provider];
+    seed.provider = rt.providers.at(pc.provider);
     nsc.pools.push_back(std::move(seed));
   }
   for (const auto& rec : *servers)

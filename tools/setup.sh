@@ -21,7 +21,7 @@ build_type=${DYNSERV_BUILD_TYPE:-RelWithDebInfo}
 packages=(
   cmake g++ ninja-build ccache pkg-config
   libcaf-dev libboost-dev libboost-test-dev libssl-dev rapidjson-dev
-  librocksdb-dev libspdlog-dev libfmt-dev
+  librocksdb-dev libspdlog-dev libfmt-dev libedit-dev
 )
 
 missing=()
