@@ -387,6 +387,36 @@ private:
       dst = *x;
   }
 
+  /// Reads a map section (`providers`, `pools`): at least one entry, each
+  /// named validly, unique, an object, read by `read`.
+  template <class Map, class Reader>
+  void read_entries(const Value& x, const std::string& path, const char* kind,
+                    Map& entries, Reader read) {
+    if (!object(x, path))
+      return;
+    if (x.MemberCount() == 0) {
+      fail(path, std::string{"must contain at least one "} + kind);
+      return;
+    }
+    std::set<std::string> seen;
+    for (auto i = x.MemberBegin(); i != x.MemberEnd(); ++i) {
+      auto name = str_of(i->name);
+      auto entry_path = join(path, name);
+      if (!seen.insert(name).second) {
+        fail(entry_path, "duplicate key");
+        continue;
+      }
+      if (!valid_name(name, true))
+        fail(entry_path, "invalid name: use 1 to 40 characters from a-z, "
+                         "0-9, '_' and '-'");
+      if (!object(i->value, entry_path))
+        continue;
+      auto& cfg = entries[name];
+      cfg.name = name;
+      read(i->value, entry_path, cfg);
+    }
+  }
+
   // -- sections --
 
   void read_node(const Value& x, const std::string& path);
@@ -678,29 +708,8 @@ void checker::read_timing(const Value& x, const std::string& path) {
 }
 
 void checker::read_providers(const Value& x, const std::string& path) {
-  if (!object(x, path))
-    return;
-  if (x.MemberCount() == 0) {
-    fail(path, "must contain at least one provider");
-    return;
-  }
-  std::set<std::string> seen;
-  for (auto i = x.MemberBegin(); i != x.MemberEnd(); ++i) {
-    auto name = str_of(i->name);
-    auto entry_path = join(path, name);
-    if (!seen.insert(name).second) {
-      fail(entry_path, "duplicate key");
-      continue;
-    }
-    if (!valid_name(name, true))
-      fail(entry_path, "invalid name: use 1 to 40 characters from a-z, 0-9, "
-                       "'_' and '-'");
-    if (!object(i->value, entry_path))
-      continue;
-    auto& cfg = cfg_.providers[name];
-    cfg.name = name;
-    read_provider(i->value, entry_path, cfg);
-  }
+  read_entries(x, path, "provider", cfg_.providers,
+               [this](auto& v, auto& p, auto& cfg) { read_provider(v, p, cfg); });
 }
 
 void checker::read_provider(const Value& x, const std::string& path,
@@ -810,29 +819,8 @@ void checker::read_faults(const Value& x, const std::string& path,
 }
 
 void checker::read_pools(const Value& x, const std::string& path) {
-  if (!object(x, path))
-    return;
-  if (x.MemberCount() == 0) {
-    fail(path, "must contain at least one pool");
-    return;
-  }
-  std::set<std::string> seen;
-  for (auto i = x.MemberBegin(); i != x.MemberEnd(); ++i) {
-    auto name = str_of(i->name);
-    auto entry_path = join(path, name);
-    if (!seen.insert(name).second) {
-      fail(entry_path, "duplicate key");
-      continue;
-    }
-    if (!valid_name(name, true))
-      fail(entry_path, "invalid name: use 1 to 40 characters from a-z, 0-9, "
-                       "'_' and '-'");
-    if (!object(i->value, entry_path))
-      continue;
-    auto& cfg = cfg_.pools[name];
-    cfg.name = name;
-    read_pool(i->value, entry_path, cfg);
-  }
+  read_entries(x, path, "pool", cfg_.pools,
+               [this](auto& v, auto& p, auto& cfg) { read_pool(v, p, cfg); });
 }
 
 void checker::read_pool(const Value& x, const std::string& path,
