@@ -40,7 +40,9 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
       if (constant_time_equal(token, st.token)) {
         st.consecutive_failures = 0;
         // Linked: a shutdown of the gate ends its sessions too.
-        auto session = self->spawn<caf::linked>(admin_session, st.node);
+        auto session = self->spawn<caf::linked>(
+          admin_session, st.node,
+          caf::actor_cast<caf::actor>(self->current_sender()));
         spdlog::info("admin console: session opened");
         return caf::actor_cast<caf::actor>(session);
       }
@@ -70,8 +72,14 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
 
 admin_session_actor::behavior_type
 admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
-              node_actor node) {
+              node_actor node, caf::actor client) {
   self->state.node = std::move(node);
+  // A session ends with its client (one-shot dynservctl calls would
+  // otherwise leave sessions behind until the idle timeout).
+  if (client) {
+    self->monitor(client);
+    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+  }
   auto me = caf::actor_cast<admin_session_actor>(self);
   self->delayed_send(me, admin_session_idle_timeout, atom::tick_v);
   auto touch = [self] { ++self->state.activity; };

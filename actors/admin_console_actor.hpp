@@ -48,9 +48,10 @@ struct admin_session_state {
 /// Idle sessions end after this long without a command.
 constexpr auto admin_session_idle_timeout = std::chrono::minutes{15};
 
-/// One authenticated console session; forwards commands to the node.
+/// One authenticated console session; forwards commands to the node and
+/// ends when `client` (the actor that logged in) goes away.
 admin_session_actor::behavior_type
 admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
-              node_actor node);
+              node_actor node, caf::actor client);
 
 } // namespace dynserv

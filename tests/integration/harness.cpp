@@ -109,6 +109,15 @@ const std::string& dynserv_binary() {
   return path;
 }
 
+const std::string& dynservctl_binary() {
+#ifdef DYNSERVCTL_BINARY
+  static const std::string path = DYNSERVCTL_BINARY;
+#else
+  static const std::string path;
+#endif
+  return path;
+}
+
 // -- configuration
 // -------------------------------------------------------------
 
@@ -128,10 +137,20 @@ std::string to_json(const config_spec& spec) {
   w.Key("max_servers");
   w.Int64(spec.max_servers);
   w.EndObject();
-  // Tests bind port 0: several nodes may run at once.
   w.Key("admin");
   w.StartObject();
-  write_string(w, "listen", "127.0.0.1:0");
+  write_string(w, "listen", spec.admin_listen);
+  if (!spec.admin_token_env.empty())
+    write_string(w, "token_env", spec.admin_token_env);
+  if (spec.admin_tls) {
+    w.Key("tls");
+    w.StartObject();
+    write_string(w, "certificate", spec.admin_tls->certificate);
+    write_string(w, "key", spec.admin_tls->key);
+    if (!spec.admin_tls->cafile.empty())
+      write_string(w, "cafile", spec.admin_tls->cafile);
+    w.EndObject();
+  }
   w.EndObject();
   w.Key("timing");
   w.StartObject();
@@ -177,6 +196,10 @@ std::string to_json(const config_spec& spec) {
     write_string(w, "provider", "sim");
     w.Key("desired");
     w.Int64(p.desired);
+    if (auto i = spec.pool_max.find(p.name); i != spec.pool_max.end()) {
+      w.Key("max");
+      w.Int64(i->second);
+    }
     w.EndObject();
   }
   w.EndObject();
@@ -442,6 +465,15 @@ std::optional<cloud_report> sandbox::cloud(bool history, std::string& error) {
     return std::nullopt;
   }
   return parse_cloud(res.out, error);
+}
+
+std::string sandbox::admin_addr() const {
+  // The node writes the file without a rename: wait for the whole line.
+  auto text = read_file(admin_addr_path());
+  auto eol = text.find('\n');
+  if (eol == std::string::npos)
+    return "";
+  return text.substr(0, eol);
 }
 
 std::string sandbox::node_log_tail(size_t max_chars) const {

@@ -19,6 +19,10 @@ namespace dynserv::test {
 /// Path of the `dynserv` binary under test.
 const std::string& dynserv_binary();
 
+/// Path of the `dynservctl` binary under test (empty when the test binary
+/// was built without DYNSERVCTL_BINARY).
+const std::string& dynservctl_binary();
+
 // -- configuration
 // -------------------------------------------------------------
 
@@ -28,6 +32,13 @@ struct pool_spec {
   int64_t desired = 0;
 };
 
+/// `admin.tls` of a generated config file (absolute paths).
+struct admin_tls_spec {
+  std::string certificate;
+  std::string key;
+  std::string cafile;
+};
+
 /// Everything a generated config file varies; the rest uses fast defaults
 /// (simulated operations of a few hundred ms, 100 ms polls).
 struct config_spec {
@@ -35,6 +46,8 @@ struct config_spec {
   /// Absolute path; filled in by `sandbox::write_config` when empty.
   std::string data_dir;
   std::vector<pool_spec> pools;
+  /// `max` per pool name; pools not listed use the default (`max_servers`).
+  std::map<std::string, int64_t> pool_max;
   int64_t max_servers = 50;
   std::string reconcile_interval = "1s";
   std::string log_level = "info";
@@ -42,6 +55,13 @@ struct config_spec {
   /// Fault injection of the simulated provider (none by default).
   double lost_create_response_rate = 0.0;
   std::map<std::string, double> error_rate;
+  /// `admin.listen`; tests bind port 0 so that several nodes may run at once.
+  std::string admin_listen = "127.0.0.1:0";
+  /// `admin.token_env`; when empty, the node generates a token and keeps it
+  /// in `<data_dir>/admin.token`.
+  std::string admin_token_env;
+  /// `admin.tls`; plain TCP when unset.
+  std::optional<admin_tls_spec> admin_tls;
 };
 
 /// Renders `spec` as a config file.
@@ -152,6 +172,20 @@ public:
   std::string data_dir() const {
     return dir_ + "/data";
   }
+
+  /// Where the node writes its bound admin address.
+  std::string admin_addr_path() const {
+    return data_dir() + "/admin.addr";
+  }
+
+  /// Where a node without admin.token/token_env keeps its generated token.
+  std::string admin_token_path() const {
+    return data_dir() + "/admin.token";
+  }
+
+  /// The "HOST:PORT" in admin_addr_path() once the node has written the
+  /// whole line; empty while the file is missing or incomplete.
+  std::string admin_addr() const;
 
   /// Writes `spec` to config_path() (write then rename, so that a reload
   /// never reads half a file); fills in data_dir() when spec has none.

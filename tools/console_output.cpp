@@ -1,0 +1,538 @@
+// Text and JSON renderings of the admin session's replies.
+#include "tools/console_output.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace dynserv::console {
+
+namespace {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// -- JSON building blocks -----------------------------------------------------
+
+void string_value(json_writer& w, std::string_view str) {
+  auto clean = valid_utf8(str);
+  w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+}
+
+void key_value(json_writer& w, const char* key, std::string_view str) {
+  w.Key(key);
+  string_value(w, str);
+}
+
+void key_int(json_writer& w, const char* key, int64_t x) {
+  w.Key(key);
+  w.Int64(x);
+}
+
+void key_uint(json_writer& w, const char* key, uint64_t x) {
+  w.Key(key);
+  w.Uint64(x);
+}
+
+void key_bool(json_writer& w, const char* key, bool x) {
+  w.Key(key);
+  w.Bool(x);
+}
+
+std::string finish(const rapidjson::StringBuffer& buf) {
+  return std::string{buf.GetString(), buf.GetSize()} + "\n";
+}
+
+/// The last error as `dynserv status` prints it, or empty.
+std::string last_error(const server_record& rec) {
+  if (rec.last_error_kind == error_kind::none)
+    return "";
+  return std::string{to_string(rec.last_error_kind)} + " " + rec.last_error_code
+         + " " + rec.last_error_message;
+}
+
+int64_t count_of(const pool_status& p, size_t i) {
+  return i < p.counts.size() ? p.counts[i] : 0;
+}
+
+int64_t provisioned(const pool_status& p) {
+  int64_t res = 0;
+  for (size_t i = 0; i < server_status_count; ++i)
+    if (is_provisioned(static_cast<server_status>(i)))
+      res += count_of(p, i);
+  return res;
+}
+
+void write_pool(json_writer& w, const pool_status& p) {
+  w.StartObject();
+  key_value(w, "name", p.name);
+  key_value(w, "provider", p.provider);
+  key_int(w, "desired", p.desired);
+  key_int(w, "min", p.min);
+  key_int(w, "max", p.max);
+  key_int(w, "provisioned", provisioned(p));
+  w.Key("counts");
+  w.StartObject();
+  for (size_t i = 0; i < server_status_count; ++i)
+    key_int(w, to_string(static_cast<server_status>(i)), count_of(p, i));
+  w.EndObject();
+  w.EndObject();
+}
+
+void write_server(json_writer& w, const server_record& s) {
+  w.StartObject();
+  key_value(w, "id", s.id);
+  key_value(w, "name", s.name);
+  key_value(w, "pool", s.pool);
+  key_value(w, "provider", s.provider);
+  key_value(w, "status", to_string(s.status));
+  key_value(w, "previous_status", to_string(s.previous_status));
+  key_value(w, "since", format_time(s.status_since_ms));
+  key_int(w, "since_ms", s.status_since_ms);
+  key_int(w, "created_at_ms", s.created_at_ms);
+  key_value(w, "provider_id", s.provider_id);
+  key_int(w, "provider_created_at_ms", s.provider_created_at_ms);
+  key_bool(w, "call_accepted", s.call_accepted);
+  key_uint(w, "create_attempts", s.create_attempts);
+  key_bool(w, "reboot_requested", s.reboot_requested);
+  key_bool(w, "stop_requested", s.stop_requested);
+  key_uint(w, "retries", s.retries);
+  key_value(w, "last_error", last_error(s));
+  key_value(w, "last_error_kind", to_string(s.last_error_kind));
+  key_value(w, "last_error_code", s.last_error_code);
+  key_value(w, "last_error_message", s.last_error_message);
+  w.EndObject();
+}
+
+void write_event(json_writer& w, const event_record& ev) {
+  w.StartObject();
+  key_uint(w, "seq", ev.seq);
+  key_value(w, "at", format_time_ms(ev.at_ms));
+  key_int(w, "at_ms", ev.at_ms);
+  key_value(w, "reason", ev.reason);
+  key_value(w, "pool", ev.pool);
+  key_value(w, "server_id", ev.server_id);
+  key_value(w, "from", ev.from);
+  key_value(w, "to", ev.to);
+  key_value(w, "message", ev.message);
+  w.EndObject();
+}
+
+// -- text building blocks -----------------------------------------------------
+
+std::string counts_text(const pool_status& p) {
+  std::string res;
+  for (size_t i = 0; i < server_status_count; ++i) {
+    auto n = count_of(p, i);
+    if (n == 0)
+      continue;
+    if (!res.empty())
+      res += " ";
+    res += std::string{to_string(static_cast<server_status>(i))} + "="
+           + std::to_string(n);
+  }
+  return res;
+}
+
+std::string pools_table(const std::vector<pool_status>& pools) {
+  if (pools.empty())
+    return "(no pools)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : pools)
+    rows.push_back({sanitize(p.name), sanitize(p.provider),
+                    std::to_string(p.desired), std::to_string(p.min),
+                    std::to_string(p.max), std::to_string(provisioned(p)),
+                    counts_text(p)});
+  return format_table({"POOL", "PROVIDER", "DESIRED", "MIN", "MAX",
+                       "PROVISIONED", "COUNTS"},
+                      rows);
+}
+
+std::string servers_table(const std::vector<server_record>& servers) {
+  if (servers.empty())
+    return "(no servers)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : servers)
+    rows.push_back({sanitize(s.id), sanitize(s.name), sanitize(s.pool),
+                    to_string(s.status), format_time(s.status_since_ms),
+                    sanitize(s.provider_id), sanitize(last_error(s))});
+  return format_table({"ID", "NAME", "POOL", "STATUS", "SINCE", "PROVIDER ID",
+                       "LAST ERROR"},
+                      rows);
+}
+
+std::string dash_if_empty(std::string str) {
+  return str.empty() ? "-" : str;
+}
+
+std::string plural(int64_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+} // namespace
+
+// -- helpers ------------------------------------------------------------------
+
+std::string format_time(int64_t ms) {
+  if (ms <= 0)
+    return "-";
+  std::time_t secs = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string format_time_ms(int64_t ms) {
+  if (ms <= 0)
+    return "-";
+  std::time_t secs = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  auto n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof(buf) - n, ".%03dZ",
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string sanitize(std::string_view str) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string res;
+  res.reserve(str.size());
+  for (auto ch : str) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      res += "\\x";
+      res += hex[c >> 4];
+      res += hex[c & 0xf];
+    } else {
+      res += ch;
+    }
+  }
+  return res;
+}
+
+std::string valid_utf8(std::string_view str) {
+  static constexpr const char* replacement = "\xef\xbf\xbd";
+  std::string res;
+  res.reserve(str.size());
+  size_t i = 0;
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(str[k]); };
+  while (i < str.size()) {
+    auto c = byte(i);
+    size_t len = 0;
+    uint32_t min = 0;
+    if (c < 0x80) {
+      res += static_cast<char>(c);
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      min = 0x10000;
+    }
+    bool ok = len > 0 && i + len <= str.size();
+    uint32_t cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+    for (size_t k = 1; ok && k < len; ++k) {
+      if ((byte(i + k) & 0xc0) != 0x80)
+        ok = false;
+      else
+        cp = (cp << 6) | (byte(i + k) & 0x3f);
+    }
+    // Overlong forms, surrogates and values beyond Unicode are invalid.
+    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)))
+      ok = false;
+    if (ok) {
+      res.append(str.substr(i, len));
+      i += len;
+    } else {
+      res += replacement;
+      ++i;
+    }
+  }
+  return res;
+}
+
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  auto measure = [&](const std::vector<std::string>& row) {
+    if (widths.size() < row.size())
+      widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], std::max<size_t>(row[i].size(), 1));
+  };
+  measure(header);
+  for (const auto& row : rows)
+    measure(row);
+  std::string res;
+  auto emit = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      auto cell = row[i].empty() ? std::string{"-"} : row[i];
+      line += cell;
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - cell.size() + 2, ' ');
+    }
+    res += line + "\n";
+  };
+  emit(header);
+  for (const auto& row : rows)
+    emit(row);
+  return res;
+}
+
+std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
+                                          const std::string& pool,
+                                          std::optional<server_status> status) {
+  std::vector<server_record> res;
+  for (const auto& p : pools)
+    for (const auto& s : p.servers)
+      if ((pool.empty() || s.pool == pool) && (!status || s.status == *status))
+        res.push_back(s);
+  std::sort(res.begin(), res.end(), [](const auto& a, const auto& b) {
+    if (a.pool != b.pool)
+      return a.pool < b.pool;
+    if (a.created_at_ms != b.created_at_ms)
+      return a.created_at_ms < b.created_at_ms;
+    return a.id < b.id;
+  });
+  return res;
+}
+
+std::optional<std::string>
+unknown_pool_message(const std::vector<pool_status>& pools,
+                     const std::string& name) {
+  std::string known;
+  for (const auto& p : pools) {
+    if (p.name == name)
+      return std::nullopt;
+    known += (known.empty() ? "" : ", ") + p.name;
+  }
+  return "unknown_pool: unknown pool \"" + sanitize(name)
+         + "\" (known: " + known + ")";
+}
+
+// -- replies ------------------------------------------------------------------
+
+std::string format_status(const std::vector<pool_status>& pools, bool json) {
+  auto servers = select_servers(pools, "", std::nullopt);
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    w.Key("pools");
+    w.StartArray();
+    for (const auto& p : pools)
+      write_pool(w, p);
+    w.EndArray();
+    w.Key("servers");
+    w.StartArray();
+    for (const auto& s : servers)
+      write_server(w, s);
+    w.EndArray();
+    w.EndObject();
+    return finish(buf);
+  }
+  return pools_table(pools) + "\n" + servers_table(servers);
+}
+
+std::string format_pools(const std::vector<pool_status>& pools, bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    w.Key("pools");
+    w.StartArray();
+    for (const auto& p : pools)
+      write_pool(w, p);
+    w.EndArray();
+    w.EndObject();
+    return finish(buf);
+  }
+  return pools_table(pools);
+}
+
+std::string format_servers(const std::vector<server_record>& servers,
+                           bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    w.Key("servers");
+    w.StartArray();
+    for (const auto& s : servers)
+      write_server(w, s);
+    w.EndArray();
+    w.EndObject();
+    return finish(buf);
+  }
+  return servers_table(servers);
+}
+
+std::string format_server(const server_record& s, bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    write_server(w, s);
+    return finish(buf);
+  }
+  std::string requested;
+  if (s.reboot_requested)
+    requested = "reboot";
+  if (s.stop_requested)
+    requested += requested.empty() ? "stop" : ", stop";
+  std::vector<std::pair<const char*, std::string>> lines = {
+    {"id", sanitize(s.id)},
+    {"name", sanitize(s.name)},
+    {"pool", sanitize(s.pool)},
+    {"provider", sanitize(s.provider)},
+    {"status", to_string(s.status)},
+    {"previous status", to_string(s.previous_status)},
+    {"since", format_time(s.status_since_ms)},
+    {"created", format_time(s.created_at_ms)},
+    {"provider id", sanitize(s.provider_id)},
+    {"provider created", format_time(s.provider_created_at_ms)},
+    {"create attempts", std::to_string(s.create_attempts)},
+    {"call accepted", s.call_accepted ? "yes" : "no"},
+    {"retries", std::to_string(s.retries)},
+    {"requested", requested},
+    {"last error", sanitize(last_error(s))},
+  };
+  std::string res;
+  for (const auto& [key, value] : lines) {
+    std::string line = key;
+    line += ":";
+    line.resize(18, ' ');
+    res += line + dash_if_empty(value) + "\n";
+  }
+  return res;
+}
+
+std::string format_scale(const scale_reply& r, bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    key_value(w, "pool", r.pool);
+    key_int(w, "previous_desired", r.previous_desired);
+    key_int(w, "desired", r.desired);
+    key_value(w, "note", r.note);
+    w.EndObject();
+    return finish(buf);
+  }
+  auto res = "pool " + sanitize(r.pool) + ": desired "
+             + std::to_string(r.previous_desired) + " -> "
+             + std::to_string(r.desired);
+  if (!r.note.empty())
+    res += " (" + sanitize(r.note) + ")";
+  return res + "\n";
+}
+
+std::string format_reboot(const std::string& pool, int64_t affected,
+                          bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    key_value(w, "pool", pool);
+    key_int(w, "affected", affected);
+    w.EndObject();
+    return finish(buf);
+  }
+  return "pool " + sanitize(pool) + ": rebooting " + plural(affected, "server")
+         + "\n";
+}
+
+std::string format_stop(const server_record& s, bool json) {
+  if (json)
+    return format_server(s, true);
+  return "server " + sanitize(s.id) + " (" + sanitize(s.name) + ", pool "
+         + sanitize(s.pool) + "): " + to_string(s.status) + "\n";
+}
+
+std::string format_limits(const limits_info& info, bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    key_int(w, "max_servers", info.max_servers);
+    key_int(w, "allocated", info.allocated);
+    key_int(w, "available",
+            std::max<int64_t>(info.max_servers - info.allocated, 0));
+    w.Key("limited_pools");
+    w.StartArray();
+    for (const auto& p : info.limited_pools)
+      string_value(w, p);
+    w.EndArray();
+    w.EndObject();
+    return finish(buf);
+  }
+  std::string limited;
+  for (const auto& p : info.limited_pools)
+    limited += (limited.empty() ? "" : ", ") + sanitize(p);
+  return "max servers:    " + std::to_string(info.max_servers) + "\n"
+         + "allocated:      " + std::to_string(info.allocated) + "\n"
+         + "available:      "
+         + std::to_string(
+           std::max<int64_t>(info.max_servers - info.allocated, 0))
+         + "\n" + "limited pools:  " + dash_if_empty(limited) + "\n";
+}
+
+std::string format_events(const std::vector<event_record>& events,
+                          uint64_t since, bool json) {
+  if (json) {
+    uint64_t last = since;
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    w.Key("events");
+    w.StartArray();
+    for (const auto& ev : events) {
+      write_event(w, ev);
+      last = std::max(last, ev.seq);
+    }
+    w.EndArray();
+    key_uint(w, "last_seq", last);
+    w.EndObject();
+    return finish(buf);
+  }
+  if (events.empty())
+    return "(no events)\n";
+  std::string res;
+  for (const auto& ev : events)
+    res += format_event_line(ev, false);
+  return res;
+}
+
+std::string format_event_line(const event_record& ev, bool json) {
+  if (json) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    write_event(w, ev);
+    return finish(buf);
+  }
+  auto res = std::to_string(ev.seq) + "  " + format_time_ms(ev.at_ms) + "  "
+             + sanitize(ev.reason);
+  if (!ev.pool.empty())
+    res += "  pool=" + sanitize(ev.pool);
+  if (!ev.server_id.empty())
+    res += "  server=" + sanitize(ev.server_id);
+  if (!ev.from.empty() || !ev.to.empty())
+    res += "  " + dash_if_empty(sanitize(ev.from)) + " -> "
+           + dash_if_empty(sanitize(ev.to));
+  if (!ev.message.empty())
+    res += "  " + sanitize(ev.message);
+  return res + "\n";
+}
+
+} // namespace dynserv::console

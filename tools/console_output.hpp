@@ -1,0 +1,86 @@
+// Text and JSON renderings of the admin session's replies, as printed by
+// dynservctl. Pure functions over messages/types.hpp (no CAF runtime, no I/O);
+// every result ends with a newline. The JSON keys are documented in
+// docs/console.md and are stable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/status.hpp"
+#include "messages/types.hpp"
+
+namespace dynserv::console {
+
+// -- helpers ------------------------------------------------------------------
+
+/// Formats ms since the epoch as "2024-05-01T10:00:00Z" (UTC), "-" for 0.
+std::string format_time(int64_t ms);
+
+/// Like `format_time` with milliseconds: "2024-05-01T10:00:00.123Z".
+std::string format_time_ms(int64_t ms);
+
+/// Escapes control characters as \xNN (other bytes stay), so that text from
+/// the node cannot move the cursor or change colours.
+std::string sanitize(std::string_view str);
+
+/// Replaces invalid UTF-8 sequences with U+FFFD so that JSON stays valid.
+std::string valid_utf8(std::string_view str);
+
+/// Lays out rows under a header: columns padded to their widest cell and
+/// separated by two blanks; empty cells print as "-".
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows);
+
+/// The servers of `pools` in pool `pool` (all if empty) and status `status`
+/// (all if none), ordered by pool, creation time and id.
+std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
+                                          const std::string& pool,
+                                          std::optional<server_status> status);
+
+/// Returns the `describe()` text of the node's unknown_pool error if `name`
+/// is not one of `pools`, in the node's own words.
+std::optional<std::string>
+unknown_pool_message(const std::vector<pool_status>& pools,
+                     const std::string& name);
+
+// -- replies ------------------------------------------------------------------
+
+/// `status`: the pools table, then the servers table.
+std::string format_status(const std::vector<pool_status>& pools, bool json);
+
+/// `pools`: one line per pool.
+std::string format_pools(const std::vector<pool_status>& pools, bool json);
+
+/// `servers`: one line per server.
+std::string format_servers(const std::vector<server_record>& servers,
+                           bool json);
+
+/// `server ID`: one server in detail.
+std::string format_server(const server_record& rec, bool json);
+
+/// `ensure`, `increase`, `decrease`.
+std::string format_scale(const scale_reply& reply, bool json);
+
+/// `reboot`: how many servers of `pool` were affected.
+std::string format_reboot(const std::string& pool, int64_t affected, bool json);
+
+/// `stop ID`: the server's record after the stop was accepted.
+std::string format_stop(const server_record& rec, bool json);
+
+/// `limits`.
+std::string format_limits(const limits_info& info, bool json);
+
+/// `events` without --follow: every event, and (JSON) the seq to resume
+/// after (`last_seq`, at least `since`).
+std::string format_events(const std::vector<event_record>& events,
+                          uint64_t since, bool json);
+
+/// One event as printed by `events --follow`: a line of text, or one JSON
+/// object per line (JSON Lines).
+std::string format_event_line(const event_record& ev, bool json);
+
+} // namespace dynserv::console
