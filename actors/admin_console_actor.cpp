@@ -3,6 +3,7 @@
 #include "actors/admin_console_actor.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
@@ -22,6 +23,23 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
     diff |= static_cast<unsigned char>(x ^ y);
   }
   return diff == 0;
+}
+
+std::string loggable(const std::string& str) {
+  std::string out;
+  for (size_t i = 0; i < str.size() && i < 200; ++i) {
+    auto c = static_cast<unsigned char>(str[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (str.size() > 200)
+    out += "...";
+  return out;
 }
 
 millis login_refusal_delay(uint32_t failures) {
@@ -70,6 +88,23 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
   };
 }
 
+namespace {
+
+/// Longest pool name or server id a session accepts (names are at most 40
+/// characters, ids 36; anything far longer is garbage or an attack).
+constexpr size_t max_argument_size = 1024;
+
+caf::error check_argument(const char* what, const std::string& value) {
+  if (value.size() <= max_argument_size)
+    return caf::none;
+  return make_error(ec::invalid_argument,
+                    std::string{what} + " is " + std::to_string(value.size())
+                      + " bytes long; at most "
+                      + std::to_string(max_argument_size) + " are accepted");
+}
+
+} // namespace
+
 admin_session_actor::behavior_type
 admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
               node_actor node, caf::actor client) {
@@ -91,36 +126,48 @@ admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
     [self, touch](atom::server,
                   const std::string& id) -> caf::result<server_record> {
       touch();
+      if (auto err = check_argument("server id", id))
+        return err;
       return self->delegate(self->state.node, atom::server_v, id);
     },
     [self, touch](atom::ensure, const std::string& pool,
                   int64_t n) -> caf::result<scale_reply> {
       touch();
-      spdlog::info("admin console: ensure {} {}", pool, n);
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: ensure {} {}", loggable(pool), n);
       return self->delegate(self->state.node, atom::ensure_v, pool, n);
     },
     [self, touch](atom::increase, const std::string& pool,
                   int64_t n) -> caf::result<scale_reply> {
       touch();
-      spdlog::info("admin console: increase {} {}", pool, n);
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: increase {} {}", loggable(pool), n);
       return self->delegate(self->state.node, atom::increase_v, pool, n);
     },
     [self, touch](atom::decrease, const std::string& pool,
                   int64_t n) -> caf::result<scale_reply> {
       touch();
-      spdlog::info("admin console: decrease {} {}", pool, n);
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: decrease {} {}", loggable(pool), n);
       return self->delegate(self->state.node, atom::decrease_v, pool, n);
     },
     [self, touch](atom::reboot,
                   const std::string& pool) -> caf::result<int64_t> {
       touch();
-      spdlog::info("admin console: reboot {}", pool);
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: reboot {}", loggable(pool));
       return self->delegate(self->state.node, atom::reboot_v, pool);
     },
     [self, touch](atom::stop,
                   const std::string& id) -> caf::result<server_record> {
       touch();
-      spdlog::info("admin console: stop {}", id);
+      if (auto err = check_argument("server id", id))
+        return err;
+      spdlog::info("admin console: stop {}", loggable(id));
       return self->delegate(self->state.node, atom::stop_v, id);
     },
     [self, touch](atom::events, uint64_t after,

@@ -16,6 +16,10 @@ namespace dynserv {
 /// wrong token reveals nothing about the right one through timing.
 bool constant_time_equal(const std::string& a, const std::string& b);
 
+/// Escapes control bytes and shortens `str` for a log line, so that what a
+/// console sends cannot forge or garble the node's log.
+std::string loggable(const std::string& str);
+
 /// Delay before refusing the `failures`-th consecutive wrong token:
 /// 250 ms doubling per failure, at most 8 s.
 millis login_refusal_delay(uint32_t failures);

@@ -1,6 +1,7 @@
 // Publishing the admin gate over CAF remoting (plain TCP or TLS).
 #include "actors/admin_endpoint.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -100,8 +101,13 @@ caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
                         + sys.render(port.error()));
   }
   auto addr = admin.host + ":" + std::to_string(*port);
-  std::ofstream out{admin_addr_file(cfg), std::ios::trunc};
-  out << addr << "\n";
+  // Write-then-rename: a reader never sees a half-written address.
+  auto path = admin_addr_file(cfg);
+  {
+    std::ofstream out{path + ".tmp", std::ios::trunc};
+    out << addr << "\n";
+  }
+  std::rename((path + ".tmp").c_str(), path.c_str());
   spdlog::info("admin console listening on {}{}", addr,
                admin.tls ? " (TLS)" : "");
   return admin_endpoint{gate, *port};

@@ -37,16 +37,17 @@ std::vector<std::string> stop_order(const std::vector<server_record>& candidates
     if (ra != rb)
       return ra < rb;
     // Newest at the provider first; servers created in the same millisecond
-    // fall back to the local creation time, then to the provider id (the
-    // simulated cloud numbers its ids in creation order).
+    // fall back to the provider id (the simulated cloud numbers its ids in
+    // creation order; the local creation time does not follow the order in
+    // which the provider actor sent the creates), then the local time.
     if (a->provider_created_at_ms != b->provider_created_at_ms)
       return a->provider_created_at_ms > b->provider_created_at_ms;
-    if (a->created_at_ms != b->created_at_ms)
-      return a->created_at_ms > b->created_at_ms;
     if (a->provider_id.size() != b->provider_id.size())
       return a->provider_id.size() > b->provider_id.size();
     if (a->provider_id != b->provider_id)
       return a->provider_id > b->provider_id;
+    if (a->created_at_ms != b->created_at_ms)
+      return a->created_at_ms > b->created_at_ms;
     return a->id > b->id;
   });
   std::vector<std::string> result;

