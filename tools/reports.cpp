@@ -1,7 +1,6 @@
 // Reports printed by `dynserv status` and `dynserv provider-servers`.
 #include "tools/reports.hpp"
 
-#include <ctime>
 #include <filesystem>
 #include <iomanip>
 #include <map>
@@ -12,6 +11,7 @@
 
 #include "actors/node.hpp"
 #include "messages/errors.hpp"
+#include "tools/console_output.hpp"
 #include "providers/simulated_provider.hpp"
 #include "storage/record_store.hpp"
 #include "storage/rocksdb_store.hpp"
@@ -20,18 +20,8 @@ namespace dynserv {
 
 namespace {
 
+using console::format_time;
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string format_time(int64_t ms) {
-  if (ms <= 0)
-    return "-";
-  std::time_t secs = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string last_error(const server_record& rec) {
   if (rec.last_error_kind == error_kind::none)
