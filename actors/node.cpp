@@ -85,9 +85,7 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
       auto opened = open_provider(cfg, name, opts.clock, false);
       if (!opened) {
         // Nothing else may keep the actor system from shutting down.
-        caf::anon_send_exit(rt.snapshots, caf::exit_reason::user_shutdown);
-        for (auto& [other, hdl] : rt.providers)
-          caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
+        stop_node(rt);
         return opened.error();
       }
       impl = std::move(*opened);
@@ -137,6 +135,16 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), ctx,
                             rt.snapshots);
   return rt;
+}
+
+void stop_node(node_runtime& rt) {
+  auto reason = caf::exit_reason::user_shutdown;
+  if (rt.supervisor)
+    caf::anon_send_exit(rt.supervisor, reason);
+  for (auto& [name, hdl] : rt.providers)
+    caf::anon_send_exit(hdl, reason);
+  if (rt.snapshots)
+    caf::anon_send_exit(rt.snapshots, reason);
 }
 
 void add_dynserv_types(caf::actor_system_config& cfg) {

@@ -50,6 +50,10 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
                                        const node_config& cfg,
                                        node_start_options opts);
 
+/// Asks every actor of `rt` to shut down (the actor system's destructor then
+/// waits for them). Safe at any moment: every transition is already durable.
+void stop_node(node_runtime& rt);
+
 /// Registers dynserv's message types and error category with `cfg`.
 void add_dynserv_types(caf::actor_system_config& cfg);
 

@@ -1,6 +1,8 @@
 // The node supervisor: slot accounting for max_servers and command routing.
 #include "actors/node_supervisor.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "caf/typed_event_based_actor.hpp"
@@ -49,6 +51,42 @@ void stop_in_pools(self_ptr self, std::vector<pool_actor> pools, size_t index,
         else
           promise.deliver(err);
       });
+}
+
+/// Asks every pool for its status and calls `done` with all of them (sorted
+/// by name) or with the first error.
+void gather_pools(
+  self_ptr self,
+  std::function<void(caf::expected<std::vector<pool_status>>)> done) {
+  auto& st = self->state;
+  auto results = std::make_shared<std::vector<pool_status>>();
+  auto remaining = std::make_shared<size_t>(st.pools.size());
+  auto failed = std::make_shared<bool>(false);
+  if (*remaining == 0) {
+    done(*results);
+    return;
+  }
+  for (const auto& [name, hdl] : st.pools) {
+    self->request(hdl, caf::infinite, atom::get_v)
+      .then(
+        [results, remaining, failed, done](pool_status& ps) {
+          results->push_back(std::move(ps));
+          if (--*remaining == 0 && !*failed) {
+            std::sort(results->begin(), results->end(),
+                      [](const auto& a, const auto& b) {
+                        return a.name < b.name;
+                      });
+            done(std::move(*results));
+          }
+        },
+        [remaining, failed, done](caf::error& err) {
+          --*remaining;
+          if (!*failed) {
+            *failed = true;
+            done(err);
+          }
+        });
+  }
 }
 
 } // namespace
@@ -152,29 +190,14 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
       return promise;
     },
     [self](atom::status) -> caf::result<std::vector<pool_status>> {
-      auto& st = self->state;
       auto promise = self->make_response_promise<std::vector<pool_status>>();
-      auto results = std::make_shared<std::vector<pool_status>>();
-      auto remaining = std::make_shared<size_t>(st.pools.size());
-      if (*remaining == 0) {
-        promise.deliver(*results);
-        return promise;
-      }
-      for (const auto& [name, hdl] : st.pools) {
-        self->request(hdl, caf::infinite, atom::get_v)
-          .then(
-            [promise, results, remaining](pool_status& ps) mutable {
-              results->push_back(std::move(ps));
-              if (--*remaining == 0) {
-                std::sort(results->begin(), results->end(),
-                          [](const auto& a, const auto& b) {
-                            return a.name < b.name;
-                          });
-                promise.deliver(*results);
-              }
-            },
-            [promise](caf::error& err) mutable { promise.deliver(err); });
-      }
+      gather_pools(self, [promise](caf::expected<std::vector<pool_status>>
+                                     res) mutable {
+        if (res)
+          promise.deliver(std::move(*res));
+        else
+          promise.deliver(res.error());
+      });
       return promise;
     },
     [self](atom::limits) -> limits_info {
@@ -187,34 +210,21 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
       return res;
     },
     [self](atom::server, std::string& id) -> caf::result<server_record> {
-      auto& st = self->state;
       auto promise = self->make_response_promise<server_record>();
-      auto remaining = std::make_shared<size_t>(st.pools.size());
-      auto found = std::make_shared<bool>(false);
-      auto not_found = [id] {
-        return make_error(ec::unknown_server, "no server " + id);
-      };
-      if (*remaining == 0) {
-        promise.deliver(not_found());
-        return promise;
-      }
-      for (const auto& [name, hdl] : st.pools) {
-        self->request(hdl, caf::infinite, atom::get_v)
-          .then(
-            [promise, remaining, found, id, not_found](pool_status& ps) mutable {
-              for (auto& rec : ps.servers)
-                if (rec.id == id && !*found) {
-                  *found = true;
-                  promise.deliver(rec);
-                }
-              if (--*remaining == 0 && !*found)
-                promise.deliver(not_found());
-            },
-            [promise, remaining, found](caf::error& err) mutable {
-              if (--*remaining == 0 && !*found)
-                promise.deliver(err);
-            });
-      }
+      gather_pools(self, [promise, id](caf::expected<std::vector<pool_status>>
+                                         res) mutable {
+        if (!res) {
+          promise.deliver(res.error());
+          return;
+        }
+        for (auto& pool : *res)
+          for (auto& rec : pool.servers)
+            if (rec.id == id) {
+              promise.deliver(rec);
+              return;
+            }
+        promise.deliver(make_error(ec::unknown_server, "no server " + id));
+      });
       return promise;
     },
     [self](atom::events, uint64_t after,

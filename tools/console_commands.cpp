@@ -10,6 +10,15 @@ namespace dynserv::console {
 
 namespace {
 
+/// Splits "--name=value" into ("--name", "value"); "--name" has no value.
+std::pair<std::string, std::optional<std::string>>
+split_option(const std::string& word) {
+  auto eq = word.find('=');
+  if (eq == std::string::npos)
+    return {word, std::nullopt};
+  return {word.substr(0, eq), word.substr(eq + 1)};
+}
+
 // -- the command table --------------------------------------------------------
 
 /// An option of a command: `--name VALUE` or a flag.
@@ -231,11 +240,7 @@ split_arguments(const command_spec& spec,
       res.positionals.push_back(w);
       continue;
     }
-    auto eq = w.find('=');
-    auto name = w.substr(0, eq);
-    std::optional<std::string> inline_value;
-    if (eq != std::string::npos)
-      inline_value = w.substr(eq + 1);
+    auto [name, inline_value] = split_option(w);
     if (name == "--json" || name == "--help" || name == "-h") {
       if (inline_value)
         return command_error(spec.kind, name + " takes no value");
@@ -696,11 +701,7 @@ cli_result parse_cli(const std::vector<std::string>& args) {
       opts.words.push_back(w);
       continue;
     }
-    auto eq = w.find('=');
-    auto name = w.substr(0, eq);
-    std::optional<std::string> inline_value;
-    if (eq != std::string::npos)
-      inline_value = w.substr(eq + 1);
+    auto [name, inline_value] = split_option(w);
     if (name == "--token") {
       // Never echo the value: it would be a secret on a command line.
       return cli_error("there is no --token option (command lines are visible "

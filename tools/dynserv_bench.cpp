@@ -131,12 +131,6 @@ scale_reply ensure(caf::actor_system& sys, const node_actor& node, int64_t n) {
   return result;
 }
 
-void stop_node(node_runtime& rt) {
-  caf::anon_send_exit(rt.supervisor, caf::exit_reason::user_shutdown);
-  for (auto& [name, hdl] : rt.providers)
-    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(rt.snapshots, caf::exit_reason::user_shutdown);
-}
 
 std::shared_ptr<simulated_provider> open_sim(const node_config& cfg) {
   const auto& pc = cfg.providers.at("sim");

@@ -139,10 +139,7 @@ int run(const options& opts) {
       admin_gate = endpoint->gate;
     } else {
       std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
-      caf::anon_send_exit(node->supervisor, caf::exit_reason::user_shutdown);
-      for (auto& [name, hdl] : node->providers)
-        caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(node->snapshots, caf::exit_reason::user_shutdown);
+      dynserv::stop_node(*node);
       return 1;
     }
     if (cfg->admin.token.empty() && cfg->admin.token_env.empty())
@@ -182,10 +179,7 @@ int run(const options& opts) {
   }
   if (admin_gate)
     caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(node->supervisor, caf::exit_reason::user_shutdown);
-  for (auto& [name, hdl] : node->providers)
-    caf::anon_send_exit(hdl, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(node->snapshots, caf::exit_reason::user_shutdown);
+  dynserv::stop_node(*node);
   // The actor system's destructor waits for every actor to finish; every
   // transition is already durable, so servers resume on the next start.
   return 0;
