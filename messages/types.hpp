@@ -105,12 +105,37 @@ struct create_request {
   std::string name;
   std::string pool;
   label_map labels;
+  /// The pool's `server` object from the config as JSON text: the
+  /// provider-specific shape of the server (zone, plan, image, ...).
+  std::string spec;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_request& x) {
   return f(caf::meta::type_name("create_request"), x.server_id, x.name,
-           x.pool, x.labels);
+           x.pool, x.labels, x.spec);
+}
+
+/// What a provider's rate-limit headers said on the last response of a
+/// call (RateLimit-* on Hetzner, ratelimit-* on DigitalOcean).
+struct rate_budget {
+  /// Requests allowed per window; -1 when the provider did not say.
+  int64_t limit = -1;
+  /// Requests left; -1 when the provider did not say.
+  int64_t remaining = -1;
+  /// Wall-clock ms since the epoch when the budget is full again (Hetzner)
+  /// or the oldest counted request expires (DigitalOcean); 0 if unknown.
+  int64_t reset_at_ms = 0;
+
+  bool known() const {
+    return remaining >= 0;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rate_budget& x) {
+  return f(caf::meta::type_name("rate_budget"), x.limit, x.remaining,
+           x.reset_at_ms);
 }
 
 /// Answer of the provider actor to every call: an error (kind `none` on
@@ -118,6 +143,12 @@ typename Inspector::result_type inspect(Inspector& f, create_request& x) {
 struct provider_reply {
   provider_error error;
   std::vector<cloud_server> servers;
+  /// API requests the call made (a paginated list makes several; a create
+  /// resolved by a lookup makes two). The provider actor charges its token
+  /// bucket for each.
+  uint32_t requests = 1;
+  /// The provider's own view of the budget after the call.
+  rate_budget budget;
 
   bool ok() const {
     return error.kind == error_kind::none;
@@ -126,7 +157,8 @@ struct provider_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, provider_reply& x) {
-  return f(caf::meta::type_name("provider_reply"), x.error, x.servers);
+  return f(caf::meta::type_name("provider_reply"), x.error, x.servers,
+           x.requests, x.budget);
 }
 
 // -- records kept in the store ------------------------------------------------
