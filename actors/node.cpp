@@ -7,6 +7,7 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/node_supervisor.hpp"
+#include "actors/orphan_sweeper.hpp"
 #include "actors/provider_actor.hpp"
 #include "actors/snapshot_actor.hpp"
 #include "messages/errors.hpp"
@@ -185,11 +186,22 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
                opts.backend ? std::string{"memory"} : store_dir(cfg));
   rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), ctx,
                             rt.snapshots);
+  if (opts.sweep_orphans) {
+    orphan_sweeper_config osc;
+    osc.orphans = cfg.orphans;
+    osc.providers = rt.providers;
+    for (const auto& [name, pc] : cfg.pools)
+      osc.pool_accounts[name] = pc.provider;
+    rt.sweeper = sys.spawn(orphan_sweeper, std::move(osc), ctx, rt.snapshots,
+                           rt.supervisor);
+  }
   return rt;
 }
 
 void stop_node(node_runtime& rt) {
   auto reason = caf::exit_reason::user_shutdown;
+  if (rt.sweeper)
+    caf::anon_send_exit(rt.sweeper, reason);
   if (rt.supervisor)
     caf::anon_send_exit(rt.supervisor, reason);
   for (auto& [name, hdl] : rt.providers)
