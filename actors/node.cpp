@@ -59,8 +59,7 @@ open_provider(const node_config& cfg, const std::string& name,
       return unavailable();
     return std::shared_ptr<provider>{std::move(impl)};
   }
-  if (pc.type != "upcloud" && pc.type != "hetzner"
-      && pc.type != "digitalocean")
+  if (pc.type != "upcloud" && pc.type != "hetzner" && pc.type != "digitalocean")
     return make_error(ec::invalid_config,
                       "provider " + name + " has unknown type " + pc.type);
   // Never log the credentials: type and base URL only.

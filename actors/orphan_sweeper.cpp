@@ -43,12 +43,8 @@ std::string describe(const orphan_info& info, orphan_action action,
     labels += (labels.empty() ? "" : ",") + k + "=" + v;
   std::string what;
   switch (action) {
-    case orphan_action::destroy:
-      what = "it will be adopted and deleted";
-      break;
-    case orphan_action::adopt:
-      what = "it will be adopted into its pool";
-      break;
+    case orphan_action::destroy: what = "it will be adopted and deleted"; break;
+    case orphan_action::adopt: what = "it will be adopted into its pool"; break;
     case orphan_action::report:
       what = "it is left alone (orphans.action is report)";
       break;
@@ -99,7 +95,8 @@ void act(self_ptr self, const std::vector<server_record>& records,
     if (info.handled || info.adopting)
       continue;
     auto created = info.server.created_at_ms;
-    if (now - info.first_seen_ms < grace || (created > 0 && now - created < grace))
+    if (now - info.first_seen_ms < grace
+        || (created > 0 && now - created < grace))
       continue;
     if (st.cfg.orphans.action == orphan_action::report) {
       info.handled = true;
@@ -193,8 +190,8 @@ void sweep(self_ptr self) {
   auto& st = self->state;
   st.sweeping = true;
   auto started = st.ctx->now_ms();
-  auto listed = std::make_shared<std::map<std::string,
-                                          std::vector<cloud_server>>>();
+  auto listed = std::make_shared<
+    std::map<std::string, std::vector<cloud_server>>>();
   auto remaining = std::make_shared<size_t>(st.cfg.providers.size());
   // Lists first, then the store (see the top of this file).
   auto read_store = [self, listed, started] {
@@ -275,8 +272,7 @@ find_orphans(const std::string& account,
         const auto& rec = *j->second;
         // A create in flight (or with an unknown outcome) has no provider
         // id yet: its server is no orphan.
-        known = rec.provider == account
-                && rec.status != server_status::deleted
+        known = rec.provider == account && rec.status != server_status::deleted
                 && (rec.provider_id.empty()
                     || rec.provider_id == srv.provider_id);
         unsure |= rec.provider == account && deleted_since_list(rec)
@@ -325,9 +321,7 @@ server_record adoption_record(const cloud_server& srv,
       rec.status = ss::stopping;
       rec.call_accepted = true;
       break;
-    case cloud_state::stopped:
-      rec.status = ss::stopped;
-      break;
+    case cloud_state::stopped: rec.status = ss::stopped; break;
     case cloud_state::deleting:
       rec.status = ss::deleting;
       rec.call_accepted = true;
@@ -350,10 +344,10 @@ server_record adoption_record(const cloud_server& srv,
   return rec;
 }
 
-orphan_sweeper_actor::behavior_type
-orphan_sweeper(orphan_sweeper_actor::stateful_pointer<orphan_sweeper_state> self,
-               orphan_sweeper_config cfg, actor_context_ptr ctx,
-               snapshot_actor snapshots, node_actor node) {
+orphan_sweeper_actor::behavior_type orphan_sweeper(
+  orphan_sweeper_actor::stateful_pointer<orphan_sweeper_state> self,
+  orphan_sweeper_config cfg, actor_context_ptr ctx, snapshot_actor snapshots,
+  node_actor node) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.ctx = std::move(ctx);

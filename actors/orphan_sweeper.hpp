@@ -79,9 +79,9 @@ server_record adoption_record(const cloud_server& srv,
 
 /// Spawns the sweeper; it sweeps at once and then every
 /// `cfg.orphans.sweep_interval`.
-orphan_sweeper_actor::behavior_type
-orphan_sweeper(orphan_sweeper_actor::stateful_pointer<orphan_sweeper_state> self,
-               orphan_sweeper_config cfg, actor_context_ptr ctx,
-               snapshot_actor snapshots, node_actor node);
+orphan_sweeper_actor::behavior_type orphan_sweeper(
+  orphan_sweeper_actor::stateful_pointer<orphan_sweeper_state> self,
+  orphan_sweeper_config cfg, actor_context_ptr ctx, snapshot_actor snapshots,
+  node_actor node);
 
 } // namespace dynserv

@@ -139,8 +139,7 @@ void drain(self_ptr self) {
       if (held_back && !st.budget_drain_scheduled) {
         st.budget_drain_scheduled = true;
         self->delayed_send(self_handle(self),
-                           millis{st.budget_pause_until - now},
-                           atom::drain_v);
+                           millis{st.budget_pause_until - now}, atom::drain_v);
       }
       return;
     }

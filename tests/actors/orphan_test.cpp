@@ -37,8 +37,7 @@ struct orphan_fixture : node_fixture {
       lbl[labels::id] = id_label;
     // The simulated cloud wants a server id even when the labels carry none.
     auto name = "stray-" + std::to_string(++strays);
-    create_request req{id_label.empty() ? name : id_label, name, "", lbl,
-                       "{}"};
+    create_request req{id_label.empty() ? name : id_label, name, "", lbl, "{}"};
     auto reply = cloud->create(req);
     BOOST_REQUIRE(reply.ok());
     return reply.servers.at(0).provider_id;
@@ -82,8 +81,7 @@ BOOST_AUTO_TEST_CASE(orphans_are_found_at_start_and_reported_once) {
   BOOST_TEST_REQUIRE(found.size() == 1u);
   BOOST_TEST(found[0].pool == "web");
   BOOST_TEST(found[0].server_id == "0badc0de-0000-4000-8000-000000000001");
-  BOOST_TEST(found[0].message.find(pid) != std::string::npos,
-             found[0].message);
+  BOOST_TEST(found[0].message.find(pid) != std::string::npos, found[0].message);
   BOOST_TEST(found[0].message.find("dynserv-pool=web") != std::string::npos,
              found[0].message);
   elapse(5min, 10s);

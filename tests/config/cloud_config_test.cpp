@@ -25,8 +25,8 @@ std::string with_provider(const std::string& provider,
                           const std::string& extra_sections = "") {
   return R"({"node": {"data_dir": "d"}, "limits": {"max_servers": 5},)"
          + extra_sections + R"("providers": {"sim": )" + provider
-         + R"(}, "pools": {"p": {"provider": "sim", "desired": 1)"
-         + pool_extra + "}}}";
+         + R"(}, "pools": {"p": {"provider": "sim", "desired": 1)" + pool_extra
+         + "}}}";
 }
 
 std::string errors_of(const config_result& res) {
@@ -83,8 +83,8 @@ BOOST_AUTO_TEST_CASE(hetzner_defaults_and_published_rate_limit) {
   BOOST_TEST(pc.budget_reserve == 0.1);
   // 3600 an hour refilling 1/s, scaled by 1 - reserve.
   BOOST_TEST_REQUIRE(pc.rate_limit.has_value());
-  BOOST_TEST(pc.rate_limit->requests_per_second
-             == 0.9, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(pc.rate_limit->requests_per_second == 0.9,
+             boost::test_tools::tolerance(1e-9));
   BOOST_TEST(pc.rate_limit->burst == 3240.0,
              boost::test_tools::tolerance(1e-9));
   BOOST_TEST(cfg.pools.at("p").server_spec == "{}");
@@ -129,8 +129,7 @@ BOOST_AUTO_TEST_CASE(every_http_key_is_read) {
   BOOST_TEST_REQUIRE(pc.rate_limit.has_value());
   // The given rate; the burst left out is the published one times 0.75.
   BOOST_TEST(pc.rate_limit->requests_per_second == 2.0);
-  BOOST_TEST(pc.rate_limit->burst == 112.5,
-             boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(pc.rate_limit->burst == 112.5, boost::test_tools::tolerance(1e-9));
 }
 
 BOOST_AUTO_TEST_CASE(upcloud_takes_basic_credentials_or_a_token) {
@@ -298,18 +297,18 @@ BOOST_AUTO_TEST_CASE(exec_provider_keys) {
 }
 
 BOOST_AUTO_TEST_CASE(pool_server_objects) {
-  auto cfg = valid(with_provider(
-    R"({"type": "hetzner", "token": "t"})",
-    R"(, "server": {"server_type": "cx22", "image": 42,
+  auto cfg = valid(
+    with_provider(R"({"type": "hetzner", "token": "t"})",
+                  R"(, "server": {"server_type": "cx22", "image": 42,
                     "labels": {"a": "b"}})"));
   BOOST_TEST(cfg.pools.at("p").server_spec
              == R"({"server_type":"cx22","image":42,"labels":{"a":"b"}})");
   BOOST_TEST(errors_of(with_provider(R"({"type": "hetzner", "token": "t"})",
                                      R"(, "server": 5)"))
              == "pools.p.server: expected an object, got an integer\n");
-  BOOST_TEST(errors_of(with_provider(R"({"type": "simulated"})",
-                                     R"(, "server": [])"))
-             == "pools.p.server: expected an object, got an array\n");
+  BOOST_TEST(
+    errors_of(with_provider(R"({"type": "simulated"})", R"(, "server": [])"))
+    == "pools.p.server: expected an object, got an array\n");
   // The simulated cloud takes any object and ignores it.
   auto sim = valid(with_provider(R"({"type": "simulated"})",
                                  R"(, "server": {"anything": true})"));
@@ -321,9 +320,9 @@ BOOST_AUTO_TEST_CASE(orphans_section) {
   BOOST_TEST((defaults.orphans.action == orphan_action::destroy));
   BOOST_TEST(defaults.orphans.grace.count() == 600000);
   BOOST_TEST(defaults.orphans.sweep_interval.count() == 600000);
-  auto cfg = valid(with_provider(
-    R"({"type": "simulated"})", "",
-    R"("orphans": {"action": "adopt", "grace": "0s",
+  auto cfg = valid(
+    with_provider(R"({"type": "simulated"})", "",
+                  R"("orphans": {"action": "adopt", "grace": "0s",
                    "sweep_interval": "90s"},)"));
   BOOST_TEST((cfg.orphans.action == orphan_action::adopt));
   BOOST_TEST(cfg.orphans.grace.count() == 0);
