@@ -54,8 +54,8 @@ api_client::api_client(uint16_t port) {
   BOOST_REQUIRE_MESSAGE(transport_, "cannot make a client: " << error);
 }
 
-api_reply api_client::send(const std::string& method,
-                           const std::string& target, const std::string& body,
+api_reply api_client::send(const std::string& method, const std::string& target,
+                           const std::string& body,
                            std::optional<std::string> token,
                            http_headers extra) {
   http_request req;
@@ -77,8 +77,8 @@ api_reply api_client::send(const std::string& method,
   if (type.rfind("application/json", 0) == 0) {
     reply.json.Parse(reply.body.data(), reply.body.size());
     BOOST_CHECK_MESSAGE(!reply.json.HasParseError(),
-                        method << " " << target << ": invalid JSON: "
-                               << reply.body);
+                        method << " " << target
+                               << ": invalid JSON: " << reply.body);
   }
   return reply;
 }
@@ -136,7 +136,8 @@ int sse_reader::status(std::chrono::milliseconds timeout) {
       raw_.erase(0, end + 4);
       // "HTTP/1.1 200 OK"
       auto sp = head_.find(' ');
-      status_ = sp == std::string::npos ? -1 : std::atoi(head_.c_str() + sp + 1);
+      status_ = sp == std::string::npos ? -1
+                                        : std::atoi(head_.c_str() + sp + 1);
       std::string lower = head_;
       for (auto& c : lower)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -59,10 +59,10 @@ public:
   }
 
   /// A JSON body with Content-Type application/json.
-  api_reply send_json(const std::string& method, const std::string& target,
-                      const std::string& body,
-                      std::optional<std::string> token
-                      = std::string{api_token}) {
+  api_reply
+  send_json(const std::string& method, const std::string& target,
+            const std::string& body,
+            std::optional<std::string> token = std::string{api_token}) {
     return send(method, target, body, std::move(token),
                 {{"Content-Type", "application/json"}});
   }
@@ -96,9 +96,9 @@ public:
 
   /// Reads until `pred(events())` holds, the peer closes or `timeout`
   /// passes; returns whether `pred` holds.
-  bool read_until(const std::function<bool(const std::vector<sse_message>&)>&
-                    pred,
-                  std::chrono::milliseconds timeout);
+  bool
+  read_until(const std::function<bool(const std::vector<sse_message>&)>& pred,
+             std::chrono::milliseconds timeout);
 
   /// Reads until the peer closes the connection; returns false on timeout.
   bool wait_closed(std::chrono::milliseconds timeout);

@@ -53,8 +53,7 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       return caf::delegated<int64_t>{};
     },
     [=](atom::release, const std::string&, int64_t) {},
-    [=](atom::ensure, const std::string&,
-        int64_t) -> caf::result<scale_reply> {
+    [=](atom::ensure, const std::string&, int64_t) -> caf::result<scale_reply> {
       hold();
       return caf::delegated<scale_reply>{};
     },
@@ -144,9 +143,9 @@ BOOST_AUTO_TEST_CASE(reads_need_the_token_unless_public) {
   BOOST_TEST(r.header("WWW-Authenticate").empty());
   r = c.get("/v1/pools");
   BOOST_TEST(r.status == 200);
-  for (auto target : {"/v1/servers", "/v1/events", "/v1/events/stream",
-                      "/v1/openapi.json", "/v1/pools/default",
-                      "/v1/servers/x", "/metrics"}) {
+  for (auto target :
+       {"/v1/servers", "/v1/events", "/v1/events/stream", "/v1/openapi.json",
+        "/v1/pools/default", "/v1/servers/x", "/metrics"}) {
     BOOST_TEST_CONTEXT(target) {
       if (std::string{target} == "/v1/events/stream") {
         sse_reader sse{port(), target, {}};
@@ -186,8 +185,9 @@ BOOST_AUTO_TEST_CASE(public_reads_still_guard_changes) {
   r = c.send_json("PUT", "/v1/pools/default/desired", R"({"count":1})",
                   std::string{"wrong-token-wrong-token"});
   BOOST_TEST(r.status == 403);
-  for (auto target : {"/v1/pools/default/increase", "/v1/pools/default/decrease",
-                      "/v1/pools/default/reboot", "/v1/servers/x/stop"})
+  for (auto target :
+       {"/v1/pools/default/increase", "/v1/pools/default/decrease",
+        "/v1/pools/default/reboot", "/v1/servers/x/stop"})
     BOOST_TEST(c.send("POST", target, {}, std::nullopt).status == 401, target);
   // Nothing changed.
   r = c.get("/v1/pools/default", std::nullopt);
@@ -316,12 +316,11 @@ BOOST_AUTO_TEST_CASE(routes_and_methods) {
 BOOST_AUTO_TEST_CASE(servers) {
   start();
   auto c = client();
-  BOOST_REQUIRE(c.send_json("PUT", "/v1/pools/batch/desired",
-                            R"({"count": 2})")
-                  .status
-                == 200);
-  BOOST_REQUIRE(eventually(
-    [&] { return server_ids(c, "batch", "running").size() == 2; }));
+  BOOST_REQUIRE(
+    c.send_json("PUT", "/v1/pools/batch/desired", R"({"count": 2})").status
+    == 200);
+  BOOST_REQUIRE(
+    eventually([&] { return server_ids(c, "batch", "running").size() == 2; }));
   auto r = c.get("/v1/servers");
   BOOST_REQUIRE(r.status == 200);
   BOOST_TEST(r.json["servers"].Size() == 2u);
@@ -400,13 +399,14 @@ BOOST_AUTO_TEST_CASE(events) {
   r = c.get("/v1/events?since=" + std::to_string(first) + "&limit=2");
   BOOST_REQUIRE(r.status == 200);
   BOOST_REQUIRE(r.json["events"].Size() == 2u);
-  BOOST_TEST(r.json["events"][0]["seq"].GetUint64() == all[1]["seq"].GetUint64());
+  BOOST_TEST(r.json["events"][0]["seq"].GetUint64()
+             == all[1]["seq"].GetUint64());
   BOOST_TEST(r.json["last_seq"].GetUint64() == all[2]["seq"].GetUint64());
   r = c.get("/v1/events?since=" + std::to_string(last));
   BOOST_TEST(r.json["events"].Size() == 0u);
   BOOST_TEST(r.json["last_seq"].GetUint64() == last);
-  for (auto bad : {"limit=abc", "limit=0", "limit=1001", "since=-1",
-                   "since=x", "since=1&since=2", "pool=default"}) {
+  for (auto bad : {"limit=abc", "limit=0", "limit=1001", "since=-1", "since=x",
+                   "since=1&since=2", "pool=default"}) {
     BOOST_TEST_CONTEXT(bad) {
       r = c.get(std::string{"/v1/events?"} + bad);
       BOOST_TEST(r.status == 400);
@@ -476,8 +476,8 @@ BOOST_AUTO_TEST_CASE(a_stopped_node_is_not_ready) {
   auto c = client();
   BOOST_TEST(c.get("/readyz", std::nullopt).status == 200);
   stop_node();
-  BOOST_TEST(eventually(
-    [&] { return c.get("/readyz", std::nullopt).status == 503; }));
+  BOOST_TEST(
+    eventually([&] { return c.get("/readyz", std::nullopt).status == 503; }));
   auto r = c.get("/v1/pools");
   BOOST_TEST(r.status == 503);
   BOOST_TEST(r.error_code() == "node_unavailable");
@@ -488,12 +488,9 @@ BOOST_AUTO_TEST_CASE(garbage_does_not_hurt_the_node) {
   start();
   auto c = client();
   std::pair<const char*, const char*> requests[] = {
-    {"GET", "/v1/pools/%00"},
-    {"POST", "/v1/servers/%ff%fe/stop"},
-    {"PUT", "/v1/pools/a%2Fb/desired"},
-    {"GET", "/v1/events?limit=%zz"},
-    {"GET", "/v1/servers?status=%00"},
-    {"GET", "/v1/pools?x"},
+    {"GET", "/v1/pools/%00"},           {"POST", "/v1/servers/%ff%fe/stop"},
+    {"PUT", "/v1/pools/a%2Fb/desired"}, {"GET", "/v1/events?limit=%zz"},
+    {"GET", "/v1/servers?status=%00"},  {"GET", "/v1/pools?x"},
     {"PATCH", "/v1/pools/default"},
   };
   for (const auto& [method, target] : requests) {

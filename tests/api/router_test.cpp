@@ -52,9 +52,9 @@ BOOST_AUTO_TEST_CASE(event_stream_is_not_a_parameter) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404) {
-  for (auto path : {"/", "", "/v1", "/v1/pools/", "/v1/pools/a/b/c",
-                    "/v2/pools", "/v1/pool", "//v1/pools", "/healthz/x",
-                    "/v1/servers/x/start"}) {
+  for (auto path :
+       {"/", "", "/v1", "/v1/pools/", "/v1/pools/a/b/c", "/v2/pools",
+        "/v1/pool", "//v1/pools", "/healthz/x", "/v1/servers/x/start"}) {
     BOOST_TEST_CONTEXT(path) {
       auto res = route_request("GET", path);
       BOOST_TEST(!res.match);
@@ -107,13 +107,11 @@ BOOST_AUTO_TEST_CASE(bearer_tokens) {
   BOOST_TEST((check_bearer({}, token) == auth_outcome::missing));
   BOOST_TEST((check_bearer({{"Authorization", "Bearer " + token}}, token)
               == auth_outcome::ok));
-  BOOST_TEST((check_bearer({{"authorization", "bearer  " + token + " "}},
-                           token)
+  BOOST_TEST((check_bearer({{"authorization", "bearer  " + token + " "}}, token)
               == auth_outcome::ok));
   BOOST_TEST((check_bearer({{"Authorization", "Bearer x" + token}}, token)
               == auth_outcome::wrong));
-  BOOST_TEST((check_bearer({{"Authorization", "Bearer " + token + "x"}},
-                           token)
+  BOOST_TEST((check_bearer({{"Authorization", "Bearer " + token + "x"}}, token)
               == auth_outcome::wrong));
   BOOST_TEST((check_bearer({{"Authorization", "Bearer"}}, token)
               == auth_outcome::missing));
@@ -141,8 +139,9 @@ BOOST_AUTO_TEST_SUITE(bodies)
 BOOST_AUTO_TEST_CASE(content_types) {
   BOOST_TEST(!check_content_type({}, "{}"));
   BOOST_TEST(!check_content_type({{"Content-Type", "application/json"}}, "{}"));
-  BOOST_TEST(!check_content_type(
-    {{"content-type", "Application/JSON; charset=utf-8"}}, "{}"));
+  BOOST_TEST(
+    !check_content_type({{"content-type", "Application/JSON; charset=utf-8"}},
+                        "{}"));
   BOOST_TEST(
     !check_content_type({{"Content-Type", "application/merge-patch+json"}},
                         "{}"));
@@ -151,8 +150,9 @@ BOOST_AUTO_TEST_CASE(content_types) {
   auto err = check_content_type({{"Content-Type", "text/plain"}}, "{}");
   BOOST_REQUIRE(err);
   BOOST_TEST(err->status == 415);
-  err = check_content_type(
-    {{"Content-Type", "application/x-www-form-urlencoded"}}, "count=3");
+  err = check_content_type({{"Content-Type",
+                             "application/x-www-form-urlencoded"}},
+                           "count=3");
   BOOST_REQUIRE(err);
   BOOST_TEST(err->status == 415);
 }
@@ -235,8 +235,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(queries)
 
 BOOST_AUTO_TEST_CASE(unknown_and_repeated_parameters_are_400) {
-  BOOST_TEST(!check_query({{"pool", "a"}, {"status", "running"}},
-                          {"pool", "status"}));
+  BOOST_TEST(
+    !check_query({{"pool", "a"}, {"status", "running"}}, {"pool", "status"}));
   auto err = check_query({{"poll", "a"}}, {"pool", "status"});
   BOOST_REQUIRE(err);
   BOOST_TEST(err->status == 400);
@@ -288,7 +288,8 @@ BOOST_AUTO_TEST_CASE(one_event_per_block) {
   BOOST_TEST(sse_event(7, "ServerRunning", R"({"seq":7})")
              == "id: 7\nevent: ServerRunning\ndata: {\"seq\":7}\n\n");
   // Line breaks cannot end a field early.
-  BOOST_TEST(sse_event(1, "a\nb", "x\r\ny") == "id: 1\nevent: a b\ndata: x  y\n\n");
+  BOOST_TEST(sse_event(1, "a\nb", "x\r\ny")
+             == "id: 1\nevent: a b\ndata: x  y\n\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -79,9 +79,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
                 "\"off\", got \"8080\"\n");
   BOOST_TEST(errors_of(R"({"token": "short"})")
              == "http.token: must be at least 16 characters long\n");
-  BOOST_TEST(errors_of(
-               R"({"token": "0123456789abcdef", "token_env": "DYNSERV_T"})")
-             == "http.token: set either token or token_env, not both\n");
+  BOOST_TEST(
+    errors_of(R"({"token": "0123456789abcdef", "token_env": "DYNSERV_T"})")
+    == "http.token: set either token or token_env, not both\n");
   BOOST_TEST(errors_of(R"({"token_env": "x-y"})")
              == "http.token_env: expected an environment variable name "
                 "(A-Z, 0-9, _), got \"x-y\"\n");
@@ -101,8 +101,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
                 "100000\n");
   BOOST_TEST(errors_of(R"({"tls": {"certificate": "c.pem"}})")
              == "http.tls.key: missing required key\n");
-  BOOST_TEST(errors_of(R"({"tls": {"certificate": "c", "key": "k", "cafile": "a"}})")
-             == "http.tls.cafile: unknown key\n");
+  BOOST_TEST(
+    errors_of(R"({"tls": {"certificate": "c", "key": "k", "cafile": "a"}})")
+    == "http.tls.cafile: unknown key\n");
   BOOST_TEST(errors_of(R"({"publc_reads": true})")
              == "http.publc_reads: unknown key (did you mean "
                 "\"public_reads\"?)\n");

@@ -40,7 +40,8 @@ BOOST_AUTO_TEST_CASE(authenticated_put_then_get) {
     addr = box.http_addr();
     return addr.empty() ? "no http.addr yet" : "";
   });
-  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n" << box.node_log_tail());
+  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
+                                                 << box.node_log_tail());
   BOOST_TEST(addr.rfind("127.0.0.1:", 0) == 0u);
   BOOST_TEST(addr != "127.0.0.1:0");
   auto token = first_line(box.http_token_path());
@@ -61,8 +62,8 @@ BOOST_AUTO_TEST_CASE(authenticated_put_then_get) {
     if (with_token)
       req.headers.emplace_back("Authorization", "Bearer " + token);
     auto res = client->send(req);
-    BOOST_REQUIRE_MESSAGE(res.ok(), method << " " << target << ": "
-                                           << res.detail);
+    BOOST_REQUIRE_MESSAGE(res.ok(),
+                          method << " " << target << ": " << res.detail);
     return res.response;
   };
   // Without the token: refused, nothing changes.
