@@ -463,7 +463,9 @@ struct digitalocean_provider::impl {
       else if (kind == action_kind::soft_stop || kind == action_kind::hard_stop)
         srv.state = cloud_state::stopping;
     }
-    if (track.soft_stop_ms >= 0) {
+    // After reporting a failure, the follow-up waits for the next read, so
+    // that a get answers with the error first.
+    if (result.kind == error_kind::none && track.soft_stop_ms >= 0) {
       if (srv.raw_state == "off") {
         track.soft_stop_ms = -1;
         track.hard_stop_sent = false;

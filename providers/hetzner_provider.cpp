@@ -355,7 +355,11 @@ struct hetzner_provider::impl {
     for (const auto& [aid, kind] : track.actions)
       if (kind == action_kind::reboot && srv.raw_state == "running")
         srv.state = cloud_state::rebooting;
-    if (track.soft_stop_ms >= 0) {
+    // After reporting a failure, the follow-up waits for the next read, so
+    // that a get answers with the error first.
+    if (result.kind != error_kind::none) {
+      // nothing more this time
+    } else if (track.soft_stop_ms >= 0) {
       if (srv.raw_state == "off") {
         track.soft_stop_ms = -1;
         track.hard_stop_sent = false;
@@ -379,7 +383,8 @@ struct hetzner_provider::impl {
         }
       }
     }
-    if (track.resend_delete && srv.raw_state != "deleting") {
+    if (result.kind == error_kind::none && track.resend_delete
+        && srv.raw_state != "deleting") {
       http_response rsp;
       provider_reply scratch = fresh_reply();
       auto ok = exchange(scratch, op::destroy, "DELETE",
