@@ -484,7 +484,8 @@ provider_reply run(const exec_options& opts, const char* op,
   // Once the command ran, a create may have happened whatever went wrong.
   auto after_start = is_create ? error_kind::outcome_unknown
                                : error_kind::transient;
-  auto cmd = join(opts.command);
+  // The command line is only quoted; inline scripts can be long.
+  auto cmd = excerpt(join(opts.command), 120);
   auto outcome = run_command(opts, request);
   if (outcome.failure == "not_found" || outcome.failure == "not_executable") {
     reply.error = make_error(error_kind::permanent,

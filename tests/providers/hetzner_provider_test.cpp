@@ -38,11 +38,11 @@ std::string wrapped(int64_t id, const std::string& status) {
 
 std::string action_json(int64_t id, const std::string& status,
                         const std::string& error = {}) {
-  auto err = error.empty() ? std::string{"null"}
-                           : R"({"code":"action_failed","message":")" + error
-                               + "\"}";
-  return R"({"action":{"id":)" + std::to_string(id) + R"(,"status":")"
-         + status + R"(","progress":0,"error":)" + err + "}}";
+  auto err = error.empty()
+               ? std::string{"null"}
+               : R"({"code":"action_failed","message":")" + error + "\"}";
+  return R"({"action":{"id":)" + std::to_string(id) + R"(,"status":")" + status
+         + R"(","progress":0,"error":)" + err + "}}";
 }
 
 struct fixture {
@@ -54,8 +54,9 @@ struct fixture {
   fixture() {
     opts.api.token = "hz-token";
     opts.stop_timeout = 60s;
-    cloud = std::make_unique<hetzner_provider>(
-      opts, make_scripted_transport(script), clock.fn());
+    cloud = std::make_unique<hetzner_provider>(opts,
+                                               make_scripted_transport(script),
+                                               clock.fn());
   }
 
   /// Creates server 42 with create action 1 and next action 2, both done.
@@ -78,8 +79,10 @@ provider_factory factory = [](std::shared_ptr<http_script> script,
                               manual_clock& clock) -> provider_ptr {
   hetzner_options opts;
   opts.api.token = "t";
-  return std::make_unique<hetzner_provider>(
-    opts, make_scripted_transport(std::move(script)), clock.fn());
+  return std::make_unique<hetzner_provider>(opts,
+                                            make_scripted_transport(
+                                              std::move(script)),
+                                            clock.fn());
 };
 
 } // namespace
@@ -148,8 +151,9 @@ BOOST_AUTO_TEST_CASE(a_failed_create_action_shows_as_error) {
   BOOST_CHECK_EQUAL(reply.servers.at(0).raw_state,
                     "action_failed: action_failed: server is locked");
   // It stays an error without further action reads, in lists too.
-  script->expect("GET", "/servers?label_selector=dynserv-owner%3D%3Dnode1"
-                        "&per_page=50&page=1",
+  script->expect("GET",
+                 "/servers?label_selector=dynserv-owner%3D%3Dnode1"
+                 "&per_page=50&page=1",
                  200, R"({"servers":[)" + server_json(42, "off") + "]}");
   reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 1u);
@@ -170,8 +174,7 @@ BOOST_AUTO_TEST_CASE(a_replayed_create_adopts_its_own_server) {
 }
 
 BOOST_AUTO_TEST_CASE(a_name_taken_by_another_server_is_permanent) {
-  auto foreign = server_json(7, "running",
-                             R"({"dynserv-id":"someone-else"})");
+  auto foreign = server_json(7, "running", R"({"dynserv-id":"someone-else"})");
   script->answer(409, R"({"error":{"code":"uniqueness_error","message":"x"}})");
   script->expect("GET", "/servers?name=node1-web-0b8f7c1e", 200,
                  R"({"servers":[)" + foreign + "]}");
@@ -211,15 +214,13 @@ BOOST_AUTO_TEST_CASE(list_follows_every_page) {
   };
   const std::string base = "/servers?label_selector=dynserv-owner%3D%3Dnode1"
                            "%2Cdynserv-pool%3D%3Dweb&per_page=50&page=";
-  script->expect("GET", base + "1", 200,
-                 page(1, ours(1) + "," + ours(2), "2"),
+  script->expect("GET", base + "1", 200, page(1, ours(1) + "," + ours(2), "2"),
                  {{"RateLimit-Limit", "3600"},
                   {"RateLimit-Remaining", "3500"},
                   {"RateLimit-Reset", "1700000100"}});
   // A server without our labels (a sloppy filter) is dropped.
   script->expect("GET", base + "2", 200,
-                 page(2, ours(3) + "," + server_json(9, "running", "{}"),
-                      "3"),
+                 page(2, ours(3) + "," + server_json(9, "running", "{}"), "3"),
                  {{"RateLimit-Limit", "3600"},
                   {"RateLimit-Remaining", "3499"},
                   {"RateLimit-Reset", "1700000101"}});
@@ -443,65 +444,191 @@ BOOST_AUTO_TEST_CASE(error_table) {
                                {"RateLimit-Reset", "1700003600"}};
   std::vector<error_row> rows = {
     {"get", 0, http_failure::connect, "", {}, error_kind::transient, "connect"},
-    {"create", 0, http_failure::lost, "", {}, error_kind::outcome_unknown,
+    {"create",
+     0,
+     http_failure::lost,
+     "",
+     {},
+     error_kind::outcome_unknown,
      "lost"},
     {"stop", 0, http_failure::lost, "", {}, error_kind::transient, "lost"},
-    {"list", 0, http_failure::protocol, "", {}, error_kind::transient,
+    {"list",
+     0,
+     http_failure::protocol,
+     "",
+     {},
+     error_kind::transient,
      "bad_response"},
-    {"get", 200, http_failure::none, "not json", {}, error_kind::transient,
+    {"get",
+     200,
+     http_failure::none,
+     "not json",
+     {},
+     error_kind::transient,
      "bad_response"},
-    {"get", 200, http_failure::none, R"({"server":{"id":true}})", {},
-     error_kind::transient, "bad_response"},
-    {"get", 200, http_failure::none, R"({"server":null})", {},
-     error_kind::transient, "bad_response"},
-    {"list", 200, http_failure::none, R"({"servers":{}})", {},
-     error_kind::transient, "bad_response"},
-    {"create", 201, http_failure::none, R"({"action":{"id":1}})", {},
-     error_kind::outcome_unknown, "bad_response"},
-    {"get", 404, http_failure::none, body("not_found"), {},
-     error_kind::not_found, "not_found"},
-    {"delete", 404, http_failure::none, body("not_found"), {},
-     error_kind::not_found, "not_found"},
-    {"reboot", 404, http_failure::none, body("not_found"), {},
-     error_kind::not_found, "not_found"},
+    {"get",
+     200,
+     http_failure::none,
+     R"({"server":{"id":true}})",
+     {},
+     error_kind::transient,
+     "bad_response"},
+    {"get",
+     200,
+     http_failure::none,
+     R"({"server":null})",
+     {},
+     error_kind::transient,
+     "bad_response"},
+    {"list",
+     200,
+     http_failure::none,
+     R"({"servers":{}})",
+     {},
+     error_kind::transient,
+     "bad_response"},
+    {"create",
+     201,
+     http_failure::none,
+     R"({"action":{"id":1}})",
+     {},
+     error_kind::outcome_unknown,
+     "bad_response"},
+    {"get",
+     404,
+     http_failure::none,
+     body("not_found"),
+     {},
+     error_kind::not_found,
+     "not_found"},
+    {"delete",
+     404,
+     http_failure::none,
+     body("not_found"),
+     {},
+     error_kind::not_found,
+     "not_found"},
+    {"reboot",
+     404,
+     http_failure::none,
+     body("not_found"),
+     {},
+     error_kind::not_found,
+     "not_found"},
     {"get", 404, http_failure::none, "<html>404</html>", html(),
      error_kind::transient, "bad_response"},
-    {"get", 404, http_failure::none, body("weird"), {}, error_kind::transient,
+    {"get",
+     404,
+     http_failure::none,
+     body("weird"),
+     {},
+     error_kind::transient,
      "weird"},
     {"get", 429, http_failure::none, body("rate_limit_exceeded"), empty_bucket,
      error_kind::rate_limited, "rate_limit_exceeded", 1000},
-    {"list", 429, http_failure::none, "", {{"Retry-After", "4"}},
-     error_kind::rate_limited, "429", 4000},
+    {"list",
+     429,
+     http_failure::none,
+     "",
+     {{"Retry-After", "4"}},
+     error_kind::rate_limited,
+     "429",
+     4000},
     {"get", 502, http_failure::none, "<html>Bad Gateway</html>", html(),
      error_kind::transient, "502"},
-    {"get", 503, http_failure::none, body("unavailable"), {},
-     error_kind::transient, "unavailable"},
-    {"create", 401, http_failure::none, body("unauthorized"), {},
-     error_kind::permanent, "unauthorized"},
-    {"stop", 403, http_failure::none, body("token_readonly"), {},
-     error_kind::permanent, "token_readonly"},
-    {"create", 403, http_failure::none, body("resource_limit_exceeded"), {},
-     error_kind::permanent, "resource_limit_exceeded"},
-    {"create", 412, http_failure::none, body("resource_unavailable"), {},
-     error_kind::transient, "resource_unavailable"},
-    {"create", 400, http_failure::none, body("invalid_input"), {},
-     error_kind::permanent, "invalid_input"},
-    {"create", 400, http_failure::none, "<html>", html(),
-     error_kind::transient, "bad_response"},
-    {"stop", 423, http_failure::none, body("locked"), {}, error_kind::conflict,
+    {"get",
+     503,
+     http_failure::none,
+     body("unavailable"),
+     {},
+     error_kind::transient,
+     "unavailable"},
+    {"create",
+     401,
+     http_failure::none,
+     body("unauthorized"),
+     {},
+     error_kind::permanent,
+     "unauthorized"},
+    {"stop",
+     403,
+     http_failure::none,
+     body("token_readonly"),
+     {},
+     error_kind::permanent,
+     "token_readonly"},
+    {"create",
+     403,
+     http_failure::none,
+     body("resource_limit_exceeded"),
+     {},
+     error_kind::permanent,
+     "resource_limit_exceeded"},
+    {"create",
+     412,
+     http_failure::none,
+     body("resource_unavailable"),
+     {},
+     error_kind::transient,
+     "resource_unavailable"},
+    {"create",
+     400,
+     http_failure::none,
+     body("invalid_input"),
+     {},
+     error_kind::permanent,
+     "invalid_input"},
+    {"create", 400, http_failure::none, "<html>", html(), error_kind::transient,
+     "bad_response"},
+    {"stop",
+     423,
+     http_failure::none,
+     body("locked"),
+     {},
+     error_kind::conflict,
      "locked"},
-    {"delete", 423, http_failure::none, body("protected"), {},
-     error_kind::permanent, "protected"},
-    {"start", 409, http_failure::none, body("conflict"), {},
-     error_kind::conflict, "conflict"},
-    {"reboot", 422, http_failure::none, body("server_not_stopped"), {},
-     error_kind::conflict, "server_not_stopped"},
-    {"start", 409, http_failure::none, body("brand_new_code"), {},
-     error_kind::conflict, "brand_new_code"},
-    {"start", 422, http_failure::none, body("brand_new_code"), {},
-     error_kind::permanent, "brand_new_code"},
-    {"get", 200, http_failure::none, R"({"error":{"code":5}})", {},
-     error_kind::transient, "bad_response"},
+    {"delete",
+     423,
+     http_failure::none,
+     body("protected"),
+     {},
+     error_kind::permanent,
+     "protected"},
+    {"start",
+     409,
+     http_failure::none,
+     body("conflict"),
+     {},
+     error_kind::conflict,
+     "conflict"},
+    {"reboot",
+     422,
+     http_failure::none,
+     body("server_not_stopped"),
+     {},
+     error_kind::conflict,
+     "server_not_stopped"},
+    {"start",
+     409,
+     http_failure::none,
+     body("brand_new_code"),
+     {},
+     error_kind::conflict,
+     "brand_new_code"},
+    {"start",
+     422,
+     http_failure::none,
+     body("brand_new_code"),
+     {},
+     error_kind::permanent,
+     "brand_new_code"},
+    {"get",
+     200,
+     http_failure::none,
+     R"({"error":{"code":5}})",
+     {},
+     error_kind::transient,
+     "bad_response"},
   };
   run_error_table(rows, factory, make_create(spec), "42");
 }

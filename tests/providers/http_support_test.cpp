@@ -37,9 +37,10 @@ BOOST_AUTO_TEST_CASE(http_dates) {
                     expected);
   BOOST_CHECK_EQUAL(parse_http_date("Tue, 14 Nov 2023 22:13:20 GMT").value(),
                     t0);
-  for (auto bad : {"", "yesterday", "Sun, 06 Nov 1994 08:49:37 CET",
-                   "Sun, 06 Foo 1994 08:49:37 GMT",
-                   "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 94 08:49:37 GMT"})
+  for (auto bad :
+       {"", "yesterday", "Sun, 06 Nov 1994 08:49:37 CET",
+        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+        "Sun, 06 Nov 94 08:49:37 GMT"})
     BOOST_CHECK_MESSAGE(!parse_http_date(bad), bad);
 }
 
@@ -50,8 +51,9 @@ BOOST_AUTO_TEST_CASE(rfc3339_timestamps) {
   BOOST_CHECK_EQUAL(parse_rfc3339("2023-11-14T23:13:20+01:00").value(), t0);
   BOOST_CHECK_EQUAL(parse_rfc3339("2023-11-14T21:13:20-01:00").value(), t0);
   BOOST_CHECK_EQUAL(parse_rfc3339("1970-01-01T00:00:00Z").value(), 0);
-  for (auto bad : {"", "2023-11-14", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z",
-                   "2023-11-14T22:13:20Zjunk", "2023-11-14T22:13:20.Z", "null"})
+  for (auto bad :
+       {"", "2023-11-14", "2023-11-14T22:13:20", "2023-13-14T22:13:20Z",
+        "2023-11-14T22:13:20Zjunk", "2023-11-14T22:13:20.Z", "null"})
     BOOST_CHECK_MESSAGE(!parse_rfc3339(bad), bad);
 }
 
@@ -141,8 +143,8 @@ BOOST_AUTO_TEST_CASE(excerpts_are_bounded_and_printable) {
 
 BOOST_AUTO_TEST_CASE(json_accessors_tolerate_wrong_types) {
   rapidjson::Document doc;
-  BOOST_REQUIRE(parse_json(R"({"a":{"b":"7","c":7,"d":[1],"e":"x7"},"n":-3})",
-                           doc));
+  BOOST_REQUIRE(
+    parse_json(R"({"a":{"b":"7","c":7,"d":[1],"e":"x7"},"n":-3})", doc));
   BOOST_CHECK_EQUAL(as_int(path(&doc, {"a", "b"})).value(), 7);
   BOOST_CHECK_EQUAL(as_int(path(&doc, {"a", "c"})).value(), 7);
   BOOST_CHECK_EQUAL(as_int(member(&doc, "n")).value(), -3);

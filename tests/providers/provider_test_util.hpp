@@ -98,8 +98,8 @@ struct error_row {
   int64_t retry_after_ms = -1;
 };
 
-using provider_factory
-  = std::function<provider_ptr(std::shared_ptr<http_script>, manual_clock&)>;
+using provider_factory = std::function<
+  provider_ptr(std::shared_ptr<http_script>, manual_clock&)>;
 
 /// Runs every row against a fresh provider that gets exactly one answer.
 inline void run_error_table(const std::vector<error_row>& rows,
@@ -107,8 +107,8 @@ inline void run_error_table(const std::vector<error_row>& rows,
                             const create_request& req, const std::string& id) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& row = rows[i];
-    BOOST_TEST_CONTEXT("row " << i << ": " << row.op << " " << row.status
-                              << " " << to_string(row.failure) << " "
+    BOOST_TEST_CONTEXT("row " << i << ": " << row.op << " " << row.status << " "
+                              << to_string(row.failure) << " "
                               << row.body.substr(0, 60)) {
       auto script = std::make_shared<http_script>();
       manual_clock clock;
