@@ -233,13 +233,11 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
   if (input.empty())
     close_fd(in_pipe[1]);
   int status = 0;
-  auto exited = false;
   auto kill_group = [&] {
     ::kill(-pid, SIGKILL);
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       // retry
     }
-    exited = true;
   };
   for (;;) {
     auto now = steady_now_ms();
@@ -300,8 +298,7 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
     }
     auto w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) {
-      exited = true;
-      // Whatever it wrote before exiting is in the pipes now.
+        // Whatever it wrote before exiting is in the pipes now.
       if (out_pipe[0] >= 0)
         read_some(out_pipe[0], result.out, max_output + 1, out_total);
       if (err_pipe[0] >= 0)
@@ -309,7 +306,6 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
       break;
     }
   }
-  (void)exited;
   if (WIFEXITED(status))
     result.exit_status = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))
