@@ -423,6 +423,16 @@ private:
   void read_limits(const Value& x, const std::string& path);
   void read_timing(const Value& x, const std::string& path);
   void read_admin(const Value& x, const std::string& path);
+  void read_http(const Value& x, const std::string& path);
+  /// "HOST:PORT" or "off" (admin.listen, http.listen).
+  void read_listen(const Value& v, const std::string& p, bool& enabled,
+                   std::string& host, uint16_t& port);
+  /// A token of at least 16 characters.
+  void read_token(const Value& v, const std::string& p, std::string& dst);
+  /// The name of an environment variable.
+  void read_token_env(const Value& v, const std::string& p, std::string& dst);
+  /// A non-empty path, resolved against the config file's directory.
+  void read_file_path(const Value& v, const std::string& p, std::string& dst);
   void read_providers(const Value& x, const std::string& path);
   void read_provider(const Value& x, const std::string& path,
                      provider_config& cfg);
@@ -469,6 +479,7 @@ config_result checker::run(const Value& root) {
          {"limits", true, [this](auto& x, auto& p) { read_limits(x, p); }},
          {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
          {"admin", false, [this](auto& x, auto& p) { read_admin(x, p); }},
+         {"http", false, [this](auto& x, auto& p) { read_http(x, p); }},
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
          {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
@@ -540,85 +551,95 @@ void checker::read_node(const Value& x, const std::string& path) {
        });
 }
 
+void checker::read_listen(const Value& v, const std::string& p, bool& enabled,
+                          std::string& host_out, uint16_t& port_out) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  if (*str == "off") {
+    enabled = false;
+    return;
+  }
+  auto colon = str->rfind(':');
+  auto host = colon == std::string::npos ? std::string{} : str->substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port_str = colon == std::string::npos ? std::string{}
+                                             : str->substr(colon + 1);
+  char* end = nullptr;
+  auto port = std::strtol(port_str.c_str(), &end, 10);
+  if (host.empty() || port_str.empty() || *end != '\0' || port < 0
+      || port > 65535) {
+    fail(p, "expected \"HOST:PORT\" (port 0 to 65535) or \"off\", got "
+              + in_quotes(*str));
+    return;
+  }
+  host_out = host;
+  port_out = static_cast<uint16_t>(port);
+}
+
+void checker::read_token(const Value& v, const std::string& p,
+                         std::string& dst) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  if (str->size() < 16)
+    fail(p, "must be at least 16 characters long");
+  else
+    dst = *str;
+}
+
+void checker::read_token_env(const Value& v, const std::string& p,
+                             std::string& dst) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  auto ok = !str->empty()
+            && std::all_of(str->begin(), str->end(), [](char c) {
+                 return std::isupper(static_cast<unsigned char>(c))
+                        || std::isdigit(static_cast<unsigned char>(c))
+                        || c == '_';
+               });
+  if (!ok)
+    fail(p, "expected an environment variable name (A-Z, 0-9, _), got "
+              + in_quotes(*str));
+  else
+    dst = *str;
+}
+
+void checker::read_file_path(const Value& v, const std::string& p,
+                             std::string& dst) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  if (str->empty())
+    fail(p, "must not be empty");
+  else
+    dst = resolve(*str);
+}
+
 void checker::read_admin(const Value& x, const std::string& path) {
   if (!object(x, path))
     return;
   auto& a = cfg_.admin;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
   walk(x, path,
        {
          {"listen", false,
           [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            if (*str == "off") {
-              a.enabled = false;
-              return;
-            }
-            auto colon = str->rfind(':');
-            auto host = colon == std::string::npos ? std::string{}
-                                                   : str->substr(0, colon);
-            if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-              host = host.substr(1, host.size() - 2);
-            auto port_str = colon == std::string::npos
-                              ? std::string{}
-                              : str->substr(colon + 1);
-            char* end = nullptr;
-            auto port = std::strtol(port_str.c_str(), &end, 10);
-            if (host.empty() || port_str.empty() || *end != '\0' || port < 0
-                || port > 65535) {
-              fail(p, "expected \"HOST:PORT\" (port 0 to 65535) or \"off\", "
-                      "got "
-                        + in_quotes(*str));
-              return;
-            }
-            a.host = host;
-            a.port = static_cast<uint16_t>(port);
+            read_listen(v, p, a.enabled, a.host, a.port);
           }},
          {"token", false,
-          [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            if (str->size() < 16)
-              fail(p, "must be at least 16 characters long");
-            else
-              a.token = *str;
-          }},
+          [&](auto& v, auto& p) { read_token(v, p, a.token); }},
          {"token_env", false,
-          [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            auto ok = !str->empty()
-                      && std::all_of(str->begin(), str->end(), [](char c) {
-                           return std::isupper(static_cast<unsigned char>(c))
-                                  || std::isdigit(static_cast<unsigned char>(c))
-                                  || c == '_';
-                         });
-            if (!ok)
-              fail(p, "expected an environment variable name (A-Z, 0-9, _), "
-                      "got "
-                        + in_quotes(*str));
-            else
-              a.token_env = *str;
-          }},
+          [&](auto& v, auto& p) { read_token_env(v, p, a.token_env); }},
          {"tls", false,
           [&](auto& v, auto& p) {
             if (!object(v, p))
               return;
             admin_tls_config tls;
-            auto file = [this](std::string& dst) {
-              return [this, &dst](auto& fv, auto& fp) {
-                auto str = string(fv, fp);
-                if (!str)
-                  return;
-                if (str->empty())
-                  fail(fp, "must not be empty");
-                else
-                  dst = resolve(*str);
-              };
-            };
             walk(v, p,
                  {
                    {"certificate", true, file(tls.certificate)},
@@ -629,6 +650,70 @@ void checker::read_admin(const Value& x, const std::string& path) {
           }},
        });
   if (!a.token.empty() && !a.token_env.empty())
+    fail(join(path, "token"), "set either token or token_env, not both");
+}
+
+void checker::read_http(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  auto& h = cfg_.http;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
+  /// An integer in [lower, upper].
+  auto bounded = [this](uint64_t& dst, uint64_t lower, uint64_t upper) {
+    return [this, &dst, lower, upper](auto& v, auto& p) {
+      auto n = unsigned_integer(v, p);
+      if (!n)
+        return;
+      if (*n < lower || *n > upper)
+        fail(p, "must be between " + std::to_string(lower) + " and "
+                  + std::to_string(upper) + ", got " + std::to_string(*n));
+      else
+        dst = *n;
+    };
+  };
+  walk(x, path,
+       {
+         {"listen", false,
+          [&](auto& v, auto& p) {
+            read_listen(v, p, h.enabled, h.host, h.port);
+          }},
+         {"token", false,
+          [&](auto& v, auto& p) { read_token(v, p, h.token); }},
+         {"token_env", false,
+          [&](auto& v, auto& p) { read_token_env(v, p, h.token_env); }},
+         {"public_reads", false,
+          [&](auto& v, auto& p) {
+            if (v.IsBool())
+              h.public_reads = v.GetBool();
+            else
+              expected(p, "true or false", v);
+          }},
+         {"request_timeout", false,
+          [&](auto& v, auto& p) {
+            store(h.request_timeout, duration(v, p, millis{10}));
+          }},
+         {"idle_timeout", false,
+          [&](auto& v, auto& p) {
+            store(h.idle_timeout, duration(v, p, millis{10}));
+          }},
+         {"body_limit", false, bounded(h.body_limit, 1, 64 << 20)},
+         {"max_connections", false, bounded(h.max_connections, 1, 65536)},
+         {"tls", false,
+          [&](auto& v, auto& p) {
+            if (!object(v, p))
+              return;
+            http_tls_config tls;
+            walk(v, p,
+                 {
+                   {"certificate", true, file(tls.certificate)},
+                   {"key", true, file(tls.key)},
+                 });
+            h.tls = tls;
+          }},
+       });
+  if (!h.token.empty() && !h.token_env.empty())
     fail(join(path, "token"), "set either token or token_env, not both");
 }
 

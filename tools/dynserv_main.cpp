@@ -14,6 +14,7 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/admin_endpoint.hpp"
+#include "actors/http_api.hpp"
 #include "actors/node.hpp"
 #include "messages/errors.hpp"
 #include "actors/node_config.hpp"
@@ -33,6 +34,9 @@ constexpr const char* usage_text = R"(usage:
       deleted servers.
   dynserv --help | --version
 )";
+
+/// How long requests in flight may take to finish on shutdown.
+constexpr auto http_shutdown_grace = std::chrono::seconds{5};
 
 int usage_error(const std::string& msg) {
   std::cerr << "dynserv: " << msg << "\n" << usage_text;
@@ -120,6 +124,15 @@ int run(const options& opts) {
     }
     token = std::move(*tok);
   }
+  std::string http_token;
+  if (cfg->http.enabled) {
+    auto tok = dynserv::http_token(*cfg);
+    if (!tok) {
+      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
+      return 2;
+    }
+    http_token = std::move(*tok);
+  }
   caf::actor_system_config sys_cfg;
   dynserv::add_dynserv_types(sys_cfg);
   if (cfg->admin.enabled)
@@ -145,6 +158,21 @@ int run(const options& opts) {
     if (cfg->admin.token.empty() && cfg->admin.token_env.empty())
       spdlog::info("admin console token is in {}",
                    dynserv::admin_token_file(*cfg));
+  }
+  std::unique_ptr<dynserv::http_endpoint> http;
+  if (cfg->http.enabled) {
+    auto endpoint = dynserv::start_http_endpoint(sys, *cfg, http_token,
+                                                 node->supervisor);
+    if (!endpoint) {
+      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
+      if (admin_gate)
+        caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
+      dynserv::stop_node(*node);
+      return 1;
+    }
+    http = std::move(*endpoint);
+    if (cfg->http.token.empty() && cfg->http.token_env.empty())
+      spdlog::info("http api token is in {}", dynserv::http_token_file(*cfg));
   }
   spdlog::info("node {} running with data in {} ({} pools, max_servers {})",
                cfg->name, cfg->data_dir, cfg->pools.size(), cfg->max_servers);
@@ -177,6 +205,10 @@ int run(const options& opts) {
           spdlog::error("SIGHUP: reload failed: {}", sys.render(err));
         });
   }
+  // The API goes first: requests in flight get their answers from the node
+  // (up to the grace period), event streams end, then the node stops.
+  if (http)
+    http->stop(http_shutdown_grace);
   if (admin_gate)
     caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
   dynserv::stop_node(*node);
