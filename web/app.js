@@ -689,11 +689,26 @@
     return n;
   }
 
-  function niceMax(v) {
-    if (v <= 4) return 4;
-    const mag = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= v) return m * mag;
+  /// A tick step of 1, 2 or 5 times a power of ten, so that four steps
+  /// cover `v` with whole-number labels.
+  function niceStep(v) {
+    const raw = Math.max(v / 4, 1);
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5, 10]) if (m * mag >= raw) return m * mag;
     return 10 * mag;
+  }
+
+  /// The time span the chart shows: from the first sample (at least five
+  /// minutes) up to an hour.
+  function chartSpan(now) {
+    const first = state.samples.length ? state.samples[0].t : now;
+    const span = Math.min(HOUR_MS, Math.max(5 * 60 * 1000, now - first));
+    // Round up to whole 5-minute steps so that the axis labels stay put.
+    return Math.min(HOUR_MS, Math.ceil(span / (5 * 60 * 1000)) * 5 * 60 * 1000);
+  }
+
+  function spanLabel(span) {
+    return span >= HOUR_MS ? 'last hour' : 'last ' + Math.round(span / 60000) + ' min';
   }
 
   function renderChart() {
@@ -710,13 +725,15 @@
     const h = Math.max(box.clientHeight, 180);
     const m = { l: 38, r: 12, t: 10, b: 24 };
     const now = Date.now();
-    const t0 = now - HOUR_MS;
+    const span = chartSpan(now);
+    const t0 = now - span;
+    $('chart-title').textContent = 'Servers, ' + spanLabel(span);
     const poolFilter = $('filter-pool').value;
     const samples = state.samples;
     let max = 0;
     for (const s of samples) for (const ser of SERIES) max = Math.max(max, seriesValue(s, ser.key, poolFilter));
-    const ymax = niceMax(max);
-    const x = (t) => m.l + (Math.max(t, t0) - t0) / HOUR_MS * (w - m.l - m.r);
+    const ymax = niceStep(max) * 4;
+    const x = (t) => m.l + (Math.max(t, t0) - t0) / span * (w - m.l - m.r);
     const y = (v) => h - m.b - v / ymax * (h - m.t - m.b);
     const root = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, role: 'img',
       'aria-label': 'Server counts over the last hour' });
@@ -726,19 +743,27 @@
       const v = ymax * i / 4;
       grid.append(svg('line', { x1: m.l, x2: w - m.r, y1: y(v), y2: y(v) }));
       const label = svg('text', { x: m.l - 6, y: y(v) + 4, 'text-anchor': 'end' });
-      label.textContent = Number.isInteger(v) ? v : v.toFixed(1);
+      label.textContent = String(v);
       axis.append(label);
     }
-    for (let k = 0; k <= 6; k++) {
-      const t = t0 + k * HOUR_MS / 6;
-      const label = svg('text', { x: x(t), y: h - 6, 'text-anchor': k === 0 ? 'start' : k === 6 ? 'end' : 'middle' });
-      label.textContent = k === 6 ? 'now' : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+    // Time ticks at whole minutes back from now, at most seven labels.
+    const spanMin = span / 60000;
+    const stepMin = [1, 2, 5, 10, 15, 30].find((st) => spanMin / st <= 6) || 30;
+    for (let back = 0; back <= spanMin; back += stepMin) {
+      const t = now - back * 60000;
+      const anchor = back === 0 ? 'end' : back + stepMin > spanMin ? 'start' : 'middle';
+      const label = svg('text', { x: x(t), y: h - 6, 'text-anchor': anchor });
+      label.textContent = back === 0 ? 'now' : '−' + back + ' min';
       axis.append(label);
       grid.append(svg('line', { x1: x(t), x2: x(t), y1: m.t, y2: h - m.b }));
     }
     root.append(grid, axis);
     if (samples.length) {
-      for (const ser of SERIES) {
+      // Series that stayed at zero are left out (they would hide each other
+      // on the axis); desired goes last, on top.
+      const drawn = SERIES.filter((ser) => ser.key === 'desired'
+        || samples.some((s) => s.t >= t0 && seriesValue(s, ser.key, poolFilter) > 0)).reverse();
+      for (const ser of drawn) {
         // Step lines: a count holds until the next sample.
         let d = '';
         samples.forEach((s, i) => {
@@ -790,11 +815,15 @@
       setToken('');
       refresh();
     });
-    let resizeTimer = null;
-    window.addEventListener('resize', () => {
-      clearTimeout(resizeTimer);
-      resizeTimer = setTimeout(renderChart, 100);
-    });
+    // The chart is drawn in pixels of its box: redraw when the box changes.
+    let lastWidth = 0;
+    new ResizeObserver(() => {
+      const w = $('chart').clientWidth;
+      if (w !== lastWidth) {
+        lastWidth = w;
+        renderChart();
+      }
+    }).observe($('chart'));
     setToken(state.token);
     setLive('off');
     renderChart();
