@@ -746,9 +746,10 @@
       label.textContent = String(v);
       axis.append(label);
     }
-    // Time ticks at whole minutes back from now, at most seven labels.
+    // Time ticks at whole minutes back from now, about 64 px apart at least.
     const spanMin = span / 60000;
-    const stepMin = [1, 2, 5, 10, 15, 30].find((st) => spanMin / st <= 6) || 30;
+    const maxLabels = Math.max(2, Math.floor((w - m.l - m.r) / 64));
+    const stepMin = [1, 2, 5, 10, 15, 30].find((st) => spanMin / st + 1 <= maxLabels) || 30;
     for (let back = 0; back <= spanMin; back += stepMin) {
       const t = now - back * 60000;
       const anchor = back === 0 ? 'end' : back + stepMin > spanMin ? 'start' : 'middle';
