@@ -69,17 +69,10 @@ api_error node_error(const state_ptr& st, const caf::error& err) {
     int status = 500;
     switch (code) {
       case ec::unknown_pool:
-      case ec::unknown_server:
-        status = 404;
-        break;
-      case ec::invalid_argument:
-        status = 422;
-        break;
-      case ec::invalid_transition:
-        status = 409;
-        break;
-      default:
-        break;
+      case ec::unknown_server: status = 404; break;
+      case ec::invalid_argument: status = 422; break;
+      case ec::invalid_transition: status = 409; break;
+      default: break;
     }
     return make_api_error(status, to_string(code), std::move(message));
   }
@@ -131,7 +124,9 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
   auto fail = [st, reply](caf::error& err) { reply(node_error(st, err)); };
   const auto& node = st->opts.node;
   auto timeout = st->opts.node_timeout;
-  auto scaled = [reply](scale_reply& r) { reply(json_response(scale_json(r))); };
+  auto scaled = [reply](scale_reply& r) {
+    reply(json_response(scale_json(r)));
+  };
   switch (call.endpoint) {
     case api_endpoint::list_pools:
       self->request(node, timeout, atom::status_v)
@@ -188,9 +183,10 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
                                          return p.name == call.pool_filter;
                                        });
               if (!known)
-                return reply(make_api_error(
-                  404, "unknown_pool",
-                  unknown_pool_message(pools, call.pool_filter)));
+                return reply(
+                  make_api_error(404, "unknown_pool",
+                                 unknown_pool_message(pools,
+                                                      call.pool_filter)));
             }
             auto servers = select_servers(pools, call.pool_filter,
                                           call.status_filter);
@@ -200,19 +196,15 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
       break;
     case api_endpoint::get_server:
       self->request(node, timeout, atom::server_v, call.param)
-        .then(
-          [reply](server_record& rec) {
-            reply(json_response(server_json(rec)));
-          },
-          fail);
+        .then([reply](
+                server_record& rec) { reply(json_response(server_json(rec))); },
+              fail);
       break;
     case api_endpoint::stop_server:
       self->request(node, timeout, atom::stop_v, call.param)
-        .then(
-          [reply](server_record& rec) {
-            reply(json_response(server_json(rec)));
-          },
-          fail);
+        .then([reply](
+                server_record& rec) { reply(json_response(server_json(rec))); },
+              fail);
       break;
     case api_endpoint::list_events:
       self
@@ -413,8 +405,7 @@ std::optional<api_error> read_query(const std::string& raw_query,
       }
       return std::nullopt;
     }
-    default:
-      return check_query(params, {});
+    default: return check_query(params, {});
   }
 }
 
@@ -435,8 +426,7 @@ std::optional<api_error> read_body(const http_request& req, api_call& call) {
       return res.error;
     }
     case api_endpoint::reboot:
-    case api_endpoint::stop_server:
-      return parse_empty_body(req.body);
+    case api_endpoint::stop_server: return parse_empty_body(req.body);
     default:
       // GETs carry no body; one that comes anyway is ignored.
       return std::nullopt;
@@ -462,9 +452,7 @@ void handle(const state_ptr& st, http_request& req, const exchange_ptr& ex) {
       make_api_error(503, "shutting_down", "the node is shutting down")));
   if (!route.always_public && (route.mutating || !st->opts.public_reads)) {
     switch (check_bearer(req.headers, st->opts.token)) {
-      case auth_outcome::ok:
-        st->consecutive_failures = 0;
-        break;
+      case auth_outcome::ok: st->consecutive_failures = 0; break;
       case auth_outcome::missing:
         return ex->respond(error_response(missing_token_error()));
       case auth_outcome::wrong: {
@@ -472,8 +460,8 @@ void handle(const state_ptr& st, http_request& req, const exchange_ptr& ex) {
         auto delay = login_refusal_delay(failures);
         spdlog::warn("http api: refused a wrong token for {} {} from {} ({} "
                      "in a row; answering after {} ms)",
-                     req.method, loggable(path), loggable(req.remote),
-                     failures, delay.count());
+                     req.method, loggable(path), loggable(req.remote), failures,
+                     delay.count());
         st->sys.spawn(refusal_actor, ex, delay);
         return;
       }
@@ -506,8 +494,9 @@ void handle(const state_ptr& st, http_request& req, const exchange_ptr& ex) {
     }
     case api_endpoint::metrics: {
       if (!st->opts.metrics)
-        return ex->respond(error_response(make_api_error(
-          404, "not_found", "metrics are not enabled on this node")));
+        return ex->respond(error_response(
+          make_api_error(404, "not_found",
+                         "metrics are not enabled on this node")));
       http_response res;
       res.status = 200;
       res.headers.emplace_back("Content-Type",
@@ -527,8 +516,7 @@ void handle(const state_ptr& st, http_request& req, const exchange_ptr& ex) {
       st->sys.spawn(event_stream_actor, st, call.since, std::move(out));
       return;
     }
-    default:
-      st->sys.spawn(api_call_actor, st, std::move(call), ex);
+    default: st->sys.spawn(api_call_actor, st, std::move(call), ex);
   }
 }
 
@@ -567,8 +555,8 @@ http_handler http_api::handler() {
     } catch (const std::exception& e) {
       spdlog::error("http api: {} {} failed: {}", req.method,
                     loggable(req.target), e.what());
-      ex->respond(error_response(
-        make_api_error(500, "internal", "internal error")));
+      ex->respond(
+        error_response(make_api_error(500, "internal", "internal error")));
     }
   };
 }
@@ -642,9 +630,9 @@ start_http_endpoint(caf::actor_system& sys, const node_config& cfg,
   std::string error;
   auto server = start_http_server(opts, api->handler(), &error);
   if (!server)
-    return make_error(ec::invalid_config,
-                      "http.listen: cannot serve on "
-                        + format_addr(h.host, h.port) + ": " + error);
+    return make_error(ec::invalid_config, "http.listen: cannot serve on "
+                                            + format_addr(h.host, h.port) + ": "
+                                            + error);
   auto addr = format_addr(h.host, server->port());
   if (!write_file_atomically(http_addr_file(cfg), addr + "\n"))
     spdlog::warn("cannot write {}", http_addr_file(cfg));

@@ -147,7 +147,7 @@ route_result route_request(std::string_view method, std::string_view path) {
         if (!decoded) {
           result.error = make_api_error(400, "invalid_path",
                                         "malformed percent-encoding in "
-                                          "path segment "
+                                        "path segment "
                                           + quoted(segments[i]));
           return result;
         }
@@ -259,10 +259,11 @@ count_result parse_count_body(const std::string& body, const char* key,
       }
       value = x.GetInt64();
     } else if (x.IsUint64()) {
-      result.error = make_api_error(
-        422, "invalid_count",
-        std::string{"'"} + key + "' must be at most "
-          + std::to_string(std::numeric_limits<int64_t>::max()));
+      result.error = make_api_error(422, "invalid_count",
+                                    std::string{"'"} + key
+                                      + "' must be at most "
+                                      + std::to_string(
+                                        std::numeric_limits<int64_t>::max()));
       return result;
     } else {
       result.error = make_api_error(422, "invalid_body",
@@ -329,11 +330,12 @@ uint_result parse_uint(std::string_view what, std::string_view str,
   uint_result result;
   auto fail = [&] {
     result.error = make_api_error(400, "invalid_query",
-                                  std::string{what} + " must be an integer from "
+                                  std::string{what}
+                                    + " must be an integer from "
                                     + std::to_string(lower) + " to "
                                     + std::to_string(upper) + ", got "
-                                    + quoted(valid_utf8(loggable(
-                                      std::string{str}))));
+                                    + quoted(
+                                      valid_utf8(loggable(std::string{str}))));
     return result;
   };
   if (str.empty() || str.size() > 20)
@@ -365,8 +367,8 @@ status_result parse_status_filter(std::string_view str) {
             + std::string{to_string(static_cast<server_status>(i))};
   result.error = make_api_error(422, "invalid_status",
                                 "unknown status "
-                                  + quoted(valid_utf8(loggable(
-                                    std::string{str})))
+                                  + quoted(
+                                    valid_utf8(loggable(std::string{str})))
                                   + "; known: " + list);
   return result;
 }

@@ -91,7 +91,8 @@ enum class auth_outcome {
 };
 
 /// Checks `Authorization: Bearer <token>` in constant time.
-auth_outcome check_bearer(const http_headers& headers, const std::string& token);
+auth_outcome check_bearer(const http_headers& headers,
+                          const std::string& token);
 
 /// The 401 answer (with `WWW-Authenticate: Bearer`).
 api_error missing_token_error();

@@ -561,7 +561,8 @@ void checker::read_listen(const Value& v, const std::string& p, bool& enabled,
     return;
   }
   auto colon = str->rfind(':');
-  auto host = colon == std::string::npos ? std::string{} : str->substr(0, colon);
+  auto host = colon == std::string::npos ? std::string{}
+                                         : str->substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   auto port_str = colon == std::string::npos ? std::string{}

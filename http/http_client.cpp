@@ -565,13 +565,21 @@ private:
     parser.header_limit(response_header_limit);
     if (head)
       parser.skip(true);
+    // Bytes the parser consumed: zero means the buffer still holds all that
+    // arrived, which tells whether the peer speaks HTTP at all.
+    size_t consumed = 0;
     ec = run([&](auto handler) {
       with_stream([&](auto& s) {
-        bhttp::async_read(s, buffer_, parser, std::move(handler));
+        bhttp::async_read(s, buffer_, parser,
+                          [&consumed, h = std::move(handler)](
+                            error_code ec, size_t n) mutable {
+                            consumed = n;
+                            h(ec);
+                          });
       });
     });
     if (ec) {
-      read_failed(ec, parser.got_some(), reused, res, stale);
+      read_failed(ec, consumed, reused, res, stale);
       disconnect();
       return;
     }
@@ -587,7 +595,9 @@ private:
       lowest().expires_never();
   }
 
-  void read_failed(const error_code& ec, bool got_some, bool reused,
+  /// Classifies a failed read; `consumed` is what the parser took from the
+  /// buffer.
+  void read_failed(const error_code& ec, size_t consumed, bool reused,
                    http_result& res, bool& stale) {
     auto where = " from " + url_.display;
     if (ec == beast::error::timeout) {
@@ -602,12 +612,14 @@ private:
       return;
     }
     // Bytes that cannot start a status line mean the peer is not speaking
-    // HTTP (or not HTTP without TLS), even if it then closed.
+    // HTTP (or not HTTP without TLS), even if it then closed. This only
+    // holds while the parser has consumed nothing.
     auto pending = buffer_.data();
     std::string_view head{static_cast<const char*>(pending.data()),
                           pending.size()};
     static constexpr std::string_view prefix = "HTTP/";
-    bool not_http = !head.empty()
+    bool nothing = consumed == 0 && head.empty();
+    bool not_http = consumed == 0 && !head.empty()
                     && head.substr(0, prefix.size())
                          != prefix.substr(0, std::min(head.size(),
                                                       prefix.size()));
@@ -620,7 +632,7 @@ private:
       return;
     }
     res.failure = http_failure::lost;
-    stale = reused && !got_some && head.empty() && is_closed_error(ec);
+    stale = reused && nothing && is_closed_error(ec);
     res.detail = "connection" + where
                  + " closed before the response was complete: "
                  + ec.message();

@@ -807,10 +807,12 @@ void session::dispatch() {
   }
 }
 
+// Handlers inside the io_context point to the core without owning it: the
+// io_context is a member of the core, so a handler that runs sees it alive,
+// and an owning pointer in a handler never run would keep both forever.
 void server_core::do_accept() {
   acceptor->async_accept(
-    net::make_strand(ioc),
-    [self = shared_from_this()](error_code ec, tcp::socket socket) {
+    net::make_strand(ioc), [self = this](error_code ec, tcp::socket socket) {
       if (!self->acceptor->is_open() || ec == net::error::operation_aborted)
         return;
       if (ec) {
@@ -869,7 +871,7 @@ public:
 
   void run(size_t threads) {
     port_ = core_->acceptor->local_endpoint().port();
-    net::post(core_->accept_strand, [c = core_] { c->do_accept(); });
+    net::post(core_->accept_strand, [c = core_.get()] { c->do_accept(); });
     for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
       threads_.emplace_back([c = core_] {
         for (;;) {
