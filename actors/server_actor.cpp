@@ -159,9 +159,10 @@ bool step_and_persist(self_ptr self, server_event ev,
       break;
     case fsm::action::became_running:
       if (rec.previous_status == server_status::starting
-          && st.create_accepted_at_ms > 0)
-        metrics::global().time_to_running(
-          rec.pool, static_cast<double>(at - st.create_accepted_at_ms) / 1000);
+          && st.create_accepted_at_ms > 0) {
+        auto seconds = static_cast<double>(at - st.create_accepted_at_ms);
+        metrics::global().time_to_running(rec.pool, seconds / 1000);
+      }
       event(reason::running,
             std::string{"previous status "} + to_string(rec.previous_status));
       break;
