@@ -6,6 +6,8 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
+#include "actors/metrics.hpp"
+
 namespace dynserv {
 
 namespace {
@@ -22,12 +24,21 @@ int64_t steady_ms(self_ptr self) {
     .count();
 }
 
-/// Counts the call and honours a Retry-After from the provider.
-void account(self_ptr self, const char* op, const provider_reply& reply) {
+using wall_clock = std::chrono::steady_clock;
+
+/// Counts the call (started at `started`, real time: the provider blocks
+/// the thread) and honours a Retry-After from the provider.
+void account(self_ptr self, const char* op, const provider_reply& reply,
+             wall_clock::time_point started) {
   auto& st = self->state;
   ++st.stats.calls[op];
   if (reply.error.retry_after_ms > 0)
     st.limiter->penalize(steady_ms(self) + reply.error.retry_after_ms);
+  auto& m = metrics::global();
+  m.provider_call(st.cfg.account, op, reply,
+                  std::chrono::duration<double>(wall_clock::now() - started)
+                    .count());
+  m.provider_tokens(st.cfg.account, st.limiter->available(steady_ms(self)));
   if (!reply.ok())
     spdlog::debug("provider {} {} failed: {} {} {}", st.cfg.account, op,
                   to_string(reply.error.kind), reply.error.code,
@@ -74,8 +85,9 @@ submit(self_ptr self, call_priority prio, const char* op, Call fn) {
   queued_job job;
   job.deadline_ms = steady_ms(self) + self->state.cfg.call_timeout.count();
   job.run = [self, promise, op, fn]() mutable {
+    auto started = wall_clock::now();
     auto reply = fn(*self->state.impl);
-    account(self, op, reply);
+    account(self, op, reply, started);
     promise.deliver(std::move(reply));
   };
   job.expire = [promise, op]() mutable {
@@ -101,8 +113,9 @@ void poll_round(self_ptr self) {
   if (waiting.empty())
     return;
   ++st.stats.poll_rounds;
+  auto started = wall_clock::now();
   auto reply = st.impl->list({{labels::owner, st.cfg.owner}});
-  account(self, "list", reply);
+  account(self, "list", reply, started);
   if (!reply.ok()) {
     for (auto& obs : waiting)
       obs.promise.deliver(provider_reply{reply.error, {}});
@@ -125,8 +138,9 @@ void poll_round(self_ptr self) {
     auto promise = obs.promise;
     queued_job job;
     job.run = [self, provider_id, promise]() mutable {
+      auto started = wall_clock::now();
       auto r = self->state.impl->get(provider_id);
-      account(self, "get", r);
+      account(self, "get", r, started);
       promise.deliver(std::move(r));
     };
     st.jobs[static_cast<size_t>(call_priority::other)].push_back(

@@ -15,10 +15,12 @@
 
 #include "actors/admin_endpoint.hpp"
 #include "actors/http_api.hpp"
+#include "actors/metrics.hpp"
 #include "actors/node.hpp"
 #include "messages/errors.hpp"
 #include "actors/node_config.hpp"
 #include "tools/reports.hpp"
+#include "web/web_assets.hpp"
 
 namespace {
 
@@ -161,8 +163,11 @@ int run(const options& opts) {
   }
   std::unique_ptr<dynserv::http_endpoint> http;
   if (cfg->http.enabled) {
-    auto endpoint = dynserv::start_http_endpoint(sys, *cfg, http_token,
-                                                 node->supervisor);
+    auto endpoint = dynserv::start_http_endpoint(
+      sys, *cfg, http_token, node->supervisor, dynserv::render_prometheus,
+      [](const dynserv::http_request& req, dynserv::http_response& res) {
+        return dynserv::serve_web_asset(req, res);
+      });
     if (!endpoint) {
       std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
       if (admin_gate)
