@@ -400,7 +400,7 @@ BOOST_AUTO_TEST_CASE(exec_provider_runs_a_full_lifecycle_with_the_example) {
 BOOST_AUTO_TEST_CASE(tls_is_trusted_through_the_ca_file_and_refused_without) {
   sandbox box{"cloud-tls"};
   auto openssl = run_to_completion(
-    {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+    {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
      box.dir() + "/sim.key", "-out", box.dir() + "/sim.pem", "-days", "2",
      "-subj", "/CN=dynserv-cloudsim", "-addext",

@@ -2,6 +2,7 @@
 // printed address parsed, and its control API (/_sim/) at hand.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
