@@ -24,6 +24,7 @@ constexpr const char* limit_hit = "ServerLimitHit";
 constexpr const char* reboot_requested = "RebootRequested";
 constexpr const char* desired_changed = "DesiredCountChanged";
 constexpr const char* orphan_found = "OrphanFound";
+constexpr const char* orphan_adopted = "OrphanAdopted";
 } // namespace reason
 
 /// An event about one server.

@@ -26,6 +26,8 @@ struct node_start_options {
   std::shared_ptr<store> backend;
   /// Use these providers (by account name) instead of opening them.
   std::map<std::string, std::shared_ptr<provider>> providers;
+  /// Run the orphan sweeper (tests that count provider calls turn it off).
+  bool sweep_orphans = true;
 };
 
 /// A running node.
@@ -34,6 +36,8 @@ struct node_runtime {
   snapshot_actor snapshots;
   std::map<std::string, provider_actor> providers;
   node_actor supervisor;
+  /// Invalid when `sweep_orphans` was off.
+  orphan_sweeper_actor sweeper;
 };
 
 /// Directory of the node's own store.

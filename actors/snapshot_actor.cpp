@@ -123,6 +123,14 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
         return res.error();
       return static_cast<uint64_t>(*res);
     },
+    [self](atom::get) -> caf::result<std::vector<server_record>> {
+      // Committed data only, and everything acknowledged so far.
+      flush(self);
+      auto res = self->state.records->load_servers();
+      if (!res)
+        return res.error();
+      return std::move(*res);
+    },
     [self](atom::flush) { flush(self); },
   };
 }

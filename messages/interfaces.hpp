@@ -31,6 +31,9 @@ using snapshot_actor = caf::typed_actor<
   // Erases deleted server records older than the given wall-clock ms;
   // replies with how many were erased.
   caf::replies_to<atom::prune, int64_t>::with<uint64_t>,
+  // Reads every server record in the store (after committing what is
+  // queued), deleted ones included.
+  caf::replies_to<atom::get>::with<std::vector<server_record>>,
   // Internal: commits everything queued so far.
   caf::reacts_to<atom::flush>>;
 
@@ -81,6 +84,10 @@ using pool_actor = caf::typed_actor<
   caf::reacts_to<atom::reconcile>,
   // From a child server: its record after a persisted change.
   caf::reacts_to<atom::record, server_record>,
+  // Takes over a server the node did not know (an orphan): persists the
+  // record, then runs a server actor for it from its status. Replies with
+  // the persisted record.
+  caf::replies_to<atom::adopt, server_record>::with<server_record>,
   // Reconciles and re-arms the periodic tick.
   caf::reacts_to<atom::tick>>;
 
@@ -127,7 +134,22 @@ using node_actor = caf::typed_actor<
   // (pool name -> count).
   caf::replies_to<atom::reload, std::vector<pool_record>>::with<
     std::vector<scale_reply>>,
+  // Adopts an orphan into the named pool; it counts towards max_servers
+  // from then on (even above it: the server exists). Replies with the
+  // persisted record.
+  caf::replies_to<atom::adopt, std::string, server_record>::with<
+    server_record>,
   // Internal: periodic housekeeping (pruning old deleted records).
+  caf::reacts_to<atom::tick>>;
+
+/// The ORPHAN SWEEPER: one per node. Lists each provider account and
+/// compares the servers carrying this node's owner label with the store;
+/// reports, adopts or deletes the ones no record accounts for.
+using orphan_sweeper_actor = caf::typed_actor<
+  // Sweeps every account now; replies with the number of orphans known
+  // after the sweep.
+  caf::replies_to<atom::sweep>::with<uint64_t>,
+  // Internal: the periodic sweep.
   caf::reacts_to<atom::tick>>;
 
 /// An authenticated ADMIN SESSION: what `dynservctl` talks to. Every handler
