@@ -34,6 +34,9 @@ struct node_runtime {
   snapshot_actor snapshots;
   std::map<std::string, provider_actor> providers;
   node_actor supervisor;
+  /// One per entry of `webhooks`, by name; spawned by `start_webhooks`
+  /// (actors/webhook_actor.hpp) after `start_node`.
+  std::map<std::string, webhook_actor> webhooks;
 };
 
 /// Directory of the node's own store.
