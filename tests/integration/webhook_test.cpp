@@ -166,6 +166,26 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_was_down_gets_every_event) {
   check_deliveries(hooks, "e2e");
   // Without a crash nothing arrives twice.
   BOOST_TEST(rx.acknowledged().size() == last);
+  // `dynserv status` shows the stored cursor reaching the end of the log
+  // (the cursor is written just after each 2xx: poll for the last one).
+  problem = poll_until(30s, [&]() -> std::string {
+    auto res = box.run_cli({"status", "--data-dir", box.data_dir(), "--json"});
+    if (!res.status.exited || res.status.code != 0)
+      return "dynserv status: " + res.err;
+    rapidjson::Document doc;
+    doc.Parse(res.out.c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("webhooks")
+        || !doc["webhooks"].IsArray() || doc["webhooks"].Size() != 1)
+      return "unexpected status: " + res.out;
+    const auto& h = doc["webhooks"][0];
+    if (std::string{h["name"].GetString()} != "rx"
+        || h["last_seq"].GetUint64() != last)
+      return "unexpected webhooks entry: " + res.out;
+    if (h["cursor"].GetUint64() != last || h["lag"].GetUint64() != 0)
+      return "cursor not at the end yet: " + res.out;
+    return "";
+  });
+  BOOST_TEST(problem.empty(), problem);
   BOOST_TEST(signal_and_wait(*node, SIGTERM, 30s));
   auto log = read_file(box.dir() + "/node.out")
              + read_file(box.dir() + "/node.err");

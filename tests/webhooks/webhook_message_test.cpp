@@ -52,6 +52,12 @@ BOOST_AUTO_TEST_CASE(signature_is_hmac_of_timestamp_dot_body) {
   BOOST_TEST(sig
              == "sha256="
                   + evp_hmac_sha256_hex(secret, "1700000000." + body));
+  // The same value as Python's hmac module and `openssl dgst -hmac` give
+  // (the commands in docs/webhooks.md).
+  BOOST_TEST(webhook_signature("0123456789abcdef-secret", 1700000000,
+                               R"({"id":"n-1"})")
+             == "sha256=b2a1eeded43ecf6861d5f7273f7370e5"
+                "d87a75c0464c5f5227c0a2457e73c841");
   // Any change of timestamp, body or secret changes it.
   BOOST_TEST(sig != webhook_signature(secret, 1700000001, body));
   BOOST_TEST(sig != webhook_signature(secret, 1700000000, body + " "));
