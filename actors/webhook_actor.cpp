@@ -3,6 +3,7 @@
 #include "actors/webhook_actor.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 #include "caf/actor_system.hpp"
@@ -198,7 +199,15 @@ void deliver_next(self_ptr self) {
   auto now = st.cfg.now_ms();
   auto req = webhook_request(st.target, st.cfg.node_name, ev,
                              st.cfg.hook.secret, now / 1000, attempt);
-  auto res = st.transport->send(req);
+  http_result res;
+  try {
+    res = st.transport->send(req);
+  } catch (const std::exception& e) {
+    // The client reports failures as values; anything thrown (bad_alloc)
+    // is one more failed attempt, not the end of the webhook.
+    res.failure = http_failure::lost;
+    res.detail = e.what();
+  }
   auto id = webhook_event_id(st.cfg.node_name, ev.seq);
   if (res.ok() && res.response.status >= 200 && res.response.status < 300) {
     if (attempt > 1)

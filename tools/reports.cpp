@@ -267,21 +267,6 @@ int print_provider_servers(const node_config& cfg, bool json, bool history,
       w.EndObject();
     }
     w.EndArray();
-    w.Key("webhooks");
-    w.StartArray();
-    for (const auto& c : loaded->cursors) {
-      w.StartObject();
-      key_value(w, "name", c.name);
-      w.Key("cursor");
-      w.Uint64(c.seq);
-      w.Key("last_seq");
-      w.Uint64(loaded->last_seq);
-      w.Key("lag");
-      w.Uint64(loaded->last_seq > c.seq ? loaded->last_seq - c.seq : 0);
-      key_value(w, "updated", format_time(c.updated_at_ms));
-      w.EndObject();
-    }
-    w.EndArray();
     w.EndObject();
     out << buf.GetString() << "\n";
     return 0;
