@@ -5,10 +5,10 @@ namespace dynserv {
 
 const std::vector<std::string>& event_reasons() {
   static const std::vector<std::string> result{
-    reason::status_changed, reason::creating,  reason::running,
-    reason::stopping,       reason::stopped,   reason::deleting,
-    reason::deleted,        reason::rebooting, reason::errored,
-    reason::hanging,        reason::vanished,  reason::limit_hit,
+    reason::status_changed,   reason::creating,        reason::running,
+    reason::stopping,         reason::stopped,         reason::deleting,
+    reason::deleted,          reason::rebooting,       reason::errored,
+    reason::hanging,          reason::vanished,        reason::limit_hit,
     reason::reboot_requested, reason::desired_changed, reason::orphan_found,
   };
   return result;

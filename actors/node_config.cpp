@@ -501,8 +501,7 @@ config_result checker::run(const Value& root) {
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
          {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
-         {"webhooks", false,
-          [this](auto& x, auto& p) { read_webhooks(x, p); }},
+         {"webhooks", false, [this](auto& x, auto& p) { read_webhooks(x, p); }},
        });
   if (!errors_.empty())
     return {std::nullopt, std::move(errors_)};
@@ -1048,7 +1047,9 @@ void checker::read_webhooks(const Value& x, const std::string& path) {
   if (x.IsObject() && x.MemberCount() == 0)
     return;
   read_entries(x, path, "webhook", cfg_.webhooks,
-               [this](auto& v, auto& p, auto& cfg) { read_webhook(v, p, cfg); });
+               [this](auto& v, auto& p, auto& cfg) {
+                 read_webhook(v, p, cfg);
+               });
 }
 
 /// Checks the shape of a webhook URL; returns what is wrong or nothing.

@@ -69,8 +69,7 @@ void persist(self_ptr self) {
       [self, seq = cur.seq](uint64_t last_seq) {
         auto& st = self->state;
         st.persisting = false;
-        st.status.persisted_cursor = std::max(st.status.persisted_cursor,
-                                              seq);
+        st.status.persisted_cursor = std::max(st.status.persisted_cursor, seq);
         st.status.last_seq = std::max(st.status.last_seq, last_seq);
         persist(self);
       },
@@ -78,8 +77,8 @@ void persist(self_ptr self) {
         // Delivery goes on; the next advance writes again. A crash before
         // that repeats the events since the stored cursor (at least once).
         self->state.persisting = false;
-        spdlog::warn("webhook {}: cannot store the cursor: {}",
-                     hook_name(self), describe_error(self, err));
+        spdlog::warn("webhook {}: cannot store the cursor: {}", hook_name(self),
+                     describe_error(self, err));
       });
 }
 
@@ -111,8 +110,7 @@ void load(self_ptr self) {
         first.seq = start;
         first.updated_at_ms = st.cfg.now_ms();
         self
-          ->request(st.cfg.snapshots, st.cfg.store_timeout, atom::put_v,
-                    first)
+          ->request(st.cfg.snapshots, st.cfg.store_timeout, atom::put_v, first)
           .then(
             [self, start](uint64_t last_seq) {
               auto& st = self->state;
@@ -160,8 +158,7 @@ void read_page(self_ptr self) {
           st.page.push_back(std::move(ev));
         }
         if (!st.page.empty())
-          st.status.last_seq = std::max(st.status.last_seq,
-                                        st.page.back().seq);
+          st.status.last_seq = std::max(st.status.last_seq, st.page.back().seq);
         if (st.page.empty()) {
           st.status.last_seq = std::max(st.status.last_seq, st.status.cursor);
           arm(self, st.cfg.poll_interval, webhook_phase::reading);
@@ -269,9 +266,11 @@ webhook(webhook_actor::stateful_pointer<webhook_state> self,
   st.target = split_webhook_url(st.cfg.hook.url).second;
   st.filter.reasons = st.cfg.hook.events;
   st.filter.pools = st.cfg.hook.pools;
-  st.retry_backoff = std::make_unique<backoff>(
-    st.cfg.hook.backoff_initial, st.cfg.hook.backoff_max,
-    webhook_backoff_multiplier, webhook_backoff_jitter, st.cfg.seed);
+  st.retry_backoff = std::make_unique<backoff>(st.cfg.hook.backoff_initial,
+                                               st.cfg.hook.backoff_max,
+                                               webhook_backoff_multiplier,
+                                               webhook_backoff_jitter,
+                                               st.cfg.seed);
   st.status.name = st.cfg.hook.name;
   st.status.url = redact_url(st.cfg.hook.url);
   load(self);
@@ -288,16 +287,10 @@ webhook(webhook_actor::stateful_pointer<webhook_state> self,
         return;
       st.status.next_retry_at_ms = 0;
       switch (st.after_timer) {
-        case webhook_phase::loading:
-          load(self);
-          break;
-        case webhook_phase::reading:
-          read_page(self);
-          break;
+        case webhook_phase::loading: load(self); break;
+        case webhook_phase::reading: read_page(self); break;
         case webhook_phase::delivering:
-        case webhook_phase::waiting:
-          deliver_next(self);
-          break;
+        case webhook_phase::waiting: deliver_next(self); break;
       }
     },
   };
@@ -315,9 +308,8 @@ make_webhook_transport(const webhook_config& hook) {
   std::string why;
   auto client = make_http_client(opts, &why);
   if (!client)
-    return make_error(ec::invalid_config,
-                      "webhooks." + hook.name + ".url: "
-                        + scrub_url(why, hook.url));
+    return make_error(ec::invalid_config, "webhooks." + hook.name + ".url: "
+                                            + scrub_url(why, hook.url));
   return std::shared_ptr<http_transport>{std::move(client)};
 }
 

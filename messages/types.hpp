@@ -353,8 +353,8 @@ struct webhook_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, webhook_status& x) {
   return f(caf::meta::type_name("webhook_status"), x.name, x.url, x.cursor,
-           x.persisted_cursor, x.last_seq, x.delivered, x.failures,
-           x.attempts, x.pending_seq, x.last_error, x.next_retry_at_ms,
+           x.persisted_cursor, x.last_seq, x.delivered, x.failures, x.attempts,
+           x.pending_seq, x.last_error, x.next_retry_at_ms,
            x.last_success_at_ms);
 }
 

@@ -26,8 +26,8 @@ namespace dynserv {
 ///
 /// The event log is the webhooks' outbox: nothing erases `e/` keys. Should
 /// events ever be pruned, only those at or below the lowest `w/` cursor of
-/// a configured webhook may go (docs/webhooks.md). Values use `snapshot_codec`. Every
-/// function is safe to call from several threads if the store is.
+/// a configured webhook may go (docs/webhooks.md). Values use `snapshot_codec`.
+/// Every function is safe to call from several threads if the store is.
 class record_store {
 public:
   /// The layout version written to `m/schema`.

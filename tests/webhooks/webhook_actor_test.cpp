@@ -86,8 +86,7 @@ struct hook_fixture {
     return c;
   }
 
-  hook_fixture()
-      : sys(init(cfg)), backend(make_memory_store()), self(sys) {
+  hook_fixture() : sys(init(cfg)), backend(make_memory_store()), self(sys) {
     snapshots = sys.spawn(snapshot, backend);
   }
 
@@ -203,8 +202,8 @@ BOOST_AUTO_TEST_CASE(delivers_every_event_in_order_signed) {
   BOOST_TEST(st.lag() == 0u);
   BOOST_TEST(st.delivered == 13u);
   BOOST_TEST(st.failures == 0u);
-  BOOST_TEST(st.url == "http://127.0.0.1:" + std::to_string(rx.port())
-                         + "/...");
+  BOOST_TEST(st.url
+             == "http://127.0.0.1:" + std::to_string(rx.port()) + "/...");
 }
 
 BOOST_AUTO_TEST_CASE(a_receiver_with_the_wrong_secret_rejects_everything) {
@@ -277,8 +276,8 @@ BOOST_AUTO_TEST_CASE(cursor_advances_only_after_2xx_and_retries_back_off) {
     auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
       got[i].at - got[i - 1].at);
     auto base = 50 << (i - 1);
-    BOOST_TEST(gap.count() >= base * 8 / 10, "gap " << i << ": "
-                                                    << gap.count() << "ms");
+    BOOST_TEST(gap.count() >= base * 8 / 10,
+               "gap " << i << ": " << gap.count() << "ms");
   }
   auto recovered = status(hdl);
   BOOST_TEST(recovered.failures == tries - 1);
@@ -297,8 +296,7 @@ BOOST_AUTO_TEST_CASE(refused_connections_are_retried_until_the_receiver_is_up) {
   BOOST_REQUIRE(eventually([&] { return status(hdl).failures >= 3; }));
   auto st = status(hdl);
   BOOST_TEST(st.cursor == 0u);
-  BOOST_TEST(st.last_error.find("connect") != std::string::npos,
-             st.last_error);
+  BOOST_TEST(st.last_error.find("connect") != std::string::npos, st.last_error);
   BOOST_TEST(st.next_retry_at_ms > 0);
   std::string error;
   BOOST_REQUIRE_MESSAGE(rx.start(port, &error), error);
@@ -326,7 +324,8 @@ BOOST_AUTO_TEST_CASE(timeouts_are_retried_without_skipping) {
 
 BOOST_AUTO_TEST_CASE(dropped_connections_are_retried) {
   webhook_receiver rx{hook_secret};
-  rx.set_policy([](const received_hook&, size_t n) { return n < 2 ? -1 : 200; });
+  rx.set_policy(
+    [](const received_hook&, size_t n) { return n < 2 ? -1 : 200; });
   put_running(2);
   spawn_hook(hook_config(rx.url()));
   BOOST_REQUIRE(eventually([&] { return stored_cursor() == 2; }));
@@ -337,11 +336,9 @@ BOOST_AUTO_TEST_CASE(dropped_connections_are_retried) {
 BOOST_AUTO_TEST_CASE(filters_pick_events_and_the_cursor_passes_the_rest) {
   webhook_receiver rx{hook_secret};
   put({make_event("ServerCreating", "web"), make_event("ServerRunning", "web"),
-       make_event("ServerRunning", "batch"),
-       make_event("ServerErrored", "web"),
+       make_event("ServerRunning", "batch"), make_event("ServerErrored", "web"),
        make_event("DesiredCountChanged", "web", ""),
-       make_event("ServerRunning", "web"),
-       make_event("ServerDeleted", "web")});
+       make_event("ServerRunning", "web"), make_event("ServerDeleted", "web")});
   auto hook = hook_config(rx.url());
   hook.events = {"ServerRunning", "ServerErrored"};
   hook.pools = {"web"};
@@ -381,7 +378,8 @@ BOOST_AUTO_TEST_CASE(an_older_stored_cursor_repeats_events_never_skips) {
   put_running(4);
   {
     record_store records{*backend};
-    BOOST_REQUIRE(!static_cast<bool>(records.commit({}, {}, {}, {webhook_cursor{"h", 2, 0}})));
+    BOOST_REQUIRE(!static_cast<bool>(
+      records.commit({}, {}, {}, {webhook_cursor{"h", 2, 0}})));
   }
   spawn_hook(hook_config(rx.url()));
   BOOST_REQUIRE(eventually([&] { return stored_cursor() == 4; }));

@@ -18,8 +18,7 @@ std::string with_webhooks(const std::string& webhooks) {
             "providers": {"sim": {"type": "simulated"}},
             "pools": {"web": {"provider": "sim", "desired": 1},
                       "batch": {"provider": "sim", "desired": 0}})"
-         + (webhooks.empty() ? std::string{}
-                             : ", \"webhooks\": " + webhooks)
+         + (webhooks.empty() ? std::string{} : ", \"webhooks\": " + webhooks)
          + "}";
 }
 
@@ -83,8 +82,8 @@ BOOST_AUTO_TEST_CASE(every_key) {
   BOOST_TEST(h.url == "http://127.0.0.1:9000/hook?k=v");
   BOOST_TEST(h.secret == "from-the-environment-123");
   BOOST_TEST(h.secret_env == "DYNSERV_TEST_HOOK_SECRET");
-  BOOST_TEST((h.events == std::vector<std::string>{"ServerRunning",
-                                                   "ServerErrored"}));
+  BOOST_TEST(
+    (h.events == std::vector<std::string>{"ServerRunning", "ServerErrored"}));
   BOOST_TEST((h.pools == std::vector<std::string>{"web"}));
   BOOST_TEST(h.timeout.count() == 2000);
   BOOST_TEST(h.backoff_initial.count() == 100);

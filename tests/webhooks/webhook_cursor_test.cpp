@@ -87,7 +87,8 @@ BOOST_AUTO_TEST_CASE(cursors_survive_reopening_rocksdb) {
     auto db = open_rocksdb_store(dir.path, rocksdb_open_mode::primary);
     BOOST_REQUIRE(db);
     record_store records{**db};
-    BOOST_TEST(!static_cast<bool>(records.commit({}, {}, {}, {webhook_cursor{"ops", 99, 5}})));
+    BOOST_TEST(!static_cast<bool>(
+      records.commit({}, {}, {}, {webhook_cursor{"ops", 99, 5}})));
   }
   auto db = open_rocksdb_store(dir.path, rocksdb_open_mode::primary);
   BOOST_REQUIRE(db);

@@ -50,14 +50,13 @@ BOOST_AUTO_TEST_CASE(signature_is_hmac_of_timestamp_dot_body) {
   BOOST_TEST(sig.size() == 7u + 64u);
   // Computed independently, through OpenSSL's EVP_MAC interface.
   BOOST_TEST(sig
-             == "sha256="
-                  + evp_hmac_sha256_hex(secret, "1700000000." + body));
+             == "sha256=" + evp_hmac_sha256_hex(secret, "1700000000." + body));
   // The same value as Python's hmac module and `openssl dgst -hmac` give
   // (the commands in docs/webhooks.md).
-  BOOST_TEST(webhook_signature("0123456789abcdef-secret", 1700000000,
-                               R"({"id":"n-1"})")
-             == "sha256=b2a1eeded43ecf6861d5f7273f7370e5"
-                "d87a75c0464c5f5227c0a2457e73c841");
+  BOOST_TEST(
+    webhook_signature("0123456789abcdef-secret", 1700000000, R"({"id":"n-1"})")
+    == "sha256=b2a1eeded43ecf6861d5f7273f7370e5"
+       "d87a75c0464c5f5227c0a2457e73c841");
   // Any change of timestamp, body or secret changes it.
   BOOST_TEST(sig != webhook_signature(secret, 1700000001, body));
   BOOST_TEST(sig != webhook_signature(secret, 1700000000, body + " "));
@@ -81,8 +80,7 @@ BOOST_AUTO_TEST_CASE(payload_has_the_documented_keys) {
   BOOST_TEST(std::string{doc["server"].GetString()} == "0b5c-11");
   BOOST_TEST(std::string{doc["from"].GetString()} == "starting");
   BOOST_TEST(std::string{doc["to"].GetString()} == "running");
-  BOOST_TEST(std::string{doc["message"].GetString()}
-             == "up after \"2\" polls");
+  BOOST_TEST(std::string{doc["message"].GetString()} == "up after \"2\" polls");
   BOOST_TEST(doc.MemberCount() == 11u);
 }
 
@@ -107,8 +105,7 @@ BOOST_AUTO_TEST_CASE(request_carries_signed_headers) {
              == "n1-42");
   BOOST_TEST(find_header(req.headers, "X-Dynserv-Timestamp").value_or("")
              == "1700000000");
-  BOOST_TEST(find_header(req.headers, "X-Dynserv-Delivery-Attempt")
-               .value_or("")
+  BOOST_TEST(find_header(req.headers, "X-Dynserv-Delivery-Attempt").value_or("")
              == "3");
   BOOST_TEST(find_header(req.headers, "X-Dynserv-Signature").value_or("")
              == "sha256="
