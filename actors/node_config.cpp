@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
@@ -20,6 +21,8 @@
 #include <rapidjson/writer.h>
 
 #include "providers/cloud_providers.hpp"
+
+#include "actors/events.hpp"
 
 namespace dynserv {
 
@@ -485,6 +488,13 @@ private:
   void read_orphans(const Value& x, const std::string& path);
   void read_pools(const Value& x, const std::string& path);
   void read_pool(const Value& x, const std::string& path, pool_config& cfg);
+  void read_webhooks(const Value& x, const std::string& path);
+  void read_webhook(const Value& x, const std::string& path,
+                    webhook_config& cfg);
+  /// An array of distinct strings, each one of `known` (when given).
+  std::optional<std::vector<std::string>>
+  string_list(const Value& x, const std::string& path, const char* what,
+              const std::vector<std::string>* known);
 
   std::string resolve(const std::string& dir) const;
 
@@ -500,6 +510,8 @@ private:
   std::map<std::string, std::string> credentials_;
   /// `limits.max_servers` when valid, known before the walk reaches `pools`.
   std::optional<int64_t> max_servers_;
+  /// Keys of `pools`, known before the walk reaches `webhooks`.
+  std::optional<std::vector<std::string>> pool_names_;
 };
 
 config_result checker::run(const Value& root) {
@@ -522,6 +534,12 @@ config_result checker::run(const Value& root) {
         provider_types_[str_of(j->name)] = str_of(t->value);
     }
   }
+  if (auto i = root.FindMember("pools");
+      i != root.MemberEnd() && i->value.IsObject()) {
+    pool_names_.emplace();
+    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j)
+      pool_names_->push_back(str_of(j->name));
+  }
   if (auto i = root.FindMember("limits");
       i != root.MemberEnd() && i->value.IsObject()) {
     auto j = i->value.FindMember("max_servers");
@@ -540,6 +558,7 @@ config_result checker::run(const Value& root) {
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
          {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
+         {"webhooks", false, [this](auto& x, auto& p) { read_webhooks(x, p); }},
        });
   if (!errors_.empty())
     return {std::nullopt, std::move(errors_)};
@@ -1322,6 +1341,208 @@ void checker::read_pool(const Value& x, const std::string& path,
     fail(join(path, "desired"), "must be between min (" + std::to_string(*min)
                                   + ") and max (" + max_text + "), got "
                                   + std::to_string(*desired));
+}
+
+std::optional<std::vector<std::string>>
+checker::string_list(const Value& x, const std::string& path, const char* what,
+                     const std::vector<std::string>* known) {
+  if (!x.IsArray()) {
+    expected(path, "an array of strings", x);
+    return std::nullopt;
+  }
+  if (x.Size() == 0) {
+    fail(path, std::string{"must name at least one "} + what
+                 + " (leave the key out to match all)");
+    return std::nullopt;
+  }
+  std::vector<std::string> result;
+  bool ok = true;
+  for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
+    auto item_path = path + "[" + std::to_string(i) + "]";
+    auto str = string(x[i], item_path);
+    if (!str) {
+      ok = false;
+      continue;
+    }
+    if (std::find(result.begin(), result.end(), *str) != result.end()) {
+      fail(item_path, "duplicate " + std::string{what} + " " + in_quotes(*str));
+      ok = false;
+      continue;
+    }
+    if (known != nullptr
+        && std::find(known->begin(), known->end(), *str) == known->end()) {
+      std::string problem = "unknown " + std::string{what} + " "
+                            + in_quotes(*str);
+      std::string best;
+      size_t best_distance = 3;
+      for (auto& name : *known) {
+        auto d = edit_distance(*str, name);
+        if (d < best_distance) {
+          best = name;
+          best_distance = d;
+        }
+      }
+      if (!best.empty()) {
+        problem += " (did you mean " + in_quotes(best) + "?)";
+      } else {
+        std::string names;
+        for (auto& name : *known)
+          names += (names.empty() ? "" : ", ") + name;
+        problem += " (known: " + names + ")";
+      }
+      fail(item_path, std::move(problem));
+      ok = false;
+      continue;
+    }
+    result.push_back(*str);
+  }
+  if (!ok)
+    return std::nullopt;
+  return result;
+}
+
+void checker::read_webhooks(const Value& x, const std::string& path) {
+  // Unlike providers and pools, an empty section is fine (no webhooks).
+  if (x.IsObject() && x.MemberCount() == 0)
+    return;
+  read_entries(x, path, "webhook", cfg_.webhooks,
+               [this](auto& v, auto& p, auto& cfg) {
+                 read_webhook(v, p, cfg);
+               });
+}
+
+/// Checks the shape of a webhook URL; returns what is wrong or nothing.
+/// make_http_client checks it again in full when the node starts.
+std::optional<std::string> webhook_url_problem(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return "expected an http:// or https:// URL";
+  std::string scheme{url.substr(0, scheme_end)};
+  for (auto& c : scheme)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https")
+    return "unsupported scheme " + in_quotes(scheme)
+           + " (expected http or https)";
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
+      return std::string{"must not contain spaces or control characters"};
+  if (url.find('#') != std::string_view::npos)
+    return std::string{"must not contain a fragment ('#')"};
+  auto rest = url.substr(scheme_end + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?"));
+  if (authority.find('@') != std::string_view::npos)
+    return std::string{"credentials in the URL are not supported (the "
+                       "signature authenticates the sender)"};
+  if (authority.empty() || authority.front() == ':')
+    return std::string{"missing host"};
+  return std::nullopt;
+}
+
+void checker::read_webhook(const Value& x, const std::string& path,
+                           webhook_config& cfg) {
+  std::optional<millis> backoff_initial;
+  std::optional<millis> backoff_max;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
+  walk(x, path,
+       {
+         {"url", true,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            // The URL may hold a secret path or query: never repeat it.
+            if (auto problem = webhook_url_problem(*str))
+              fail(p, *problem);
+            else
+              cfg.url = *str;
+          }},
+         {"secret", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (str->size() < min_webhook_secret_length)
+              fail(p, "must be at least "
+                        + std::to_string(min_webhook_secret_length)
+                        + " characters long");
+            else
+              cfg.secret = *str;
+          }},
+         {"secret_env", false,
+          [&](auto& v, auto& p) {
+            std::string name;
+            read_token_env(v, p, name);
+            if (name.empty())
+              return;
+            cfg.secret_env = name;
+            auto value = std::getenv(name.c_str());
+            if (value == nullptr || *value == '\0')
+              fail(p, "environment variable " + name + " is not set");
+            else if (std::strlen(value) < min_webhook_secret_length)
+              fail(p, "environment variable " + name + " must hold at least "
+                        + std::to_string(min_webhook_secret_length)
+                        + " characters");
+            else
+              cfg.secret = value;
+          }},
+         {"events", false,
+          [&](auto& v, auto& p) {
+            if (auto list = string_list(v, p, "event reason", &event_reasons()))
+              cfg.events = std::move(*list);
+          }},
+         {"pools", false,
+          [&](auto& v, auto& p) {
+            auto list = string_list(v, p, "pool",
+                                    pool_names_ ? &*pool_names_ : nullptr);
+            if (list)
+              cfg.pools = std::move(*list);
+          }},
+         {"timeout", false,
+          [&](auto& v, auto& p) {
+            store(cfg.timeout, duration(v, p, millis{1}));
+          }},
+         {"backoff_initial", false,
+          [&](auto& v, auto& p) {
+            backoff_initial = duration(v, p, millis{1});
+            store(cfg.backoff_initial, backoff_initial);
+          }},
+         {"backoff_max", false,
+          [&](auto& v, auto& p) {
+            backoff_max = duration(v, p, millis{1});
+            store(cfg.backoff_max, backoff_max);
+          }},
+         {"ca_file", false, file(cfg.ca_file)},
+         {"tls_verify", false,
+          [&](auto& v, auto& p) {
+            if (v.IsBool())
+              cfg.tls_verify = v.GetBool();
+            else
+              expected(p, "true or false", v);
+          }},
+         {"from", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (*str == "start" || *str == "end")
+              cfg.from_start = *str == "start";
+            else
+              fail(p, "must be \"start\" or \"end\", got " + in_quotes(*str));
+          }},
+       });
+  bool has_secret = x.HasMember("secret");
+  bool has_env = x.HasMember("secret_env");
+  if (has_secret && has_env)
+    fail(join(path, "secret"), "set either secret or secret_env, not both");
+  else if (!has_secret && !has_env)
+    fail(join(path, "secret"), "missing required key (or secret_env)");
+  if (cfg.backoff_max < cfg.backoff_initial && (backoff_initial || backoff_max))
+    fail(join(path, backoff_max ? "backoff_max" : "backoff_initial"),
+         "backoff_max (" + format_duration(cfg.backoff_max)
+           + ") must be at least backoff_initial ("
+           + format_duration(cfg.backoff_initial) + ")");
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 #include "actors/http_api.hpp"
 #include "actors/metrics.hpp"
 #include "actors/node.hpp"
+#include "actors/webhook_actor.hpp"
 #include "messages/errors.hpp"
 #include "actors/node_config.hpp"
 #include "tools/reports.hpp"
@@ -146,6 +147,21 @@ int run(const options& opts) {
     std::cerr << "dynserv: cannot start node: " << sys.render(node.error())
               << "\n";
     return 1;
+  }
+  if (auto hooks = dynserv::start_webhooks(sys, *cfg, node->snapshots)) {
+    node->webhooks = std::move(*hooks);
+  } else {
+    // Bad URL or unreadable CA file, found when making the HTTP client.
+    auto& err = hooks.error();
+    if (err.category() == dynserv::error_category
+        && err.code() == static_cast<uint8_t>(dynserv::ec::invalid_config)
+        && err.context().match_elements<std::string>())
+      std::cerr << "dynserv: config error: "
+                << err.context().get_as<std::string>(0) << "\n";
+    else
+      std::cerr << "dynserv: " << dynserv::describe(err) << "\n";
+    dynserv::stop_node(*node);
+    return 2;
   }
   dynserv::admin_gate_actor admin_gate;
   if (cfg->admin.enabled) {
