@@ -3,7 +3,6 @@
 #include "actors/admin_console_actor.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
@@ -11,41 +10,6 @@
 #include "messages/errors.hpp"
 
 namespace dynserv {
-
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  // Always walk the longer string so the time does not depend on where the
-  // first difference is.
-  auto n = std::max(a.size(), b.size());
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < n; ++i) {
-    auto x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    auto y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
-
-std::string loggable(const std::string& str) {
-  std::string out;
-  for (size_t i = 0; i < str.size() && i < 200; ++i) {
-    auto c = static_cast<unsigned char>(str[i]);
-    if (c < 0x20 || c == 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (str.size() > 200)
-    out += "...";
-  return out;
-}
-
-millis login_refusal_delay(uint32_t failures) {
-  auto shift = std::min<uint32_t>(failures > 0 ? failures - 1 : 0, 5);
-  return std::min(millis{250} * (1 << shift), millis{8000});
-}
 
 admin_gate_actor::behavior_type
 admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,

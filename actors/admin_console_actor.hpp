@@ -7,22 +7,10 @@
 
 #include "caf/typed_response_promise.hpp"
 
+#include "actors/access_control.hpp"
 #include "messages/interfaces.hpp"
-#include "providers/provider_options.hpp"
 
 namespace dynserv {
-
-/// Compares two strings in time that depends only on their lengths, so a
-/// wrong token reveals nothing about the right one through timing.
-bool constant_time_equal(const std::string& a, const std::string& b);
-
-/// Escapes control bytes and shortens `str` for a log line, so that what a
-/// console sends cannot forge or garble the node's log.
-std::string loggable(const std::string& str);
-
-/// Delay before refusing the `failures`-th consecutive wrong token:
-/// 250 ms doubling per failure, at most 8 s.
-millis login_refusal_delay(uint32_t failures);
 
 struct admin_gate_state {
   static inline const char* name = "dynserv.admin_gate";

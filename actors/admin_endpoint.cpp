@@ -1,12 +1,6 @@
 // Publishing the admin gate over CAF remoting (plain TCP or TLS).
 #include "actors/admin_endpoint.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <random>
-#include <sys/stat.h>
-
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "caf/io/middleman.hpp"
@@ -15,6 +9,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
+#include "actors/access_control.hpp"
 #include "actors/admin_console_actor.hpp"
 #include "messages/errors.hpp"
 
@@ -47,40 +42,9 @@ std::string admin_addr_file(const node_config& cfg) {
 }
 
 caf::expected<std::string> admin_token(const node_config& cfg) {
-  const auto& admin = cfg.admin;
-  if (!admin.token.empty())
-    return admin.token;
-  if (!admin.token_env.empty()) {
-    auto value = std::getenv(admin.token_env.c_str());
-    if (value == nullptr || std::string{value}.size() < 16)
-      return make_error(ec::invalid_config,
-                        "admin.token_env: environment variable "
-                          + admin.token_env
-                          + " is not set or shorter than 16 characters");
-    return std::string{value};
-  }
-  auto path = admin_token_file(cfg);
-  if (std::ifstream in{path}) {
-    std::string token;
-    std::getline(in, token);
-    if (token.size() >= 16)
-      return token;
-  }
-  // No token configured: make one that only the node's user can read.
-  std::random_device rd;
-  std::string token;
-  static constexpr char hex[] = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i)
-    token += hex[rd() % 16];
-  auto old_mask = ::umask(077);
-  std::ofstream out{path, std::ios::trunc};
-  out << token << "\n";
-  out.close();
-  ::umask(old_mask);
-  if (!out)
-    return make_error(ec::storage_failure, "cannot write " + path);
-  ::chmod(path.c_str(), 0600);
-  return token;
+  return resolve_token(token_source{"admin", cfg.admin.token,
+                                    cfg.admin.token_env,
+                                    admin_token_file(cfg)});
 }
 
 caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
@@ -102,12 +66,8 @@ caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
   }
   auto addr = admin.host + ":" + std::to_string(*port);
   // Write-then-rename: a reader never sees a half-written address.
-  auto path = admin_addr_file(cfg);
-  {
-    std::ofstream out{path + ".tmp", std::ios::trunc};
-    out << addr << "\n";
-  }
-  std::rename((path + ".tmp").c_str(), path.c_str());
+  if (!write_file_atomically(admin_addr_file(cfg), addr + "\n"))
+    spdlog::warn("cannot write {}", admin_addr_file(cfg));
   spdlog::info("admin console listening on {}{}", addr,
                admin.tls ? " (TLS)" : "");
   return admin_endpoint{gate, *port};

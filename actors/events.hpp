@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "messages/types.hpp"
 
@@ -26,6 +27,10 @@ constexpr const char* desired_changed = "DesiredCountChanged";
 constexpr const char* orphan_found = "OrphanFound";
 constexpr const char* orphan_adopted = "OrphanAdopted";
 } // namespace reason
+
+/// Every reason above, in declaration order (webhook filters are checked
+/// against it).
+const std::vector<std::string>& event_reasons();
 
 /// An event about one server.
 event_record server_event_record(const server_record& rec, int64_t at_ms,

@@ -201,6 +201,10 @@ void stop_node(node_runtime& rt) {
   auto reason = caf::exit_reason::user_shutdown;
   if (rt.sweeper)
     caf::anon_send_exit(rt.sweeper, reason);
+  // A webhook in the middle of a POST exits once it returns (at most its
+  // timeout); its cursor is durable up to the last stored 2xx.
+  for (auto& [name, hdl] : rt.webhooks)
+    caf::anon_send_exit(hdl, reason);
   if (rt.supervisor)
     caf::anon_send_exit(rt.supervisor, reason);
   for (auto& [name, hdl] : rt.providers)

@@ -38,6 +38,9 @@ struct node_runtime {
   node_actor supervisor;
   /// Invalid when `sweep_orphans` was off.
   orphan_sweeper_actor sweeper;
+  /// One per entry of `webhooks`, by name; spawned by `start_webhooks`
+  /// (actors/webhook_actor.hpp) after `start_node`.
+  std::map<std::string, webhook_actor> webhooks;
 };
 
 /// Directory of the node's own store.

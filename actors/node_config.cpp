@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
@@ -20,6 +21,8 @@
 #include <rapidjson/writer.h>
 
 #include "providers/cloud_providers.hpp"
+
+#include "actors/events.hpp"
 
 namespace dynserv {
 
@@ -461,6 +464,16 @@ private:
   void read_limits(const Value& x, const std::string& path);
   void read_timing(const Value& x, const std::string& path);
   void read_admin(const Value& x, const std::string& path);
+  void read_http(const Value& x, const std::string& path);
+  /// "HOST:PORT" or "off" (admin.listen, http.listen).
+  void read_listen(const Value& v, const std::string& p, bool& enabled,
+                   std::string& host, uint16_t& port);
+  /// A token of at least 16 characters.
+  void read_token(const Value& v, const std::string& p, std::string& dst);
+  /// The name of an environment variable.
+  void read_token_env(const Value& v, const std::string& p, std::string& dst);
+  /// A non-empty path, resolved against the config file's directory.
+  void read_file_path(const Value& v, const std::string& p, std::string& dst);
   void read_providers(const Value& x, const std::string& path);
   void read_provider(const Value& x, const std::string& path,
                      provider_config& cfg);
@@ -475,6 +488,13 @@ private:
   void read_orphans(const Value& x, const std::string& path);
   void read_pools(const Value& x, const std::string& path);
   void read_pool(const Value& x, const std::string& path, pool_config& cfg);
+  void read_webhooks(const Value& x, const std::string& path);
+  void read_webhook(const Value& x, const std::string& path,
+                    webhook_config& cfg);
+  /// An array of distinct strings, each one of `known` (when given).
+  std::optional<std::vector<std::string>>
+  string_list(const Value& x, const std::string& path, const char* what,
+              const std::vector<std::string>* known);
 
   std::string resolve(const std::string& dir) const;
 
@@ -490,6 +510,8 @@ private:
   std::map<std::string, std::string> credentials_;
   /// `limits.max_servers` when valid, known before the walk reaches `pools`.
   std::optional<int64_t> max_servers_;
+  /// Keys of `pools`, known before the walk reaches `webhooks`.
+  std::optional<std::vector<std::string>> pool_names_;
 };
 
 config_result checker::run(const Value& root) {
@@ -512,6 +534,12 @@ config_result checker::run(const Value& root) {
         provider_types_[str_of(j->name)] = str_of(t->value);
     }
   }
+  if (auto i = root.FindMember("pools");
+      i != root.MemberEnd() && i->value.IsObject()) {
+    pool_names_.emplace();
+    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j)
+      pool_names_->push_back(str_of(j->name));
+  }
   if (auto i = root.FindMember("limits");
       i != root.MemberEnd() && i->value.IsObject()) {
     auto j = i->value.FindMember("max_servers");
@@ -525,10 +553,12 @@ config_result checker::run(const Value& root) {
          {"limits", true, [this](auto& x, auto& p) { read_limits(x, p); }},
          {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
          {"admin", false, [this](auto& x, auto& p) { read_admin(x, p); }},
+         {"http", false, [this](auto& x, auto& p) { read_http(x, p); }},
          {"orphans", false, [this](auto& x, auto& p) { read_orphans(x, p); }},
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
          {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
+         {"webhooks", false, [this](auto& x, auto& p) { read_webhooks(x, p); }},
        });
   if (!errors_.empty())
     return {std::nullopt, std::move(errors_)};
@@ -597,85 +627,96 @@ void checker::read_node(const Value& x, const std::string& path) {
        });
 }
 
+void checker::read_listen(const Value& v, const std::string& p, bool& enabled,
+                          std::string& host_out, uint16_t& port_out) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  if (*str == "off") {
+    enabled = false;
+    return;
+  }
+  auto colon = str->rfind(':');
+  auto host = colon == std::string::npos ? std::string{}
+                                         : str->substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  auto port_str = colon == std::string::npos ? std::string{}
+                                             : str->substr(colon + 1);
+  char* end = nullptr;
+  auto port = std::strtol(port_str.c_str(), &end, 10);
+  if (host.empty() || port_str.empty() || *end != '\0' || port < 0
+      || port > 65535) {
+    fail(p, "expected \"HOST:PORT\" (port 0 to 65535) or \"off\", got "
+              + in_quotes(*str));
+    return;
+  }
+  host_out = host;
+  port_out = static_cast<uint16_t>(port);
+}
+
+void checker::read_token(const Value& v, const std::string& p,
+                         std::string& dst) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  if (str->size() < 16)
+    fail(p, "must be at least 16 characters long");
+  else
+    dst = *str;
+}
+
+void checker::read_token_env(const Value& v, const std::string& p,
+                             std::string& dst) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  auto ok = !str->empty()
+            && std::all_of(str->begin(), str->end(), [](char c) {
+                 return std::isupper(static_cast<unsigned char>(c))
+                        || std::isdigit(static_cast<unsigned char>(c))
+                        || c == '_';
+               });
+  if (!ok)
+    fail(p, "expected an environment variable name (A-Z, 0-9, _), got "
+              + in_quotes(*str));
+  else
+    dst = *str;
+}
+
+void checker::read_file_path(const Value& v, const std::string& p,
+                             std::string& dst) {
+  auto str = string(v, p);
+  if (!str)
+    return;
+  if (str->empty())
+    fail(p, "must not be empty");
+  else
+    dst = resolve(*str);
+}
+
 void checker::read_admin(const Value& x, const std::string& path) {
   if (!object(x, path))
     return;
   auto& a = cfg_.admin;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
   walk(x, path,
        {
          {"listen", false,
           [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            if (*str == "off") {
-              a.enabled = false;
-              return;
-            }
-            auto colon = str->rfind(':');
-            auto host = colon == std::string::npos ? std::string{}
-                                                   : str->substr(0, colon);
-            if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-              host = host.substr(1, host.size() - 2);
-            auto port_str = colon == std::string::npos
-                              ? std::string{}
-                              : str->substr(colon + 1);
-            char* end = nullptr;
-            auto port = std::strtol(port_str.c_str(), &end, 10);
-            if (host.empty() || port_str.empty() || *end != '\0' || port < 0
-                || port > 65535) {
-              fail(p, "expected \"HOST:PORT\" (port 0 to 65535) or \"off\", "
-                      "got "
-                        + in_quotes(*str));
-              return;
-            }
-            a.host = host;
-            a.port = static_cast<uint16_t>(port);
+            read_listen(v, p, a.enabled, a.host, a.port);
           }},
          {"token", false,
-          [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            if (str->size() < 16)
-              fail(p, "must be at least 16 characters long");
-            else
-              a.token = *str;
-          }},
+          [&](auto& v, auto& p) { read_token(v, p, a.token); }},
          {"token_env", false,
-          [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            auto ok = !str->empty()
-                      && std::all_of(str->begin(), str->end(), [](char c) {
-                           return std::isupper(static_cast<unsigned char>(c))
-                                  || std::isdigit(static_cast<unsigned char>(c))
-                                  || c == '_';
-                         });
-            if (!ok)
-              fail(p, "expected an environment variable name (A-Z, 0-9, _), "
-                      "got "
-                        + in_quotes(*str));
-            else
-              a.token_env = *str;
-          }},
+          [&](auto& v, auto& p) { read_token_env(v, p, a.token_env); }},
          {"tls", false,
           [&](auto& v, auto& p) {
             if (!object(v, p))
               return;
             admin_tls_config tls;
-            auto file = [this](std::string& dst) {
-              return [this, &dst](auto& fv, auto& fp) {
-                auto str = string(fv, fp);
-                if (!str)
-                  return;
-                if (str->empty())
-                  fail(fp, "must not be empty");
-                else
-                  dst = resolve(*str);
-              };
-            };
             walk(v, p,
                  {
                    {"certificate", true, file(tls.certificate)},
@@ -686,6 +727,70 @@ void checker::read_admin(const Value& x, const std::string& path) {
           }},
        });
   if (!a.token.empty() && !a.token_env.empty())
+    fail(join(path, "token"), "set either token or token_env, not both");
+}
+
+void checker::read_http(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  auto& h = cfg_.http;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
+  /// An integer in [lower, upper].
+  auto bounded = [this](uint64_t& dst, uint64_t lower, uint64_t upper) {
+    return [this, &dst, lower, upper](auto& v, auto& p) {
+      auto n = unsigned_integer(v, p);
+      if (!n)
+        return;
+      if (*n < lower || *n > upper)
+        fail(p, "must be between " + std::to_string(lower) + " and "
+                  + std::to_string(upper) + ", got " + std::to_string(*n));
+      else
+        dst = *n;
+    };
+  };
+  walk(x, path,
+       {
+         {"listen", false,
+          [&](auto& v, auto& p) {
+            read_listen(v, p, h.enabled, h.host, h.port);
+          }},
+         {"token", false,
+          [&](auto& v, auto& p) { read_token(v, p, h.token); }},
+         {"token_env", false,
+          [&](auto& v, auto& p) { read_token_env(v, p, h.token_env); }},
+         {"public_reads", false,
+          [&](auto& v, auto& p) {
+            if (v.IsBool())
+              h.public_reads = v.GetBool();
+            else
+              expected(p, "true or false", v);
+          }},
+         {"request_timeout", false,
+          [&](auto& v, auto& p) {
+            store(h.request_timeout, duration(v, p, millis{10}));
+          }},
+         {"idle_timeout", false,
+          [&](auto& v, auto& p) {
+            store(h.idle_timeout, duration(v, p, millis{10}));
+          }},
+         {"body_limit", false, bounded(h.body_limit, 1, 64 << 20)},
+         {"max_connections", false, bounded(h.max_connections, 1, 65536)},
+         {"tls", false,
+          [&](auto& v, auto& p) {
+            if (!object(v, p))
+              return;
+            http_tls_config tls;
+            walk(v, p,
+                 {
+                   {"certificate", true, file(tls.certificate)},
+                   {"key", true, file(tls.key)},
+                 });
+            h.tls = tls;
+          }},
+       });
+  if (!h.token.empty() && !h.token_env.empty())
     fail(join(path, "token"), "set either token or token_env, not both");
 }
 
@@ -1236,6 +1341,208 @@ void checker::read_pool(const Value& x, const std::string& path,
     fail(join(path, "desired"), "must be between min (" + std::to_string(*min)
                                   + ") and max (" + max_text + "), got "
                                   + std::to_string(*desired));
+}
+
+std::optional<std::vector<std::string>>
+checker::string_list(const Value& x, const std::string& path, const char* what,
+                     const std::vector<std::string>* known) {
+  if (!x.IsArray()) {
+    expected(path, "an array of strings", x);
+    return std::nullopt;
+  }
+  if (x.Size() == 0) {
+    fail(path, std::string{"must name at least one "} + what
+                 + " (leave the key out to match all)");
+    return std::nullopt;
+  }
+  std::vector<std::string> result;
+  bool ok = true;
+  for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
+    auto item_path = path + "[" + std::to_string(i) + "]";
+    auto str = string(x[i], item_path);
+    if (!str) {
+      ok = false;
+      continue;
+    }
+    if (std::find(result.begin(), result.end(), *str) != result.end()) {
+      fail(item_path, "duplicate " + std::string{what} + " " + in_quotes(*str));
+      ok = false;
+      continue;
+    }
+    if (known != nullptr
+        && std::find(known->begin(), known->end(), *str) == known->end()) {
+      std::string problem = "unknown " + std::string{what} + " "
+                            + in_quotes(*str);
+      std::string best;
+      size_t best_distance = 3;
+      for (auto& name : *known) {
+        auto d = edit_distance(*str, name);
+        if (d < best_distance) {
+          best = name;
+          best_distance = d;
+        }
+      }
+      if (!best.empty()) {
+        problem += " (did you mean " + in_quotes(best) + "?)";
+      } else {
+        std::string names;
+        for (auto& name : *known)
+          names += (names.empty() ? "" : ", ") + name;
+        problem += " (known: " + names + ")";
+      }
+      fail(item_path, std::move(problem));
+      ok = false;
+      continue;
+    }
+    result.push_back(*str);
+  }
+  if (!ok)
+    return std::nullopt;
+  return result;
+}
+
+void checker::read_webhooks(const Value& x, const std::string& path) {
+  // Unlike providers and pools, an empty section is fine (no webhooks).
+  if (x.IsObject() && x.MemberCount() == 0)
+    return;
+  read_entries(x, path, "webhook", cfg_.webhooks,
+               [this](auto& v, auto& p, auto& cfg) {
+                 read_webhook(v, p, cfg);
+               });
+}
+
+/// Checks the shape of a webhook URL; returns what is wrong or nothing.
+/// make_http_client checks it again in full when the node starts.
+std::optional<std::string> webhook_url_problem(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return "expected an http:// or https:// URL";
+  std::string scheme{url.substr(0, scheme_end)};
+  for (auto& c : scheme)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https")
+    return "unsupported scheme " + in_quotes(scheme)
+           + " (expected http or https)";
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
+      return std::string{"must not contain spaces or control characters"};
+  if (url.find('#') != std::string_view::npos)
+    return std::string{"must not contain a fragment ('#')"};
+  auto rest = url.substr(scheme_end + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?"));
+  if (authority.find('@') != std::string_view::npos)
+    return std::string{"credentials in the URL are not supported (the "
+                       "signature authenticates the sender)"};
+  if (authority.empty() || authority.front() == ':')
+    return std::string{"missing host"};
+  return std::nullopt;
+}
+
+void checker::read_webhook(const Value& x, const std::string& path,
+                           webhook_config& cfg) {
+  std::optional<millis> backoff_initial;
+  std::optional<millis> backoff_max;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
+  walk(x, path,
+       {
+         {"url", true,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            // The URL may hold a secret path or query: never repeat it.
+            if (auto problem = webhook_url_problem(*str))
+              fail(p, *problem);
+            else
+              cfg.url = *str;
+          }},
+         {"secret", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (str->size() < min_webhook_secret_length)
+              fail(p, "must be at least "
+                        + std::to_string(min_webhook_secret_length)
+                        + " characters long");
+            else
+              cfg.secret = *str;
+          }},
+         {"secret_env", false,
+          [&](auto& v, auto& p) {
+            std::string name;
+            read_token_env(v, p, name);
+            if (name.empty())
+              return;
+            cfg.secret_env = name;
+            auto value = std::getenv(name.c_str());
+            if (value == nullptr || *value == '\0')
+              fail(p, "environment variable " + name + " is not set");
+            else if (std::strlen(value) < min_webhook_secret_length)
+              fail(p, "environment variable " + name + " must hold at least "
+                        + std::to_string(min_webhook_secret_length)
+                        + " characters");
+            else
+              cfg.secret = value;
+          }},
+         {"events", false,
+          [&](auto& v, auto& p) {
+            if (auto list = string_list(v, p, "event reason", &event_reasons()))
+              cfg.events = std::move(*list);
+          }},
+         {"pools", false,
+          [&](auto& v, auto& p) {
+            auto list = string_list(v, p, "pool",
+                                    pool_names_ ? &*pool_names_ : nullptr);
+            if (list)
+              cfg.pools = std::move(*list);
+          }},
+         {"timeout", false,
+          [&](auto& v, auto& p) {
+            store(cfg.timeout, duration(v, p, millis{1}));
+          }},
+         {"backoff_initial", false,
+          [&](auto& v, auto& p) {
+            backoff_initial = duration(v, p, millis{1});
+            store(cfg.backoff_initial, backoff_initial);
+          }},
+         {"backoff_max", false,
+          [&](auto& v, auto& p) {
+            backoff_max = duration(v, p, millis{1});
+            store(cfg.backoff_max, backoff_max);
+          }},
+         {"ca_file", false, file(cfg.ca_file)},
+         {"tls_verify", false,
+          [&](auto& v, auto& p) {
+            if (v.IsBool())
+              cfg.tls_verify = v.GetBool();
+            else
+              expected(p, "true or false", v);
+          }},
+         {"from", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (*str == "start" || *str == "end")
+              cfg.from_start = *str == "start";
+            else
+              fail(p, "must be \"start\" or \"end\", got " + in_quotes(*str));
+          }},
+       });
+  bool has_secret = x.HasMember("secret");
+  bool has_env = x.HasMember("secret_env");
+  if (has_secret && has_env)
+    fail(join(path, "secret"), "set either secret or secret_env, not both");
+  else if (!has_secret && !has_env)
+    fail(join(path, "secret"), "missing required key (or secret_env)");
+  if (cfg.backoff_max < cfg.backoff_initial && (backoff_initial || backoff_max))
+    fail(join(path, backoff_max ? "backoff_max" : "backoff_initial"),
+         "backoff_max (" + format_duration(cfg.backoff_max)
+           + ") must be at least backoff_initial ("
+           + format_duration(cfg.backoff_initial) + ")");
 }
 
 } // namespace

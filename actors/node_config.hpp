@@ -140,6 +140,45 @@ struct admin_config {
   std::optional<admin_tls_config> tls;
 };
 
+/// Defaults of the `http` section.
+constexpr uint16_t default_http_port = 8080;
+constexpr auto default_http_request_timeout = millis{std::chrono::seconds{10}};
+constexpr auto default_http_idle_timeout = millis{std::chrono::seconds{60}};
+constexpr uint64_t default_http_body_limit = 65536;
+constexpr uint64_t default_http_max_connections = 256;
+
+/// TLS for the HTTP API (HTTPS).
+struct http_tls_config {
+  /// PEM certificate chain of this node.
+  std::string certificate;
+  /// PEM private key of `certificate` (unencrypted).
+  std::string key;
+};
+
+/// The HTTP API endpoint (see docs/http-api.md).
+struct http_config {
+  /// False when `http.listen` is "off".
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  /// 0 picks a free port (written to `<data_dir>/http.addr`).
+  uint16_t port = default_http_port;
+  /// The bearer token itself (prefer token_env).
+  std::string token;
+  /// Name of the environment variable that holds the token.
+  std::string token_env;
+  /// Reads (GET) need no token when true; changes always do.
+  bool public_reads = false;
+  /// Time allowed to receive one request.
+  millis request_timeout = default_http_request_timeout;
+  /// A kept-alive connection without a request for this long is closed.
+  millis idle_timeout = default_http_idle_timeout;
+  /// Larger request bodies are answered 413.
+  uint64_t body_limit = default_http_body_limit;
+  /// Connections beyond this are answered 503 and closed.
+  uint64_t max_connections = default_http_max_connections;
+  std::optional<http_tls_config> tls;
+};
+
 /// One entry of `pools`: a group of identical servers kept at a count.
 struct pool_config {
   /// The pool name (the key in `pools`).
@@ -155,6 +194,43 @@ struct pool_config {
   /// The pool's `server` object as JSON text (provider-specific shape of its
   /// servers); passed to the provider in `create_request::spec`.
   std::string server_spec = "{}";
+};
+
+/// Defaults of an entry of `webhooks`.
+constexpr auto default_webhook_timeout = millis{std::chrono::seconds{10}};
+constexpr auto default_webhook_backoff_initial = millis{std::chrono::seconds{1}};
+constexpr auto default_webhook_backoff_max = millis{std::chrono::minutes{5}};
+/// Shortest secret accepted for signing webhook requests.
+constexpr size_t min_webhook_secret_length = 16;
+
+/// One entry of `webhooks`: a receiver of events (docs/webhooks.md).
+struct webhook_config {
+  /// The webhook name (the key in `webhooks`); names its stored cursor.
+  std::string name;
+  /// `http://` or `https://` URL the events are POSTed to.
+  std::string url;
+  /// The HMAC-SHA256 key: `secret`, or the value of the variable named by
+  /// `secret_env` (resolved when the file is loaded). Never log it.
+  std::string secret;
+  /// Name of the environment variable the secret came from, if any.
+  std::string secret_env;
+  /// Reasons to send (e.g. "ServerRunning"); empty sends every event.
+  std::vector<std::string> events;
+  /// Pools whose events to send; empty sends the events of every pool.
+  std::vector<std::string> pools;
+  /// Time allowed for connecting and for the whole exchange (each).
+  millis timeout = default_webhook_timeout;
+  /// First delay after a failed delivery.
+  millis backoff_initial = default_webhook_backoff_initial;
+  /// Upper bound of the delay between attempts.
+  millis backoff_max = default_webhook_backoff_max;
+  /// PEM file with extra CA certificates for an https URL.
+  std::string ca_file;
+  /// Certificate and host-name verification for https.
+  bool tls_verify = true;
+  /// A webhook without a stored cursor starts at the beginning of the event
+  /// log (`from: "start"`) instead of its end.
+  bool from_start = false;
 };
 
 /// The whole configuration file, validated.
@@ -175,12 +251,16 @@ struct node_config {
   timing_config timing;
   /// The `admin` section.
   admin_config admin;
+  /// The `http` section.
+  http_config http;
   /// The `orphans` section.
   orphans_config orphans;
   /// The `providers` section, by account name.
   std::map<std::string, provider_config> providers;
   /// The `pools` section, by pool name.
   std::map<std::string, pool_config> pools;
+  /// The `webhooks` section, by webhook name.
+  std::map<std::string, webhook_config> webhooks;
 };
 
 // -- provider defaults --------------------------------------------------------

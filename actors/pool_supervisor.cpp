@@ -9,6 +9,7 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/events.hpp"
+#include "actors/metrics.hpp"
 #include "actors/server_actor.hpp"
 #include "actors/server_naming.hpp"
 #include "actors/stop_order.hpp"
@@ -154,6 +155,7 @@ std::pair<scale_reply, bool> change_desired(self_ptr self, int64_t wanted,
     return {reply, false};
   }
   st.rec.desired = desired;
+  metrics::global().pool_desired(st.cfg.name, desired);
   if (file_value)
     st.rec.file_desired = *file_value;
   st.rec.updated_at_ms = now_ms(self);
@@ -275,6 +277,7 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
               ^ std::hash<std::string>{}(st.cfg.name) ^ st.ctx->seed);
   st.rec = std::move(stored);
   st.rec.name = st.cfg.name;
+  metrics::global().pool_desired(st.cfg.name, st.rec.desired);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_child_down(self, msg); });
   // Server actors are monitored, not linked (one crashing server must not

@@ -8,6 +8,8 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
+#include "actors/metrics.hpp"
+
 namespace dynserv {
 
 namespace {
@@ -27,6 +29,8 @@ int64_t steady_ms(self_ptr self) {
            self->clock().now().time_since_epoch())
     .count();
 }
+
+using call_clock = std::chrono::steady_clock;
 
 /// Whether the budget reserve holds back the calls of `prio` at `now`.
 bool budget_blocks(const provider_actor_state& st, call_priority prio,
@@ -78,9 +82,11 @@ void check_budget(self_ptr self) {
   st.budget_pause_until = now + pause;
 }
 
-/// Counts the call, charges the bucket for the requests beyond the one
-/// paid before the call, and honours Retry-After and the reported budget.
-void account(self_ptr self, const char* op, const provider_reply& reply) {
+/// Counts the call (started at `started`, real time: the provider blocks
+/// the thread), charges the bucket for the requests beyond the one paid
+/// before the call, and honours Retry-After and the reported budget.
+void account(self_ptr self, const char* op, const provider_reply& reply,
+             call_clock::time_point started) {
   auto& st = self->state;
   auto now = steady_ms(self);
   ++st.stats.calls[op];
@@ -102,6 +108,11 @@ void account(self_ptr self, const char* op, const provider_reply& reply) {
     st.budget_left = std::max<int64_t>(st.budget_left - reply.requests, 0);
     check_budget(self);
   }
+  auto& m = metrics::global();
+  m.provider_call(st.cfg.account, op, reply,
+                  std::chrono::duration<double>(call_clock::now() - started)
+                    .count());
+  m.provider_tokens(st.cfg.account, st.limiter->available(now));
   if (!reply.ok())
     spdlog::debug("provider {} {} failed: {} {} {}", st.cfg.account, op,
                   to_string(reply.error.kind), reply.error.code,
@@ -166,8 +177,9 @@ submit(self_ptr self, call_priority prio, const char* op, Call fn) {
   queued_job job;
   job.deadline_ms = steady_ms(self) + self->state.cfg.call_timeout.count();
   job.run = [self, promise, op, fn]() mutable {
+    auto started = call_clock::now();
     auto reply = fn(*self->state.impl);
-    account(self, op, reply);
+    account(self, op, reply, started);
     promise.deliver(std::move(reply));
   };
   job.expire = [promise, op]() mutable {
@@ -196,8 +208,9 @@ void poll_round(self_ptr self) {
   if (waiting.empty())
     return;
   ++st.stats.poll_rounds;
+  auto started = call_clock::now();
   auto reply = st.impl->list({{labels::owner, st.cfg.owner}});
-  account(self, "list", reply);
+  account(self, "list", reply, started);
   if (!reply.ok()) {
     for (auto& obs : waiting) {
       provider_reply failed;
@@ -225,8 +238,9 @@ void poll_round(self_ptr self) {
     auto promise = obs.promise;
     queued_job job;
     job.run = [self, provider_id, promise]() mutable {
+      auto started = call_clock::now();
       auto r = self->state.impl->get(provider_id);
-      account(self, "get", r);
+      account(self, "get", r, started);
       promise.deliver(std::move(r));
     };
     st.jobs[static_cast<size_t>(call_priority::other)].push_back(

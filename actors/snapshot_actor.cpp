@@ -15,11 +15,12 @@ constexpr uint32_t default_event_page = 1000;
 
 caf::typed_response_promise<uint64_t>
 enqueue(self_ptr self, std::vector<server_record> servers,
-        std::vector<pool_record> pools, std::vector<event_record> events) {
+        std::vector<pool_record> pools, std::vector<event_record> events,
+        std::vector<webhook_cursor> cursors = {}) {
   auto& st = self->state;
   auto promise = self->make_response_promise<uint64_t>();
   st.queue.push_back({std::move(servers), std::move(pools), std::move(events),
-                      promise});
+                      std::move(cursors), promise});
   // The flush message queues behind every put already in the mailbox, so
   // one batch takes all of them (group commit).
   if (!st.flush_scheduled) {
@@ -47,18 +48,20 @@ void flush(self_ptr self) {
   std::vector<server_record> servers;
   std::vector<pool_record> pools;
   std::vector<event_record> events;
+  std::vector<webhook_cursor> cursors;
   auto seq = st.last_seq;
   std::vector<uint64_t> last_seq_of;
   for (auto& w : batch) {
     servers.insert(servers.end(), w.servers.begin(), w.servers.end());
     pools.insert(pools.end(), w.pools.begin(), w.pools.end());
+    cursors.insert(cursors.end(), w.cursors.begin(), w.cursors.end());
     for (auto& ev : w.events) {
       ev.seq = ++seq;
       events.push_back(ev);
     }
     last_seq_of.push_back(seq);
   }
-  if (auto err = st.records->commit(servers, pools, events)) {
+  if (auto err = st.records->commit(servers, pools, events, cursors)) {
     spdlog::error("snapshot commit of {} records failed: {}",
                   servers.size() + pools.size(),
                   self->system().render(err));
@@ -130,6 +133,23 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
       if (!res)
         return res.error();
       return std::move(*res);
+    },
+    [self](atom::cursor, const std::string& name)
+      -> caf::result<webhook_cursor> {
+      // Same as for events: the log end must include acknowledged puts.
+      flush(self);
+      auto res = self->state.records->get_cursor(name);
+      if (!res)
+        return res.error();
+      res->last_seq = self->state.last_seq;
+      return std::move(*res);
+    },
+    [self](atom::put, webhook_cursor& cursor) -> caf::result<uint64_t> {
+      // A put without events is answered with the seq of the last event
+      // committed with or before it: the end of the log.
+      cursor.found = false;
+      cursor.last_seq = 0;
+      return enqueue(self, {}, {}, {}, {std::move(cursor)});
     },
     [self](atom::flush) { flush(self); },
   };

@@ -81,7 +81,12 @@ std::string url_encode(std::string_view x) {
   out.reserve(x.size());
   for (char c : x) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+    // ASCII only: std::isalnum depends on the locale and would pass bytes
+    // of a multi-byte character through unescaped in some.
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                      || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                      || c == '_' || c == '~';
+    if (unreserved) {
       out += c;
     } else {
       out += '%';

@@ -34,6 +34,12 @@ using snapshot_actor = caf::typed_actor<
   // Reads every server record in the store (after committing what is
   // queued), deleted ones included.
   caf::replies_to<atom::get>::with<std::vector<server_record>>,
+  // Reads the delivery cursor of the named webhook; the reply tells whether
+  // one is stored and where the event log ends.
+  caf::replies_to<atom::cursor, std::string>::with<webhook_cursor>,
+  // Persists a webhook's delivery cursor; replies with the seq of the last
+  // committed event.
+  caf::replies_to<atom::put, webhook_cursor>::with<uint64_t>,
   // Internal: commits everything queued so far.
   caf::reacts_to<atom::flush>>;
 
@@ -183,6 +189,17 @@ using admin_gate_actor = caf::typed_actor<
   // Logs in with a token; replies with a session or ec::unauthorized.
   caf::replies_to<atom::login, std::string>::with<caf::actor>,
   // Internal: answers a refused login after its throttling delay.
+  caf::reacts_to<atom::retry, uint64_t>>;
+
+/// A WEBHOOK actor: one per configured webhook, detached (it blocks on
+/// HTTP). Reads the event log after its persisted cursor, POSTs each
+/// matching event and advances the cursor only after a 2xx answer.
+using webhook_actor = caf::typed_actor<
+  // Reports cursor, lag, last error and next retry.
+  caf::replies_to<atom::status>::with<webhook_status>,
+  // Internal: read the next page of events or deliver the next event.
+  caf::reacts_to<atom::tick>,
+  // Internal: the retry or poll timer armed with this generation fired.
   caf::reacts_to<atom::retry, uint64_t>>;
 
 } // namespace dynserv

@@ -28,5 +28,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(dynserv, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::scale_reply>))
   CAF_ADD_TYPE_ID(dynserv, (dynserv::limits_info))
   CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::server_record>))
+  CAF_ADD_TYPE_ID(dynserv, (dynserv::webhook_cursor))
+  CAF_ADD_TYPE_ID(dynserv, (dynserv::webhook_status))
 
 CAF_END_TYPE_ID_BLOCK(dynserv)

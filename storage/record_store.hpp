@@ -20,9 +20,14 @@ namespace dynserv {
 /// Stores server, pool and event records in a `store` it does not own.
 ///
 /// Key layout: `s/<server id>`, `p/<pool name>`, `e/<seq>` with the sequence
-/// number as 20-digit zero-padded decimal (so key order is seq order) and
-/// `m/schema` for the layout version. Values use `snapshot_codec`. Every
-/// function is safe to call from several threads if the store is.
+/// number as 20-digit zero-padded decimal (so key order is seq order),
+/// `w/<webhook name>` for webhook delivery cursors and `m/schema` for the
+/// layout version.
+///
+/// The event log is the webhooks' outbox: nothing erases `e/` keys. Should
+/// events ever be pruned, only those at or below the lowest `w/` cursor of
+/// a configured webhook may go (docs/webhooks.md). Values use `snapshot_codec`.
+/// Every function is safe to call from several threads if the store is.
 class record_store {
 public:
   /// The layout version written to `m/schema`.
@@ -42,15 +47,19 @@ public:
   /// Returns `e/<seq>` with `seq` zero-padded to 20 digits.
   static std::string event_key(uint64_t seq);
 
+  /// Returns `w/<name>`.
+  static std::string cursor_key(std::string_view name);
+
   // -- writes -----------------------------------------------------------------
 
   /// Writes all records in one atomic, durable batch (plus `m/schema` on the
   /// first commit to an empty store). Events must have a non-zero `seq`;
-  /// servers a non-empty `id` and pools a non-empty `name`, else the call
-  /// fails with `ec::invalid_argument` and writes nothing.
+  /// servers a non-empty `id`, pools and cursors a non-empty `name`, else
+  /// the call fails with `ec::invalid_argument` and writes nothing.
   caf::error commit(const std::vector<server_record>& servers,
                     const std::vector<pool_record>& pools,
-                    const std::vector<event_record>& events);
+                    const std::vector<event_record>& events,
+                    const std::vector<webhook_cursor>& cursors = {});
 
   /// Erases the records of servers that are `deleted` since before
   /// `older_than_ms` (ms since the epoch) in one batch; returns their count.
@@ -72,6 +81,12 @@ public:
   /// ascending seq order. A `limit` of 0 returns nothing.
   caf::expected<std::vector<event_record>> events_since(uint64_t after_seq,
                                                         size_t limit);
+
+  /// Returns the cursor of webhook `name` (`found` false if none is stored).
+  caf::expected<webhook_cursor> get_cursor(const std::string& name);
+
+  /// Returns every stored webhook cursor in name order.
+  caf::expected<std::vector<webhook_cursor>> load_cursors();
 
   /// Returns the highest event seq, or 0 if there are no events.
   caf::expected<uint64_t> last_event_seq();

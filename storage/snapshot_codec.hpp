@@ -23,6 +23,9 @@ std::string encode(const pool_record& x);
 /// Encodes `x` like the server record overload.
 std::string encode(const event_record& x);
 
+/// Encodes a webhook cursor (name, seq, updated_at_ms).
+std::string encode(const webhook_cursor& x);
+
 /// Decodes a server record. Missing optional fields take their defaults; a
 /// missing `id` or `status`, an unknown version, malformed JSON or a field of
 /// the wrong type gives `ec::corrupt_record`.
@@ -33,5 +36,8 @@ caf::expected<pool_record> decode_pool(std::string_view str);
 
 /// Decodes an event record; `seq` is required.
 caf::expected<event_record> decode_event(std::string_view str);
+
+/// Decodes a webhook cursor; `name` and `seq` are required.
+caf::expected<webhook_cursor> decode_webhook_cursor(std::string_view str);
 
 } // namespace dynserv

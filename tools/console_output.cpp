@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "actors/api_json.hpp"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -36,9 +37,9 @@ void key_uint(json_writer& w, const char* key, uint64_t x) {
   w.Uint64(x);
 }
 
-void key_bool(json_writer& w, const char* key, bool x) {
-  w.Key(key);
-  w.Bool(x);
+/// Inserts an already encoded JSON value.
+void raw(json_writer& w, const std::string& json) {
+  w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
 
 std::string finish(const rapidjson::StringBuffer& buf) {
@@ -57,67 +58,18 @@ int64_t count_of(const pool_status& p, size_t i) {
   return i < p.counts.size() ? p.counts[i] : 0;
 }
 
-int64_t provisioned(const pool_status& p) {
-  int64_t res = 0;
-  for (size_t i = 0; i < server_status_count; ++i)
-    if (is_provisioned(static_cast<server_status>(i)))
-      res += count_of(p, i);
-  return res;
-}
+// The objects themselves are shared with the HTTP API (actors/api_json).
 
 void write_pool(json_writer& w, const pool_status& p) {
-  w.StartObject();
-  key_value(w, "name", p.name);
-  key_value(w, "provider", p.provider);
-  key_int(w, "desired", p.desired);
-  key_int(w, "min", p.min);
-  key_int(w, "max", p.max);
-  key_int(w, "provisioned", provisioned(p));
-  w.Key("counts");
-  w.StartObject();
-  for (size_t i = 0; i < server_status_count; ++i)
-    key_int(w, to_string(static_cast<server_status>(i)), count_of(p, i));
-  w.EndObject();
-  w.EndObject();
+  raw(w, pool_json(p));
 }
 
 void write_server(json_writer& w, const server_record& s) {
-  w.StartObject();
-  key_value(w, "id", s.id);
-  key_value(w, "name", s.name);
-  key_value(w, "pool", s.pool);
-  key_value(w, "provider", s.provider);
-  key_value(w, "status", to_string(s.status));
-  key_value(w, "previous_status", to_string(s.previous_status));
-  key_value(w, "since", format_time(s.status_since_ms));
-  key_int(w, "since_ms", s.status_since_ms);
-  key_int(w, "created_at_ms", s.created_at_ms);
-  key_value(w, "provider_id", s.provider_id);
-  key_int(w, "provider_created_at_ms", s.provider_created_at_ms);
-  key_bool(w, "call_accepted", s.call_accepted);
-  key_uint(w, "create_attempts", s.create_attempts);
-  key_bool(w, "reboot_requested", s.reboot_requested);
-  key_bool(w, "stop_requested", s.stop_requested);
-  key_uint(w, "retries", s.retries);
-  key_value(w, "last_error", last_error(s));
-  key_value(w, "last_error_kind", to_string(s.last_error_kind));
-  key_value(w, "last_error_code", s.last_error_code);
-  key_value(w, "last_error_message", s.last_error_message);
-  w.EndObject();
+  raw(w, server_json(s));
 }
 
 void write_event(json_writer& w, const event_record& ev) {
-  w.StartObject();
-  key_uint(w, "seq", ev.seq);
-  key_value(w, "at", format_time_ms(ev.at_ms));
-  key_int(w, "at_ms", ev.at_ms);
-  key_value(w, "reason", ev.reason);
-  key_value(w, "pool", ev.pool);
-  key_value(w, "server_id", ev.server_id);
-  key_value(w, "from", ev.from);
-  key_value(w, "to", ev.to);
-  key_value(w, "message", ev.message);
-  w.EndObject();
+  raw(w, event_json(ev));
 }
 
 // -- text building blocks -----------------------------------------------------
@@ -143,7 +95,7 @@ std::string pools_table(const std::vector<pool_status>& pools) {
   for (const auto& p : pools)
     rows.push_back({sanitize(p.name), sanitize(p.provider),
                     std::to_string(p.desired), std::to_string(p.min),
-                    std::to_string(p.max), std::to_string(provisioned(p)),
+                    std::to_string(p.max), std::to_string(provisioned_count(p)),
                     counts_text(p)});
   return format_table({"POOL", "PROVIDER", "DESIRED", "MIN", "MAX",
                        "PROVISIONED", "COUNTS"},
@@ -175,30 +127,6 @@ std::string plural(int64_t n, const char* word) {
 
 // -- helpers ------------------------------------------------------------------
 
-std::string format_time(int64_t ms) {
-  if (ms <= 0)
-    return "-";
-  std::time_t secs = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string format_time_ms(int64_t ms) {
-  if (ms <= 0)
-    return "-";
-  std::time_t secs = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[48];
-  auto n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof(buf) - n, ".%03dZ",
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
 std::string sanitize(std::string_view str) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string res;
@@ -211,52 +139,6 @@ std::string sanitize(std::string_view str) {
       res += hex[c & 0xf];
     } else {
       res += ch;
-    }
-  }
-  return res;
-}
-
-std::string valid_utf8(std::string_view str) {
-  static constexpr const char* replacement = "\xef\xbf\xbd";
-  std::string res;
-  res.reserve(str.size());
-  size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(str[k]); };
-  while (i < str.size()) {
-    auto c = byte(i);
-    size_t len = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      res += static_cast<char>(c);
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      min = 0x10000;
-    }
-    bool ok = len > 0 && i + len <= str.size();
-    uint32_t cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-    for (size_t k = 1; ok && k < len; ++k) {
-      if ((byte(i + k) & 0xc0) != 0x80)
-        ok = false;
-      else
-        cp = (cp << 6) | (byte(i + k) & 0x3f);
-    }
-    // Overlong forms, surrogates and values beyond Unicode are invalid.
-    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)))
-      ok = false;
-    if (ok) {
-      res.append(str.substr(i, len));
-      i += len;
-    } else {
-      res += replacement;
-      ++i;
     }
   }
   return res;
@@ -288,24 +170,6 @@ std::string format_table(const std::vector<std::string>& header,
   emit(header);
   for (const auto& row : rows)
     emit(row);
-  return res;
-}
-
-std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
-                                          const std::string& pool,
-                                          std::optional<server_status> status) {
-  std::vector<server_record> res;
-  for (const auto& p : pools)
-    for (const auto& s : p.servers)
-      if ((pool.empty() || s.pool == pool) && (!status || s.status == *status))
-        res.push_back(s);
-  std::sort(res.begin(), res.end(), [](const auto& a, const auto& b) {
-    if (a.pool != b.pool)
-      return a.pool < b.pool;
-    if (a.created_at_ms != b.created_at_ms)
-      return a.created_at_ms < b.created_at_ms;
-    return a.id < b.id;
-  });
   return res;
 }
 
@@ -419,17 +283,8 @@ std::string format_server(const server_record& s, bool json) {
 }
 
 std::string format_scale(const scale_reply& r, bool json) {
-  if (json) {
-    rapidjson::StringBuffer buf;
-    json_writer w{buf};
-    w.StartObject();
-    key_value(w, "pool", r.pool);
-    key_int(w, "previous_desired", r.previous_desired);
-    key_int(w, "desired", r.desired);
-    key_value(w, "note", r.note);
-    w.EndObject();
-    return finish(buf);
-  }
+  if (json)
+    return scale_json(r) + "\n";
   auto res = "pool " + sanitize(r.pool) + ": desired "
              + std::to_string(r.previous_desired) + " -> "
              + std::to_string(r.desired);
@@ -461,22 +316,8 @@ std::string format_stop(const server_record& s, bool json) {
 }
 
 std::string format_limits(const limits_info& info, bool json) {
-  if (json) {
-    rapidjson::StringBuffer buf;
-    json_writer w{buf};
-    w.StartObject();
-    key_int(w, "max_servers", info.max_servers);
-    key_int(w, "allocated", info.allocated);
-    key_int(w, "available",
-            std::max<int64_t>(info.max_servers - info.allocated, 0));
-    w.Key("limited_pools");
-    w.StartArray();
-    for (const auto& p : info.limited_pools)
-      string_value(w, p);
-    w.EndArray();
-    w.EndObject();
-    return finish(buf);
-  }
+  if (json)
+    return limits_json(info) + "\n";
   std::string limited;
   for (const auto& p : info.limited_pools)
     limited += (limited.empty() ? "" : ", ") + sanitize(p);

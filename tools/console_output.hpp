@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/api_json.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
 
@@ -17,29 +18,21 @@ namespace dynserv::console {
 
 // -- helpers ------------------------------------------------------------------
 
-/// Formats ms since the epoch as "2024-05-01T10:00:00Z" (UTC), "-" for 0.
-std::string format_time(int64_t ms);
-
-/// Like `format_time` with milliseconds: "2024-05-01T10:00:00.123Z".
-std::string format_time_ms(int64_t ms);
+// Times and UTF-8 repair are shared with the HTTP API (actors/api_json.hpp).
+using dynserv::format_time;
+using dynserv::format_time_ms;
+using dynserv::valid_utf8;
 
 /// Escapes control characters as \xNN (other bytes stay), so that text from
 /// the node cannot move the cursor or change colours.
 std::string sanitize(std::string_view str);
-
-/// Replaces invalid UTF-8 sequences with U+FFFD so that JSON stays valid.
-std::string valid_utf8(std::string_view str);
 
 /// Lays out rows under a header: columns padded to their widest cell and
 /// separated by two blanks; empty cells print as "-".
 std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows);
 
-/// The servers of `pools` in pool `pool` (all if empty) and status `status`
-/// (all if none), ordered by pool, creation time and id.
-std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
-                                          const std::string& pool,
-                                          std::optional<server_status> status);
+using dynserv::select_servers;
 
 /// Returns the `describe()` text of the node's unknown_pool error if `name`
 /// is not one of `pools`, in the node's own words.

@@ -14,10 +14,14 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/admin_endpoint.hpp"
+#include "actors/http_api.hpp"
+#include "actors/metrics.hpp"
 #include "actors/node.hpp"
+#include "actors/webhook_actor.hpp"
 #include "messages/errors.hpp"
 #include "actors/node_config.hpp"
 #include "tools/reports.hpp"
+#include "web/web_assets.hpp"
 
 namespace {
 
@@ -33,6 +37,9 @@ constexpr const char* usage_text = R"(usage:
       deleted servers.
   dynserv --help | --version
 )";
+
+/// How long requests in flight may take to finish on shutdown.
+constexpr auto http_shutdown_grace = std::chrono::seconds{5};
 
 int usage_error(const std::string& msg) {
   std::cerr << "dynserv: " << msg << "\n" << usage_text;
@@ -120,6 +127,15 @@ int run(const options& opts) {
     }
     token = std::move(*tok);
   }
+  std::string http_token;
+  if (cfg->http.enabled) {
+    auto tok = dynserv::http_token(*cfg);
+    if (!tok) {
+      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
+      return 2;
+    }
+    http_token = std::move(*tok);
+  }
   caf::actor_system_config sys_cfg;
   dynserv::add_dynserv_types(sys_cfg);
   if (cfg->admin.enabled)
@@ -131,6 +147,21 @@ int run(const options& opts) {
     std::cerr << "dynserv: cannot start node: " << sys.render(node.error())
               << "\n";
     return 1;
+  }
+  if (auto hooks = dynserv::start_webhooks(sys, *cfg, node->snapshots)) {
+    node->webhooks = std::move(*hooks);
+  } else {
+    // Bad URL or unreadable CA file, found when making the HTTP client.
+    auto& err = hooks.error();
+    if (err.category() == dynserv::error_category
+        && err.code() == static_cast<uint8_t>(dynserv::ec::invalid_config)
+        && err.context().match_elements<std::string>())
+      std::cerr << "dynserv: config error: "
+                << err.context().get_as<std::string>(0) << "\n";
+    else
+      std::cerr << "dynserv: " << dynserv::describe(err) << "\n";
+    dynserv::stop_node(*node);
+    return 2;
   }
   dynserv::admin_gate_actor admin_gate;
   if (cfg->admin.enabled) {
@@ -145,6 +176,24 @@ int run(const options& opts) {
     if (cfg->admin.token.empty() && cfg->admin.token_env.empty())
       spdlog::info("admin console token is in {}",
                    dynserv::admin_token_file(*cfg));
+  }
+  std::unique_ptr<dynserv::http_endpoint> http;
+  if (cfg->http.enabled) {
+    auto endpoint = dynserv::start_http_endpoint(
+      sys, *cfg, http_token, node->supervisor, dynserv::render_prometheus,
+      [](const dynserv::http_request& req, dynserv::http_response& res) {
+        return dynserv::serve_web_asset(req, res);
+      });
+    if (!endpoint) {
+      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
+      if (admin_gate)
+        caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
+      dynserv::stop_node(*node);
+      return 1;
+    }
+    http = std::move(*endpoint);
+    if (cfg->http.token.empty() && cfg->http.token_env.empty())
+      spdlog::info("http api token is in {}", dynserv::http_token_file(*cfg));
   }
   spdlog::info("node {} running with data in {} ({} pools, max_servers {})",
                cfg->name, cfg->data_dir, cfg->pools.size(), cfg->max_servers);
@@ -177,6 +226,10 @@ int run(const options& opts) {
           spdlog::error("SIGHUP: reload failed: {}", sys.render(err));
         });
   }
+  // The API goes first: requests in flight get their answers from the node
+  // (up to the grace period), event streams end, then the node stops.
+  if (http)
+    http->stop(http_shutdown_grace);
   if (admin_gate)
     caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
   dynserv::stop_node(*node);

@@ -402,6 +402,10 @@ BOOST_AUTO_TEST_CASE(demo_example_runs) {
   admin.AddMember("listen", "127.0.0.1:0", doc.GetAllocator());
   doc.RemoveMember("admin");
   doc.AddMember("admin", admin, doc.GetAllocator());
+  rapidjson::Value http{rapidjson::kObjectType};
+  http.AddMember("listen", "127.0.0.1:0", doc.GetAllocator());
+  doc.RemoveMember("http");
+  doc.AddMember("http", http, doc.GetAllocator());
   std::map<std::string, int64_t> desired;
   for (const auto& p : doc["pools"].GetObject())
     desired[p.name.GetString()] = p.value["desired"].GetInt64();

@@ -152,6 +152,10 @@ std::string to_json(const config_spec& spec) {
     w.EndObject();
   }
   w.EndObject();
+  w.Key("http");
+  w.StartObject();
+  write_string(w, "listen", spec.http_listen);
+  w.EndObject();
   w.Key("timing");
   w.StartObject();
   write_string(w, "poll_interval", "100ms");
@@ -203,6 +207,11 @@ std::string to_json(const config_spec& spec) {
     w.EndObject();
   }
   w.EndObject();
+  if (!spec.webhooks_json.empty()) {
+    w.Key("webhooks");
+    w.RawValue(spec.webhooks_json.data(), spec.webhooks_json.size(),
+               rapidjson::kObjectType);
+  }
   w.EndObject();
   return buf.GetString();
 }
@@ -470,6 +479,14 @@ std::optional<cloud_report> sandbox::cloud(bool history, std::string& error) {
 std::string sandbox::admin_addr() const {
   // The node writes the file without a rename: wait for the whole line.
   auto text = read_file(admin_addr_path());
+  auto eol = text.find('\n');
+  if (eol == std::string::npos)
+    return "";
+  return text.substr(0, eol);
+}
+
+std::string sandbox::http_addr() const {
+  auto text = read_file(http_addr_path());
   auto eol = text.find('\n');
   if (eol == std::string::npos)
     return "";

@@ -62,6 +62,11 @@ struct config_spec {
   std::string admin_token_env;
   /// `admin.tls`; plain TCP when unset.
   std::optional<admin_tls_spec> admin_tls;
+  /// `http.listen`; off unless a test needs the HTTP API (its default,
+  /// 127.0.0.1:8080, would clash between nodes running side by side).
+  std::string http_listen = "off";
+  /// The `webhooks` object as JSON text; left out when empty.
+  std::string webhooks_json;
 };
 
 /// Renders `spec` as a config file.
@@ -186,6 +191,19 @@ public:
   /// The "HOST:PORT" in admin_addr_path() once the node has written the
   /// whole line; empty while the file is missing or incomplete.
   std::string admin_addr() const;
+
+  /// Where the node writes its bound HTTP API address.
+  std::string http_addr_path() const {
+    return data_dir() + "/http.addr";
+  }
+
+  /// Where a node without http.token/token_env keeps its generated token.
+  std::string http_token_path() const {
+    return data_dir() + "/http.token";
+  }
+
+  /// The "HOST:PORT" in http_addr_path(), empty while it is missing.
+  std::string http_addr() const;
 
   /// Writes `spec` to config_path() (write then rename, so that a reload
   /// never reads half a file); fills in data_dir() when spec has none.

@@ -1,0 +1,131 @@
+// JSON documents of the API and the embedded OpenAPI document.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "rapidjson/document.h"
+
+#include "actors/api_json.hpp"
+#include "actors/http_api.hpp"
+#include "actors/http_router.hpp"
+
+using namespace dynserv;
+
+namespace {
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), "not JSON: " << text);
+  return doc;
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(api_json)
+
+BOOST_AUTO_TEST_CASE(errors_have_one_shape) {
+  auto doc = parse(error_json("unknown_pool", "unknown pool \"x\"\n\xff"));
+  BOOST_REQUIRE(doc.IsObject());
+  BOOST_TEST(doc.MemberCount() == 1u);
+  BOOST_REQUIRE(doc["error"].IsObject());
+  BOOST_TEST(doc["error"]["code"].GetString() == std::string{"unknown_pool"});
+  // Invalid UTF-8 is replaced, control characters are escaped.
+  BOOST_TEST(doc["error"]["message"].GetString()
+             == std::string{"unknown pool \"x\"\n\xef\xbf\xbd"});
+}
+
+BOOST_AUTO_TEST_CASE(pools_with_servers) {
+  pool_status p;
+  p.name = "batch";
+  p.provider = "sim";
+  p.desired = 2;
+  p.max = 4;
+  p.counts.assign(server_status_count, 0);
+  p.counts[static_cast<size_t>(server_status::running)] = 1;
+  p.counts[static_cast<size_t>(server_status::starting)] = 1;
+  server_record a;
+  a.id = "b";
+  a.pool = "batch";
+  a.created_at_ms = 2;
+  server_record b = a;
+  b.id = "a";
+  b.created_at_ms = 1;
+  p.servers = {a, b};
+  auto doc = parse(pool_json(p));
+  BOOST_TEST(doc["provisioned"].GetInt64() == 2);
+  BOOST_TEST(doc["counts"].MemberCount() == server_status_count);
+  BOOST_TEST(!doc.HasMember("servers"));
+  doc = parse(pool_json(p, true));
+  BOOST_REQUIRE(doc["servers"].IsArray());
+  BOOST_REQUIRE(doc["servers"].Size() == 2u);
+  // Ordered by creation time.
+  BOOST_TEST(doc["servers"][0]["id"].GetString() == std::string{"a"});
+}
+
+BOOST_AUTO_TEST_CASE(events_and_servers_carry_every_field) {
+  event_record ev;
+  ev.seq = 12;
+  ev.at_ms = 1'700'000'000'123;
+  ev.reason = "ServerRunning";
+  auto doc = parse(event_json(ev));
+  for (auto key : {"seq", "at", "at_ms", "reason", "pool", "server_id", "from",
+                   "to", "message"})
+    BOOST_TEST(doc.HasMember(key), key);
+  BOOST_TEST(doc["at"].GetString() == std::string{"2023-11-14T22:13:20.123Z"});
+  server_record s;
+  doc = parse(server_json(s));
+  BOOST_TEST(doc.MemberCount() == 20u);
+  BOOST_TEST(doc["status"].GetString() == std::string{"pending"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(openapi)
+
+BOOST_AUTO_TEST_CASE(the_binary_serves_docs_openapi_json_byte_for_byte) {
+  auto committed = file_text(DYNSERV_OPENAPI_JSON);
+  BOOST_REQUIRE(!committed.empty());
+  BOOST_TEST(openapi_document() == committed);
+}
+
+BOOST_AUTO_TEST_CASE(the_document_lists_every_route) {
+  auto doc = parse(openapi_document());
+  BOOST_REQUIRE(doc.IsObject());
+  BOOST_REQUIRE(doc.HasMember("openapi"));
+  BOOST_TEST(std::string{doc["openapi"].GetString()}.rfind("3.", 0) == 0u);
+  BOOST_REQUIRE(doc.HasMember("paths"));
+  const auto& paths = doc["paths"];
+  size_t operations = 0;
+  for (const auto& r : api_routes()) {
+    BOOST_TEST_CONTEXT(r.method << " " << r.pattern) {
+      BOOST_REQUIRE(paths.HasMember(r.pattern));
+      std::string method = r.method;
+      for (auto& c : method)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      BOOST_TEST(paths[r.pattern].HasMember(method.c_str()));
+      ++operations;
+    }
+  }
+  // ... and nothing the router does not know.
+  size_t documented = 0;
+  for (auto i = paths.MemberBegin(); i != paths.MemberEnd(); ++i)
+    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j) {
+      std::string key = j->name.GetString();
+      if (key == "get" || key == "put" || key == "post" || key == "delete"
+          || key == "patch")
+        ++documented;
+    }
+  BOOST_TEST(documented == operations);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
