@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,15 @@ struct actor_context {
   wall_clock now_ms;
   /// Seed for jitter; each actor derives its own generator from it.
   uint64_t seed = 0;
+  /// Each pool's `server` object (JSON text) by pool name: what a server
+  /// actor puts in `create_request::spec`. Pools without one get "{}".
+  std::map<std::string, std::string> server_specs;
+
+  /// Returns the `server` object of `pool` ("{}" when it has none).
+  std::string server_spec(const std::string& pool) const {
+    auto i = server_specs.find(pool);
+    return i != server_specs.end() ? i->second : std::string{"{}"};
+  }
 };
 
 using actor_context_ptr = std::shared_ptr<const actor_context>;

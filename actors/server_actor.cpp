@@ -411,6 +411,7 @@ void drive(self_ptr self) {
         req.labels = {{labels::owner, st.ctx->node_name},
                       {labels::id, rec.id},
                       {labels::pool, rec.pool}};
+        req.spec = st.ctx->server_spec(rec.pool);
         call(self, server_call::create, atom::create_v, std::move(req));
       } else if (rec.create_attempts > 0) {
         call(self, server_call::lookup, atom::lookup_v, rec.id);
