@@ -1,6 +1,7 @@
 // dynserv-bench: drives a node on the simulated cloud at accelerated time and
 // reports convergence time, provider calls per server, RSS, CPU and restart
-// recovery time.
+// recovery time; with --providers, the provider economy of the real cloud
+// clients against dynserv-cloudsim and the original package's pattern.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,7 +33,8 @@ namespace {
 using namespace std::chrono;
 using namespace dynserv;
 
-constexpr const char* usage_text = R"(usage: dynserv-bench [--servers N]... [--time-scale X] [--dir DIR]
+constexpr const char* usage_text
+  = R"(usage: dynserv-bench [--servers N]... [--time-scale X] [--dir DIR]
        dynserv-bench --providers [--provider P]... [--servers N]...
                      [--time-scale X] [--poll-interval S] [--seed N]
                      [--sim-rate-limits] [--dir DIR]
@@ -152,13 +154,12 @@ bool run_phase(int phase, const node_config& cfg, int64_t n,
                                      seconds{600});
   } else {
     res.restart_open_s = duration<double>(steady_clock::now() - t0).count();
-    auto rest = wait_for_counts(sys, rt->supervisor, all_running,
-                                seconds{600});
+    auto rest = wait_for_counts(sys, rt->supervisor, all_running, seconds{600});
     res.restart_all_s = res.restart_open_s + rest;
     ensure_servers(sys, rt->supervisor, "bench", 0);
     res.drain_s = wait_for_counts(
-      sys, rt->supervisor,
-      [](const auto& c) { return live_servers(c) == 0; }, seconds{600});
+      sys, rt->supervisor, [](const auto& c) { return live_servers(c) == 0; },
+      seconds{600});
   }
   stop_node(*rt);
   return true;
@@ -270,9 +271,9 @@ int run_providers(const bench_args& args) {
       row.servers = n;
       auto nn = static_cast<double>(std::max<int64_t>(n, 1));
       // List pages of poll rounds: every list page but those of lookups.
-      auto poll_pages = at(d.http, "list") - std::min(at(d.http, "list"),
-                                                       at(d.requests,
-                                                          "lookup"));
+      auto poll_pages = at(d.http, "list")
+                        - std::min(at(d.http, "list"),
+                                   at(d.requests, "lookup"));
       row.rounds = d.poll_rounds;
       if (d.poll_rounds > 0) {
         row.pages_per_round = static_cast<double>(poll_pages)
@@ -303,9 +304,14 @@ int run_providers(const bench_args& args) {
       row.published = row.budget > 0;
       if (!row.published)
         row.budget = default_pacing_per_hour(name);
-      row.fleet_dyn_burst = largest_fleet(dyn_burst, row.budget / 2);
-      row.fleet_dyn_spread = largest_fleet(dyn_spread, row.budget / 2);
-      row.fleet_orig = largest_fleet(orig, row.budget / 2);
+      // An unfinished run measured only part of the lifecycle: no figure.
+      row.fleet_dyn_burst = d.finished
+                              ? largest_fleet(dyn_burst, row.budget / 2)
+                              : -1;
+      row.fleet_dyn_spread = d.finished
+                               ? largest_fleet(dyn_spread, row.budget / 2)
+                               : -1;
+      row.fleet_orig = o.finished ? largest_fleet(orig, row.budget / 2) : -1;
       std::printf(
         "provider=%s servers=%lld time_scale=%.0f poll_interval_s=%.1f\n"
         "  dynserv: finished=%d up_s=%.0f down_s=%.0f (virtual) wall_s=%.1f "
@@ -328,9 +334,9 @@ int run_providers(const bench_args& args) {
         row.reads_per_round,
         static_cast<unsigned long long>(d.peak_requests_per_round),
         static_cast<unsigned long long>(row.dyn_reads),
-        static_cast<unsigned long long>(d.rejected), o.finished ? 1 : 0,
-        o.up_s, o.down_s, static_cast<unsigned long long>(o.total),
-        row.orig_per_server, join_counts(o.requests).c_str(),
+        static_cast<unsigned long long>(d.rejected), o.finished ? 1 : 0, o.up_s,
+        o.down_s, static_cast<unsigned long long>(o.total), row.orig_per_server,
+        join_counts(o.requests).c_str(),
         static_cast<unsigned long long>(row.orig_reads),
         static_cast<unsigned long long>(o.peak_gets_per_tick),
         static_cast<unsigned long long>(o.peak_per_minute), o.polled_s,
@@ -345,7 +351,8 @@ int run_providers(const bench_args& args) {
       rows.push_back(row);
     }
   }
-  std::printf("\n| provider | servers | requests/server: dynserv | original "
+  std::printf("\n(-1: the run did not finish within two virtual hours)\n"
+              "| provider | servers | requests/server: dynserv | original "
               "| reads: dynserv | original | poll rounds | list pages/round "
               "| reads/round | original GETs/20 s | 429 | budget/h | fleet "
               "at half: dynserv burst | dynserv spread | original |\n"
@@ -405,7 +412,8 @@ int main(int argc, char** argv) {
   }
   if (args.dir.empty())
     args.dir = std::filesystem::temp_directory_path() / "dynserv-bench";
-  spdlog::set_level(std::getenv("DYNSERV_BENCH_LOG") ? spdlog::level::info : spdlog::level::warn);
+  spdlog::set_level(std::getenv("DYNSERV_BENCH_LOG") ? spdlog::level::info
+                                                     : spdlog::level::warn);
   if (args.providers)
     return run_providers(args);
   if (args.sizes.empty())

@@ -59,14 +59,14 @@ BOOST_AUTO_TEST_CASE(a_real_provider_client_runs_over_the_transport) {
   hetzner_options opts;
   opts.api.http.base_url = "http://cloudsim.invalid/hetzner/v1";
   opts.api.token = "test-token";
-  auto client = make_hetzner_provider(
-    opts, std::make_unique<sim_transport>(sim, "/hetzner/v1"));
+  auto client = make_hetzner_provider(opts,
+                                      std::make_unique<
+                                        sim_transport>(sim, "/hetzner/v1"));
   BOOST_REQUIRE(client);
   create_request req;
   req.server_id = "0f0e0d0c-0000-4000-8000-000000000001";
   req.name = "bench-1";
-  req.labels = {{"dynserv-owner", "bench"},
-                {"dynserv-id", req.server_id}};
+  req.labels = {{"dynserv-owner", "bench"}, {"dynserv-id", req.server_id}};
   req.spec = R"({"server_type":"cx22","image":"debian-12"})";
   auto created = client->create(req);
   BOOST_REQUIRE_MESSAGE(created.ok(), created.error.message);

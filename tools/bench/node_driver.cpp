@@ -42,10 +42,10 @@ int64_t live_servers(const std::vector<int64_t>& counts) {
   return live;
 }
 
-double wait_for_counts(caf::actor_system& sys, const node_actor& node,
-                       const std::function<bool(const std::vector<int64_t>&)>&
-                         pred,
-                       seconds limit) {
+double
+wait_for_counts(caf::actor_system& sys, const node_actor& node,
+                const std::function<bool(const std::vector<int64_t>&)>& pred,
+                seconds limit) {
   auto start = steady_clock::now();
   while (steady_clock::now() - start < limit) {
     if (pred(count_statuses(sys, node)))

@@ -27,10 +27,10 @@ int64_t live_servers(const std::vector<int64_t>& counts);
 
 /// Polls the counts every 20 ms until `pred` holds; returns the seconds that
 /// took, or -1 after `limit`.
-double wait_for_counts(caf::actor_system& sys, const node_actor& node,
-                       const std::function<bool(const std::vector<int64_t>&)>&
-                         pred,
-                       std::chrono::seconds limit);
+double
+wait_for_counts(caf::actor_system& sys, const node_actor& node,
+                const std::function<bool(const std::vector<int64_t>&)>& pred,
+                std::chrono::seconds limit);
 
 /// Sends `ensure pool n`; false (with a message on stderr) on failure.
 bool ensure_servers(caf::actor_system& sys, const node_actor& node,

@@ -80,18 +80,20 @@ std::string wire::remove_target(const std::string& id) const {
 bool make_wire(const std::string& provider, wire& w) {
   if (provider == "upcloud") {
     // HTTP Basic "dynserv:secret", the simulator's default credentials.
-    w = {"/upcloud/1.3", "Basic ZHluc2VydjpzZWNyZXQ=", "/server", "server",
-         "started", "stopped"};
+    w = {"/upcloud/1.3", "Basic ZHluc2VydjpzZWNyZXQ=",
+         "/server",      "server",
+         "started",      "stopped"};
     return true;
   }
   if (provider == "hetzner") {
-    w = {"/hetzner/v1", "Bearer test-token", "/servers", "server", "running",
-         "off"};
+    w = {"/hetzner/v1", "Bearer test-token", "/servers",
+         "server",      "running",           "off"};
     return true;
   }
   if (provider == "digitalocean") {
-    w = {"/digitalocean/v2", "Bearer test-token", "/droplets", "droplet",
-         "active", "off"};
+    w = {"/digitalocean/v2", "Bearer test-token",
+         "/droplets",        "droplet",
+         "active",           "off"};
     return true;
   }
   return false;
@@ -147,7 +149,8 @@ original_pattern_result run_original_pattern(const std::string& provider,
   std::vector<int64_t> times;
   auto advance_to = [&](int64_t t) {
     if (t > now)
-      sim->with_state([&](cloudsim::sim_state& s) { s.clock.advance(t - now); });
+      sim->with_state(
+        [&](cloudsim::sim_state& s) { s.clock.advance(t - now); });
     now = std::max(now, t);
   };
   auto send = [&](const char* op, std::string method, std::string target,
@@ -178,8 +181,8 @@ original_pattern_result run_original_pattern(const std::string& provider,
     auto r = send("create", "POST", w.collection, w.create_body(i));
     if (!ok(r))
       ++res.unexpected;
-    s.id = field_of(r.body, w.object_key, w.collection == "/server" ? "uuid"
-                                                                    : "id");
+    s.id = field_of(r.body, w.object_key,
+                    w.collection == "/server" ? "uuid" : "id");
     s.next_ms = now;
     s.since_ms = now;
   }

@@ -139,8 +139,9 @@ provider_ptr make_client(const std::string& provider,
 }
 
 millis scaled(millis x, double scale) {
-  return millis{std::max<int64_t>(
-    1, static_cast<int64_t>(static_cast<double>(x.count()) / scale))};
+  return millis{
+    std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(x.count())
+                                              / scale))};
 }
 
 node_config make_node_config(const economy_options& opts) {
@@ -224,8 +225,9 @@ economy_result run_dynserv_lifecycle(const economy_options& opts) {
   so.request_log_capacity = 10'000'000;
   auto sim = std::make_shared<cloudsim::cloud_sim>(so);
   auto client = make_client(opts.provider,
-                            std::make_unique<sim_transport>(
-                              sim, prefix_of(opts.provider)));
+                            std::make_unique<sim_transport>(sim,
+                                                            prefix_of(
+                                                              opts.provider)));
   if (!client) {
     std::cerr << "cannot make the " << opts.provider << " client\n";
     return res;
@@ -233,8 +235,8 @@ economy_result run_dynserv_lifecycle(const economy_options& opts) {
   auto counted = std::make_shared<counting_provider>(std::move(client));
   auto cfg = make_node_config(opts);
   // The scenario's deadline in real time: two virtual hours per phase.
-  auto limit = seconds{std::max<int64_t>(
-    60, static_cast<int64_t>(7200.0 / opts.time_scale))};
+  auto limit = seconds{
+    std::max<int64_t>(60, static_cast<int64_t>(7200.0 / opts.time_scale))};
   {
     caf::actor_system_config sys_cfg;
     add_dynserv_types(sys_cfg);
@@ -268,9 +270,8 @@ economy_result run_dynserv_lifecycle(const economy_options& opts) {
     stop_node(*rt);
   } // the actor system is gone: nothing calls the simulator any more
   counted->copy_to(res);
-  auto entries = sim->with_state([](cloudsim::sim_state& st) {
-    return st.log.since(0, st.log.size());
-  });
+  auto entries = sim->with_state(
+    [](cloudsim::sim_state& st) { return st.log.since(0, st.log.size()); });
   for (const auto& e : entries) {
     ++res.http[kind_of(e.method, e.path)];
     ++res.http_total;
@@ -314,7 +315,7 @@ double published_budget_per_hour(const std::string& provider) {
     return 3600; // 3600 per hour, token bucket refilling 1/s
   if (provider == "digitalocean")
     return 5000; // 5000 per hour (and 250 per minute)
-  return 0;      // UpCloud publishes none
+  return 0; // UpCloud publishes none
 }
 
 double default_pacing_per_hour(const std::string& provider) {
