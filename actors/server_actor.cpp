@@ -5,7 +5,8 @@
 //   announces is sent;
 // - a create is counted in `create_attempts` and persisted before it is sent,
 //   so a restarted node knows a create may have happened and looks the server
-//   up by its `dynserv-id` label instead of creating it again;
+//   up by its `dynserv-id` label instead of creating it again; a create the
+//   provider actor dropped unsent (code "queued") is uncounted again;
 // - one provider call at a time; replies for a status that was left since are
 //   dropped, except a create's provider id, which is always kept.
 #include "actors/server_actor.hpp"
@@ -258,6 +259,16 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
         return apply(self, server_event::create_accepted);
       if (reply.ok() || err.kind == error_kind::outcome_unknown)
         return drive(self); // create_attempts > 0: look the server up
+      if (err.kind == error_kind::transient && err.code == "queued") {
+        // It waited past the call timeout in the provider actor's queue and
+        // was never sent: it is no attempt that may have happened. Until
+        // this is persisted, a restart still looks the server up.
+        if (rec.create_attempts > 0)
+          --rec.create_attempts;
+        st.create_unsent = true;
+        persist(self, {});
+        return retry_later(self, err);
+      }
       if (err.kind == error_kind::permanent
           || err.kind == error_kind::not_found)
         return apply(self, server_event::failed_permanently, &err);
@@ -413,6 +424,12 @@ void drive(self_ptr self) {
                       {labels::pool, rec.pool}};
         req.spec = st.ctx->server_spec(rec.pool);
         call(self, server_call::create, atom::create_v, std::move(req));
+      } else if (st.create_unsent) {
+        // Count the new attempt before it is sent, as for the first one.
+        st.create_unsent = false;
+        ++rec.create_attempts;
+        st.create_armed = true;
+        persist(self, {});
       } else if (rec.create_attempts > 0) {
         call(self, server_call::lookup, atom::lookup_v, rec.id);
       } else {

@@ -46,6 +46,9 @@ struct server_state {
   std::optional<server_call> call_in_flight;
   /// The stored record already counts a create attempt that was not sent yet.
   bool create_armed = false;
+  /// The provider actor dropped the last create unsent (code "queued"): the
+  /// next step is a new create, not a lookup.
+  bool create_unsent = false;
   /// A retry timer is armed; `drive()` waits for it.
   bool retry_armed = false;
   std::mt19937_64 rng;

@@ -162,6 +162,21 @@ std::optional<cloud_server> parse_droplet(const rapidjson::Value* x) {
   return result;
 }
 
+/// True if a listed droplet's `raw` status already shows how an action of
+/// `kind` ended (successfully), so that reading the action can tell nothing
+/// new. A reboot or delete cannot be seen this way.
+bool shows_outcome(action_kind kind, std::string_view raw) {
+  switch (kind) {
+    case action_kind::create:
+    case action_kind::start: return raw == "active";
+    case action_kind::soft_stop:
+    case action_kind::hard_stop: return raw == "off";
+    case action_kind::reboot:
+    case action_kind::destroy: return false;
+  }
+  return false;
+}
+
 std::optional<std::string> action_id(const rapidjson::Value& doc) {
   return as_id(path(&doc, {"action", "id"}));
 }
@@ -382,7 +397,7 @@ struct digitalocean_provider::impl {
     rapidjson::Document doc;
     if (parse_json(rsp.body, doc))
       if (auto aid = action_id(doc))
-        tracks[id].actions[*aid] = kind;
+        tracks[id].add(*aid, kind, api.now_ms());
     return true;
   }
 
@@ -401,8 +416,11 @@ struct digitalocean_provider::impl {
   }
 
   /// Like the Hetzner provider's: reads pending actions, follows up a soft
-  /// stop, adjusts the state. Returns the error a get reports.
-  provider_error refresh(provider_reply& reply, cloud_server& srv) {
+  /// stop, adjusts the state. Returns the error a get reports. A `listing`
+  /// forgets actions whose outcome the status shows and reads the others at
+  /// most once per `action_read_interval_ms`; a get reads all.
+  provider_error refresh(provider_reply& reply, cloud_server& srv,
+                         bool listing) {
     recent.erase(srv.provider_id);
     provider_error result;
     auto i = tracks.find(srv.provider_id);
@@ -411,6 +429,17 @@ struct digitalocean_provider::impl {
     auto& track = i->second;
     auto now = api.now_ms();
     for (auto a = track.actions.begin(); a != track.actions.end();) {
+      if (listing) {
+        if (shows_outcome(a->second.kind, srv.raw_state)) {
+          a = track.actions.erase(a);
+          continue;
+        }
+        if (now < a->second.next_read_ms) {
+          ++a;
+          continue;
+        }
+      }
+      a->second.next_read_ms = now + action_read_interval_ms;
       http_response rsp;
       provider_error err;
       if (!side_request(reply, op::get, "GET",
@@ -429,7 +458,7 @@ struct digitalocean_provider::impl {
         ++a;
         continue;
       }
-      auto kind = a->second;
+      auto kind = a->second.kind;
       a = track.actions.erase(a);
       if (*status != "errored")
         continue;
@@ -455,9 +484,10 @@ struct digitalocean_provider::impl {
       srv.state = cloud_state::error;
       srv.raw_state = "action_failed: " + track.create_failure;
     }
-    for (const auto& [aid, kind] : track.actions) {
+    for (const auto& [aid, pending] : track.actions) {
       if (srv.raw_state != "active")
         break;
+      auto kind = pending.kind;
       if (kind == action_kind::reboot)
         srv.state = cloud_state::rebooting;
       else if (kind == action_kind::soft_stop || kind == action_kind::hard_stop)
@@ -473,8 +503,8 @@ struct digitalocean_provider::impl {
                  && now - track.soft_stop_ms >= opts.stop_timeout.count()) {
         // One action at a time: a pending shutdown would make this a 422.
         auto busy = false;
-        for (const auto& [aid, kind] : track.actions)
-          busy = busy || kind == action_kind::soft_stop;
+        for (const auto& [aid, pending] : track.actions)
+          busy = busy || pending.kind == action_kind::soft_stop;
         if (!busy
             && send_action(reply, srv.provider_id, "power_off",
                            action_kind::hard_stop, true)) {
@@ -542,7 +572,7 @@ provider_reply digitalocean_provider::create(const create_request& req) {
       actions && actions->IsArray())
     for (const auto& item : actions->GetArray())
       if (auto aid = as_id(member(&item, "id")))
-        impl_->tracks[id].actions[*aid] = action_kind::create;
+        impl_->tracks[id].add(*aid, action_kind::create, impl_->api.now_ms());
   impl_->recent[id] = {impl_->api.now_ms(), srv->name, srv->labels};
   reply.servers.push_back(std::move(*srv));
   return reply;
@@ -579,7 +609,8 @@ provider_reply digitalocean_provider::get(const std::string& provider_id) {
   if (!srv)
     return fail(std::move(reply),
                 bad_response(rsp.status, "no droplet with an id", rsp.body));
-  if (auto err = impl_->refresh(reply, *srv); err.kind != error_kind::none)
+  if (auto err = impl_->refresh(reply, *srv, false);
+      err.kind != error_kind::none)
     return fail(std::move(reply), std::move(err));
   reply.servers.push_back(std::move(*srv));
   return reply;
@@ -589,8 +620,11 @@ provider_reply digitalocean_provider::list(const label_map& selector) {
   auto reply = fresh_reply();
   std::string base = "/droplets?";
   if (!selector.empty()) {
-    // The owner label narrows the most; any label works.
-    auto i = selector.find(labels::owner);
+    // Only one tag is filtered on the server side: the server's own id
+    // matches at most one droplet, the owner a fleet; any label works.
+    auto i = selector.find(labels::id);
+    if (i == selector.end())
+      i = selector.find(labels::owner);
     if (i == selector.end())
       i = selector.begin();
     base += "tag_name="
@@ -625,7 +659,7 @@ provider_reply digitalocean_provider::list(const label_map& selector) {
     page = next_page;
   }
   for (auto& srv : found)
-    impl_->refresh(reply, srv);
+    impl_->refresh(reply, srv, true);
   reply.servers = std::move(found);
   return reply;
 }

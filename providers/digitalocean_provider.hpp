@@ -18,13 +18,13 @@ namespace dynserv {
 /// Talks to DigitalOcean's API v2 (`https://api.digitalocean.com/v2`).
 /// Droplets have no labels, so dynserv's labels become tags `key:value`
 /// (see `encode_digitalocean_tag`) and are parsed back on every read. `list`
-/// asks for the owner tag and filters the other labels itself, following the
-/// pagination. The provider follows its own droplet actions like the
-/// Hetzner provider does, powers a droplet off when a shutdown has not
-/// stopped it within `stop_timeout`, and reports a droplet it created less
-/// than a minute ago as provisioning when a read still answers 404 (the
-/// API's eventual consistency). Errors are mapped as documented in
-/// docs/providers.md.
+/// asks for one tag (the `dynserv-id` label's if selected, else the owner's)
+/// and filters the other labels itself, following the pagination. The provider
+/// follows its own droplet actions like the Hetzner provider does, powers a
+/// droplet off when a shutdown has not stopped it within `stop_timeout`, and
+/// reports a droplet it created less than a minute ago as provisioning when a
+/// read still answers 404 (the API's eventual consistency). Errors are mapped
+/// as documented in docs/providers.md.
 class digitalocean_provider : public provider {
 public:
   /// Internal state; defined in the source file.
@@ -48,7 +48,9 @@ public:
   /// `GET /droplets/{id}` (plus `GET /actions/{id}` of pending actions).
   provider_reply get(const std::string& provider_id) override;
 
-  /// `GET /droplets?tag_name=<owner tag>&per_page=200&page=N`, every page.
+  /// `GET /droplets?tag_name=<tag>&per_page=200&page=N`, every page; the tag
+  /// is the `dynserv-id` label's when the selector has one, else the
+  /// owner's.
   provider_reply list(const label_map& selector) override;
 
   /// `POST /droplets/{id}/actions {"type":"shutdown"}`; power_off follows

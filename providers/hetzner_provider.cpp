@@ -123,6 +123,22 @@ std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
   return result;
 }
 
+/// True if a listed server's `raw` state already shows how an action of
+/// `kind` ended (successfully), so that reading the action can tell nothing
+/// new. A reboot or delete cannot be seen this way: a rebooted server runs
+/// as before, a deleted one is no longer listed.
+bool shows_outcome(action_kind kind, std::string_view raw) {
+  switch (kind) {
+    case action_kind::create:
+    case action_kind::start: return raw == "running";
+    case action_kind::soft_stop:
+    case action_kind::hard_stop: return raw == "off";
+    case action_kind::reboot:
+    case action_kind::destroy: return false;
+  }
+  return false;
+}
+
 /// The id of `{"action":{"id":...}}`.
 std::optional<std::string> action_id(const rapidjson::Value& doc) {
   return as_id(path(&doc, {"action", "id"}));
@@ -260,7 +276,7 @@ struct hetzner_provider::impl {
   void remember(const std::string& id, const rapidjson::Value& doc,
                 action_kind kind) {
     if (auto aid = action_id(doc))
-      tracks[id].actions[*aid] = kind;
+      tracks[id].add(*aid, kind, api.now_ms());
   }
 
   /// Sends a server action; `kind` is remembered with the action's id.
@@ -282,8 +298,11 @@ struct hetzner_provider::impl {
 
   /// Reads the pending actions of `srv`, follows up a soft stop that did
   /// not stop it, and adjusts its state. Returns the error a get reports
-  /// (a failed stop or delete), kind `none` otherwise.
-  provider_error refresh(provider_reply& reply, cloud_server& srv) {
+  /// (a failed stop or delete), kind `none` otherwise. A `listing` (a poll
+  /// round) forgets actions whose outcome the state shows and reads the
+  /// others at most once per `action_read_interval_ms`; a get reads all.
+  provider_error refresh(provider_reply& reply, cloud_server& srv,
+                         bool listing) {
     provider_error result;
     auto i = tracks.find(srv.provider_id);
     if (i == tracks.end())
@@ -291,6 +310,17 @@ struct hetzner_provider::impl {
     auto& track = i->second;
     auto now = api.now_ms();
     for (auto a = track.actions.begin(); a != track.actions.end();) {
+      if (listing) {
+        if (shows_outcome(a->second.kind, srv.raw_state)) {
+          a = track.actions.erase(a);
+          continue;
+        }
+        if (now < a->second.next_read_ms) {
+          ++a;
+          continue;
+        }
+      }
+      a->second.next_read_ms = now + action_read_interval_ms;
       provider_reply scratch = fresh_reply();
       http_response rsp;
       auto ok = exchange(scratch, op::get, "GET",
@@ -314,7 +344,7 @@ struct hetzner_provider::impl {
         ++a;
         continue;
       }
-      auto kind = a->second;
+      auto kind = a->second.kind;
       a = track.actions.erase(a);
       if (*status != "error")
         continue;
@@ -352,8 +382,8 @@ struct hetzner_provider::impl {
       srv.state = cloud_state::error;
       srv.raw_state = "action_failed: " + track.create_failure;
     }
-    for (const auto& [aid, kind] : track.actions)
-      if (kind == action_kind::reboot && srv.raw_state == "running")
+    for (const auto& [aid, pending] : track.actions)
+      if (pending.kind == action_kind::reboot && srv.raw_state == "running")
         srv.state = cloud_state::rebooting;
     // After reporting a failure, the follow-up waits for the next read, so
     // that a get answers with the error first.
@@ -379,7 +409,7 @@ struct hetzner_provider::impl {
           rapidjson::Document doc;
           if (parse_json(rsp.body, doc))
             if (auto aid = action_id(doc))
-              track.actions[*aid] = action_kind::hard_stop;
+              track.add(*aid, action_kind::hard_stop, now);
         }
       }
     }
@@ -397,7 +427,7 @@ struct hetzner_provider::impl {
         rapidjson::Document doc;
         if (parse_json(rsp.body, doc))
           if (auto aid = action_id(doc))
-            track.actions[*aid] = action_kind::destroy;
+            track.add(*aid, action_kind::destroy, now);
       }
     }
     if (track.empty())
@@ -431,7 +461,7 @@ struct hetzner_provider::impl {
       if (want != req.labels.end() && got != srv->labels.end()
           && got->second == want->second) {
         reply.error = {};
-        refresh(reply, *srv);
+        refresh(reply, *srv, false);
         reply.servers.push_back(std::move(*srv));
         return reply;
       }
@@ -504,7 +534,8 @@ provider_reply hetzner_provider::create(const create_request& req) {
   if (auto next = member(&doc, "next_actions"); next && next->IsArray())
     for (const auto& item : next->GetArray())
       if (auto aid = as_id(member(&item, "id")))
-        impl_->tracks[srv->provider_id].actions[*aid] = action_kind::create;
+        impl_->tracks[srv->provider_id].add(*aid, action_kind::create,
+                                            impl_->api.now_ms());
   reply.servers.push_back(std::move(*srv));
   return reply;
 }
@@ -526,7 +557,8 @@ provider_reply hetzner_provider::get(const std::string& provider_id) {
   if (!srv)
     return fail(std::move(reply),
                 bad_response(rsp.status, "no server with an id", rsp.body));
-  if (auto err = impl_->refresh(reply, *srv); err.kind != error_kind::none)
+  if (auto err = impl_->refresh(reply, *srv, false);
+      err.kind != error_kind::none)
     return fail(std::move(reply), std::move(err));
   reply.servers.push_back(std::move(*srv));
   return reply;
@@ -569,7 +601,7 @@ provider_reply hetzner_provider::list(const label_map& selector) {
     page = *next;
   }
   for (auto& srv : found)
-    impl_->refresh(reply, srv);
+    impl_->refresh(reply, srv, true);
   reply.servers = std::move(found);
   return reply;
 }

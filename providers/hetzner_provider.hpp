@@ -18,9 +18,10 @@ namespace dynserv {
 /// carry dynserv's labels, `list` uses a label selector and follows the
 /// pagination, a replayed create (409 `uniqueness_error`) is resolved by
 /// name, and the provider follows its own asynchronous actions: it reads
-/// pending actions of servers it is asked about, reports failed ones, and
-/// powers a server off when a soft shutdown has not stopped it within
-/// `stop_timeout`. Errors are mapped as documented in docs/providers.md.
+/// pending actions of servers it is asked about (a list only those whose
+/// outcome the state does not show, at most every 30 s), reports failed
+/// ones, and powers a server off when a soft shutdown has not stopped it
+/// within `stop_timeout`. Errors are mapped as documented in docs/providers.md.
 class hetzner_provider : public provider {
 public:
   /// Internal state; defined in the source file.

@@ -156,11 +156,22 @@ bool has_labels(const label_map& labels, const label_map& selector);
 /// What an action that a provider started for a server does.
 enum class action_kind { create, soft_stop, hard_stop, start, reboot, destroy };
 
+/// A `list` reads a pending action at most this often (provider clock): a
+/// poll round lists every few seconds, an action takes tens of seconds.
+constexpr int64_t action_read_interval_ms = 30'000;
+
+/// One action a provider started and has not yet seen finish.
+struct pending_action {
+  action_kind kind = action_kind::create;
+  /// When a `list` may read it next; a `get` reads it regardless.
+  int64_t next_read_ms = 0;
+};
+
 /// What a provider remembers about one server between calls: its pending
 /// actions and the soft stop it may have to follow with a hard one.
 struct server_track {
   /// Pending actions by id.
-  std::map<std::string, action_kind> actions;
+  std::map<std::string, pending_action> actions;
   /// When the soft stop was sent; -1 without one.
   int64_t soft_stop_ms = -1;
   /// The hard stop that follows it was sent.
@@ -169,6 +180,12 @@ struct server_track {
   std::string create_failure;
   /// A delete action failed: the next read sends the delete again.
   bool resend_delete = false;
+
+  /// Remembers action `id` started at `now_ms`; a `list` reads it first
+  /// one interval later.
+  void add(const std::string& id, action_kind kind, int64_t now_ms) {
+    actions[id] = pending_action{kind, now_ms + action_read_interval_ms};
+  }
 
   bool empty() const {
     return actions.empty() && soft_stop_ms < 0 && create_failure.empty()

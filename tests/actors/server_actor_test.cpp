@@ -161,6 +161,74 @@ BOOST_AUTO_TEST_CASE(a_restored_unknown_create_that_never_happened_creates) {
   BOOST_TEST(snaps->puts.back().create_attempts == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_create_dropped_unsent_from_the_queue_is_plain_retried) {
+  // The provider actor answers a create that waited past the call timeout
+  // in its rate-limit queue with transient "queued": it was never sent.
+  provider_reply queued;
+  queued.error = {error_kind::transient, "queued",
+                  "create waited past the call timeout in the rate-limit "
+                  "queue; not sent",
+                  0};
+  spawn_server(make_record());
+  caf::anon_send(aut, atom::start_v);
+  run();
+  BOOST_TEST_REQUIRE(calls->count("create") == 1u);
+  // Persisted before the call: a crash until the queue expiry restarts in
+  // starting with one attempt, which leads to a lookup (see
+  // a_restored_unknown_create_is_looked_up_and_adopted).
+  BOOST_TEST((snaps->puts.back().status == ss::starting));
+  BOOST_TEST(snaps->puts.back().create_attempts == 1u);
+  auto puts = snaps->puts.size();
+  answer("create", queued);
+  // The attempt is uncounted, durably, and no lookup follows.
+  BOOST_TEST_REQUIRE(snaps->puts.size() == puts + 1);
+  BOOST_TEST(snaps->puts.back().create_attempts == 0u);
+  BOOST_TEST((snaps->puts.back().status == ss::starting));
+  BOOST_TEST(st().rec.last_error_code == "queued");
+  BOOST_TEST(calls->count("lookup") == 0u);
+  BOOST_TEST(calls->count("create") == 1u);
+  // After the backoff: a new create, counted and persisted before it is sent.
+  snaps->auto_ack = false;
+  advance(ctx->timing.backoff_initial);
+  BOOST_TEST(calls->count("create") == 1u);
+  BOOST_TEST_REQUIRE(snaps->puts.size() == puts + 2);
+  BOOST_TEST(snaps->puts.back().create_attempts == 1u);
+  ack_puts();
+  BOOST_TEST(calls->count("create") == 2u);
+  BOOST_TEST(calls->count("lookup") == 0u);
+  snaps->auto_ack = true;
+  answer("create", with_server("p-1", cloud_state::provisioning));
+  BOOST_TEST(snaps->puts.back().provider_id == "p-1");
+  BOOST_TEST(snaps->puts.back().call_accepted);
+  BOOST_TEST(snaps->puts.back().create_attempts == 1u);
+  BOOST_TEST(calls->count("lookup") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_queued_create_after_an_unknown_one_is_not_looked_up) {
+  provider_reply queued;
+  queued.error = {error_kind::transient, "queued", "not sent", 0};
+  auto rec = make_record(ss::starting);
+  rec.create_attempts = 1; // sent before a crash, answer unknown
+  spawn_server(rec);
+  answer("lookup", provider_reply{});
+  BOOST_TEST_REQUIRE(calls->count("create") == 1u);
+  BOOST_TEST(snaps->puts.back().create_attempts == 2u);
+  answer("create", queued);
+  BOOST_TEST(snaps->puts.back().create_attempts == 1u);
+  // The earlier attempt was resolved by the lookup; this one never left.
+  advance(ctx->timing.backoff_initial);
+  BOOST_TEST(calls->count("lookup") == 1u);
+  BOOST_TEST_REQUIRE(calls->count("create") == 2u);
+  BOOST_TEST(snaps->puts.back().create_attempts == 2u);
+  // Any other transient create failure still leads to a lookup.
+  provider_reply down;
+  down.error = {error_kind::transient, "503", "down", 0};
+  answer("create", down);
+  advance(ctx->timing.backoff_initial * 2);
+  BOOST_TEST(calls->count("lookup") == 2u);
+  BOOST_TEST(calls->count("create") == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(stale_retry_timers_are_ignored) {
   auto rec = make_record(ss::starting);
   rec.create_attempts = 1;

@@ -6,11 +6,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "providers/cloud_providers.hpp"
+#include "providers/http_provider_support.hpp"
 #include "tests/providers/provider_test_util.hpp"
 
 using namespace dynserv;
 using namespace dynserv::test;
 using namespace std::chrono_literals;
+using dynserv::http_support::action_read_interval_ms;
 
 namespace {
 
@@ -224,6 +226,108 @@ BOOST_AUTO_TEST_CASE(list_follows_links_and_filters_labels) {
   reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   BOOST_CHECK_EQUAL(reply.servers.size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_lookup_by_id_filters_on_the_id_tag) {
+  // The server actor's lookup after an unknown create outcome: owner and id.
+  // Filtering on the owner tag would list the whole fleet.
+  const std::string id = "0b8f7c1e-1111-4222-8333-444455556666";
+  const std::string target = "/droplets?tag_name=dynserv-id%3A" + id
+                             + "&per_page=200&page=1";
+  auto foreign = droplet_json(8, "active",
+                              R"("dynserv-id:)" + id
+                                + R"(","dynserv-owner:node2")");
+  script->expect("GET", target, 200,
+                 R"({"droplets":[)" + droplet_json(7, "active") + "," + foreign
+                   + R"(],"links":{}})");
+  auto reply = cloud->list({{labels::owner, "node1"}, {labels::id, id}});
+  BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error.message);
+  BOOST_CHECK_EQUAL(reply.requests, 1u);
+  // The other labels are still filtered client-side.
+  BOOST_REQUIRE_EQUAL(reply.servers.size(), 1u);
+  BOOST_CHECK_EQUAL(reply.servers[0].provider_id, "7");
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+  // Labels that need escaping are encoded as tags, then URL-encoded.
+  script->expect("GET",
+                 "/droplets?tag_name=dynserv-id%3Aa_2Eb&per_page=200"
+                 "&page=1",
+                 200, R"({"droplets":[]})");
+  reply = cloud->list({{labels::pool, "web"}, {labels::id, "a.b"}});
+  BOOST_CHECK(reply.ok());
+  BOOST_CHECK(reply.servers.empty());
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_skips_actions_whose_outcome_it_shows) {
+  constexpr int n = 250;
+  auto tags_of = [](int i) {
+    return R"("dynserv-owner:node1","dynserv-id:id-)" + std::to_string(i)
+           + "\"";
+  };
+  for (int i = 0; i < n; ++i) {
+    script->expect("POST", "/droplets", 202,
+                   R"({"droplet":)" + droplet_json(100 + i, "new", tags_of(i))
+                     + R"(,"links":{"actions":[{"id":)"
+                     + std::to_string(1000 + i) + R"(,"rel":"create"}]}})");
+    BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+  }
+  const std::string base = "/droplets?tag_name=dynserv-owner%3Anode1"
+                           "&per_page=200&page=";
+  auto page = [&](int first, int last, const std::string& next) {
+    std::string items;
+    for (int i = first; i < last; ++i)
+      items += (items.empty() ? "" : ",")
+               + droplet_json(100 + i, "active", tags_of(i));
+    return R"({"droplets":[)" + items + R"(],"links":{"pages":{)"
+           + (next.empty() ? std::string{} : R"("next":")" + next + "\"")
+           + "}}}";
+  };
+  clock.now += 10 * action_read_interval_ms;
+  script->expect("GET", base + "1", 200,
+                 page(0, 200, "https://x/v2/droplets?page=2"));
+  script->expect("GET", base + "2", 200, page(200, n, ""));
+  auto reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error.message);
+  BOOST_CHECK_EQUAL(reply.requests, 2u);
+  BOOST_CHECK_EQUAL(reply.servers.size(), static_cast<size_t>(n));
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+  script->expect("GET", "/droplets/100", 200, wrapped(100, "active"));
+  BOOST_CHECK_EQUAL(cloud->get("100").requests, 1u);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_reads_a_pending_action_once_per_interval) {
+  script->answer(202, R"({"droplet":)" + droplet_json(7, "new")
+                        + R"(,"links":{"actions":[{"id":5,"rel":"create"}]}})");
+  BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+  const std::string target = "/droplets?tag_name=dynserv-owner%3Anode1"
+                             "&per_page=200&page=1";
+  auto listed = R"({"droplets":[)" + droplet_json(7, "new") + "]}";
+  auto action_reads = 0;
+  for (int64_t t = 0; t <= 120'000; t += 5'000) {
+    clock.now = t0 + t;
+    script->expect("GET", target, 200, listed);
+    auto due = t > 0 && t % action_read_interval_ms == 0;
+    if (due)
+      script->expect("GET", "/actions/5", 200,
+                     action_json(5, "in-progress", "create"));
+    auto reply = cloud->list({{labels::owner, "node1"}});
+    BOOST_TEST_CONTEXT("t=" << t) {
+      BOOST_CHECK(reply.ok());
+      BOOST_CHECK_EQUAL(reply.requests, due ? 2u : 1u);
+      BOOST_CHECK_EQUAL(script->pending(), 0u);
+    }
+    action_reads += due ? 1 : 0;
+  }
+  BOOST_CHECK_EQUAL(action_reads, 4);
+  // An errored create found by a list shows as error.
+  clock.now += action_read_interval_ms;
+  script->expect("GET", target, 200, listed);
+  script->expect("GET", "/actions/5", 200, action_json(5, "errored", "create"));
+  auto reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_CHECK_EQUAL(reply.requests, 2u);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
 }
 
 BOOST_AUTO_TEST_CASE(operations_post_typed_actions) {

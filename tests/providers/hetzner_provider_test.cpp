@@ -5,11 +5,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "providers/cloud_providers.hpp"
+#include "providers/http_provider_support.hpp"
 #include "tests/providers/provider_test_util.hpp"
 
 using namespace dynserv;
 using namespace dynserv::test;
 using namespace std::chrono_literals;
+using dynserv::http_support::action_read_interval_ms;
 
 namespace {
 
@@ -385,26 +387,144 @@ BOOST_AUTO_TEST_CASE(action_reads_in_lists_cost_only_for_tracked_servers) {
   BOOST_REQUIRE(cloud->reboot("42").ok());
   auto other = server_json(43, "running",
                            R"({"dynserv-owner":"node1","dynserv-id":"b"})");
-  script->answer(200, R"({"servers":[)" + server_json(42, "running") + ","
-                        + other + "]}");
-  script->expect("GET", "/actions/30", 200, action_json(30, "running"));
+  auto both = R"({"servers":[)" + server_json(42, "running") + "," + other
+              + "]}";
+  // A list right after the reboot does not read its action yet.
+  script->answer(200, both);
   auto reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_CHECK_EQUAL(reply.requests, 1u);
+  BOOST_REQUIRE_EQUAL(reply.servers.size(), 2u);
+  BOOST_CHECK(reply.servers[0].state == cloud_state::rebooting);
+  clock.now += action_read_interval_ms;
+  script->answer(200, both);
+  script->expect("GET", "/actions/30", 200, action_json(30, "running"));
+  reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   BOOST_REQUIRE_EQUAL(reply.servers.size(), 2u);
   BOOST_CHECK(reply.servers[0].state == cloud_state::rebooting);
   BOOST_CHECK(reply.servers[1].state == cloud_state::running);
-  // An action read that fails is retried on the next read, not fatal.
+  // An action read that fails is retried a later read, not fatal.
+  clock.now += action_read_interval_ms;
   script->answer(200, R"({"servers":[)" + server_json(42, "running") + "]}");
   script->answer(503, "<html>");
   reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK(reply.ok());
   BOOST_CHECK_EQUAL(reply.requests, 2u);
+  clock.now += action_read_interval_ms;
   script->answer(200, R"({"servers":[)" + server_json(42, "running") + "]}");
   script->expect("GET", "/actions/30", 404,
                  R"({"error":{"code":"not_found","message":"x"}})");
   BOOST_CHECK_EQUAL(cloud->list({}).requests, 2u);
+  clock.now += action_read_interval_ms;
   script->answer(200, R"({"servers":[)" + server_json(42, "running") + "]}");
   BOOST_CHECK_EQUAL(cloud->list({}).requests, 1u);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_skips_actions_whose_outcome_it_shows) {
+  // N servers, each created with a pending create action and start action.
+  constexpr int n = 120;
+  auto labels_of = [](int i) {
+    return R"({"dynserv-owner":"node1","dynserv-id":"id-)" + std::to_string(i)
+           + "\"}";
+  };
+  for (int i = 0; i < n; ++i) {
+    script->expect("POST", "/servers", 201,
+                   R"({"server":)"
+                     + server_json(100 + i, "initializing", labels_of(i))
+                     + R"(,"action":{"id":)" + std::to_string(1000 + i)
+                     + R"(,"status":"running"},"next_actions":[{"id":)"
+                     + std::to_string(5000 + i) + R"(,"status":"running"}]})");
+    BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+  }
+  auto page = [&](int first, int last, const std::string& status,
+                  const char* next) {
+    std::string items;
+    for (int i = first; i < last; ++i)
+      items += (items.empty() ? "" : ",")
+               + server_json(100 + i, status, labels_of(i));
+    return R"({"servers":[)" + items + R"(],"meta":{"pagination":{"next_page":)"
+           + next + "}}}";
+  };
+  const std::string base = "/servers?label_selector=dynserv-owner%3D%3Dnode1"
+                           "&per_page=50&page=";
+  // Long after the creates, all run: the list pages are the whole cost.
+  clock.now += 10 * action_read_interval_ms;
+  script->expect("GET", base + "1", 200, page(0, 50, "running", "2"));
+  script->expect("GET", base + "2", 200, page(50, 100, "running", "3"));
+  script->expect("GET", base + "3", 200, page(100, n, "running", "null"));
+  auto reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error.message);
+  BOOST_CHECK_EQUAL(reply.requests, 3u);
+  BOOST_CHECK_EQUAL(reply.servers.size(), static_cast<size_t>(n));
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+  // The actions are forgotten: a get is one request.
+  script->expect("GET", "/servers/100", 200, wrapped(100, "running"));
+  BOOST_CHECK_EQUAL(cloud->get("100").requests, 1u);
+  // A stop whose server lists as off needs no action read either.
+  script->expect("POST", "/servers/100/actions/shutdown", 201,
+                 action_json(7, "running"));
+  BOOST_REQUIRE(cloud->stop("100").ok());
+  clock.now += 10 * action_read_interval_ms;
+  script->expect("GET", base + "1", 200,
+                 R"({"servers":[)" + server_json(100, "off", labels_of(0))
+                   + "]}");
+  reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_CHECK_EQUAL(reply.requests, 1u);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::stopped);
+  script->expect("GET", "/servers/100", 200, wrapped(100, "off"));
+  BOOST_CHECK_EQUAL(cloud->get("100").requests, 1u);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_reads_a_pending_action_once_per_interval) {
+  script->expect("POST", "/servers", 201,
+                 R"({"server":)" + server_json(42, "initializing")
+                   + R"(,"action":{"id":1,"status":"running"}})");
+  BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+  const std::string target = "/servers?label_selector=dynserv-owner%3D%3Dnode1"
+                             "&per_page=50&page=1";
+  auto listed = R"({"servers":[)" + server_json(42, "initializing") + "]}";
+  auto action_reads = 0;
+  // Poll rounds every 5 s for 2 minutes while the server initializes.
+  for (int64_t t = 0; t <= 120'000; t += 5'000) {
+    clock.now = t0 + t;
+    script->expect("GET", target, 200, listed);
+    auto due = t > 0 && t % action_read_interval_ms == 0;
+    if (due)
+      script->expect("GET", "/actions/1", 200, action_json(1, "running"));
+    auto reply = cloud->list({{labels::owner, "node1"}});
+    BOOST_TEST_CONTEXT("t=" << t) {
+      BOOST_CHECK(reply.ok());
+      BOOST_CHECK_EQUAL(reply.requests, due ? 2u : 1u);
+      BOOST_CHECK_EQUAL(script->pending(), 0u);
+    }
+    action_reads += due ? 1 : 0;
+  }
+  BOOST_CHECK_EQUAL(action_reads, 4);
+  // A failed create found by a list still shows as error, sticky.
+  clock.now += action_read_interval_ms;
+  script->expect("GET", target, 200,
+                 R"({"servers":[)" + server_json(42, "off") + "]}");
+  script->expect("GET", "/actions/1", 200, action_json(1, "error", "broken"));
+  auto reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_CHECK_EQUAL(reply.requests, 2u);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  script->expect("GET", target, 200,
+                 R"({"servers":[)" + server_json(42, "off") + "]}");
+  reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_CHECK_EQUAL(reply.requests, 1u);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  // A get still reads pending actions every time.
+  script->expect("POST", "/servers/42/actions/reboot", 201,
+                 action_json(9, "running"));
+  BOOST_REQUIRE(cloud->reboot("42").ok());
+  for (int k = 0; k < 2; ++k) {
+    script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
+    script->expect("GET", "/actions/9", 200, action_json(9, "running"));
+    BOOST_CHECK_EQUAL(cloud->get("42").requests, 2u);
+  }
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
 }
 
 BOOST_AUTO_TEST_CASE(state_mapping) {
