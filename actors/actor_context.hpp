@@ -7,6 +7,7 @@
 #include <string>
 
 #include "actors/node_config.hpp"
+#include "policies/http_metric.hpp"
 
 namespace dynserv {
 
@@ -17,6 +18,10 @@ using wall_clock = std::function<int64_t()>;
 /// Returns the system's wall clock.
 wall_clock system_wall_clock();
 
+/// Reads an http_metric (blocking). Injected so that deterministic tests
+/// need no network.
+using metric_fetcher = std::function<metric_sample(const http_metric_spec&)>;
+
 /// What every actor of a node needs to know besides its own arguments.
 struct actor_context {
   /// The node name, used as the `dynserv-owner` label.
@@ -26,6 +31,13 @@ struct actor_context {
   wall_clock now_ms;
   /// Seed for jitter; each actor derives its own generator from it.
   uint64_t seed = 0;
+  /// How often pools with a policy evaluate it (`policy.interval`).
+  millis policy_interval = default_policy_interval;
+  /// Fetches http_metric values; empty = `fetch_metric` over HTTP.
+  metric_fetcher fetch_metric;
+  /// Run metric fetches on their own threads (they block). Deterministic
+  /// tests turn this off.
+  bool detached_fetches = true;
 };
 
 using actor_context_ptr = std::shared_ptr<const actor_context>;

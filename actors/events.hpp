@@ -24,6 +24,10 @@ constexpr const char* limit_hit = "ServerLimitHit";
 constexpr const char* reboot_requested = "RebootRequested";
 constexpr const char* desired_changed = "DesiredCountChanged";
 constexpr const char* orphan_found = "OrphanFound";
+constexpr const char* metric_failed = "PolicyMetricFailed";
+constexpr const char* metric_recovered = "PolicyMetricRecovered";
+constexpr const char* policy_paused = "PolicyPaused";
+constexpr const char* policy_resumed = "PolicyResumed";
 } // namespace reason
 
 /// An event about one server.

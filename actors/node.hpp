@@ -26,6 +26,9 @@ struct node_start_options {
   std::shared_ptr<store> backend;
   /// Use these providers (by account name) instead of opening them.
   std::map<std::string, std::shared_ptr<provider>> providers;
+  /// Reads http_metric policies' values instead of HTTP (tests). Metric
+  /// fetches run detached when `detached_providers` is set.
+  metric_fetcher fetch_metric;
 };
 
 /// A running node.

@@ -26,6 +26,8 @@ int64_t steady_ms(self_ptr self) {
 void account(self_ptr self, const char* op, const provider_reply& reply) {
   auto& st = self->state;
   ++st.stats.calls[op];
+  if (reply.budget.known())
+    st.last_budget = reply.budget;
   if (reply.error.retry_after_ms > 0)
     st.limiter->penalize(steady_ms(self) + reply.error.retry_after_ms);
   if (!reply.ok())
@@ -194,6 +196,28 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
     [self](atom::destroy, std::string& pid) -> caf::result<provider_reply> {
       return submit(self, prio::destroy, "delete",
                     [pid](provider& p) { return p.destroy(pid); });
+    },
+    [self](atom::limits) -> rate_budget {
+      auto& st = self->state;
+      auto now = steady_ms(self);
+      rate_budget res;
+      auto tokens = st.limiter->available(now);
+      res.limit = static_cast<int64_t>(
+        std::min(st.limiter->options().burst, 1e15));
+      res.remaining = static_cast<int64_t>(std::min(tokens, 1e15));
+      // A budget that has been reset since the provider reported it says
+      // nothing any more.
+      const auto& remote = st.last_budget;
+      auto wall = std::chrono::duration_cast<millis>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+      if (remote.known() && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
+        res.remaining = std::min(res.remaining, remote.remaining);
+        res.reset_at_ms = remote.reset_at_ms;
+        if (remote.limit >= 0)
+          res.limit = remote.limit;
+      }
+      return res;
     },
     [self](atom::tick) {
       auto& st = self->state;

@@ -80,6 +80,8 @@ struct provider_actor_state {
   bool drain_scheduled = false;
   bool poll_queued = false;
   provider_stats stats;
+  /// The provider's own budget as its last answer reported it.
+  rate_budget last_budget;
 };
 
 /// Spawns the provider actor over `impl`. In a node it runs detached,

@@ -354,12 +354,15 @@ struct pool_status {
   bool paused = false;
   /// The policy only records decisions (config `dry_run`).
   bool dry_run = false;
+  /// Servers that count towards `desired` (pending, starting, running,
+  /// rebooting, not asked to stop).
+  int64_t active = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_status& x) {
   return f(caf::meta::type_name("pool_status"), x.name, x.provider, x.desired,
-           x.min, x.max, x.counts, x.servers, x.policy, x.paused, x.dry_run);
+           x.min, x.max, x.counts, x.servers, x.policy, x.paused, x.dry_run, x.active);
 }
 
 } // namespace dynserv

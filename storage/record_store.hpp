@@ -20,8 +20,10 @@ namespace dynserv {
 /// Stores server, pool and event records in a `store` it does not own.
 ///
 /// Key layout: `s/<server id>`, `p/<pool name>`, `e/<seq>` with the sequence
-/// number as 20-digit zero-padded decimal (so key order is seq order) and
-/// `m/schema` for the layout version. Values use `snapshot_codec`. Every
+/// number as 20-digit zero-padded decimal (so key order is seq order),
+/// `d/<pool name>/<at_ms>` for policy decisions (at_ms 20-digit zero-padded,
+/// so key order is time order per pool) and `m/schema` for the layout
+/// version. Values use `snapshot_codec`. Every
 /// function is safe to call from several threads if the store is.
 class record_store {
 public:
@@ -42,6 +44,10 @@ public:
   /// Returns `e/<seq>` with `seq` zero-padded to 20 digits.
   static std::string event_key(uint64_t seq);
 
+  /// Returns `d/<pool>/<at_ms>` with `at_ms` zero-padded to 20 digits
+  /// (negative times count as 0).
+  static std::string decision_key(std::string_view pool, int64_t at_ms);
+
   // -- writes -----------------------------------------------------------------
 
   /// Writes all records in one atomic, durable batch (plus `m/schema` on the
@@ -50,7 +56,12 @@ public:
   /// fails with `ec::invalid_argument` and writes nothing.
   caf::error commit(const std::vector<server_record>& servers,
                     const std::vector<pool_record>& pools,
-                    const std::vector<event_record>& events);
+                    const std::vector<event_record>& events,
+                    const std::vector<decision_record>& decisions = {});
+
+  /// Erases the decisions (of every pool) made before `older_than_ms`;
+  /// returns their count.
+  caf::expected<size_t> prune_decisions(int64_t older_than_ms);
 
   /// Erases the records of servers that are `deleted` since before
   /// `older_than_ms` (ms since the epoch) in one batch; returns their count.
@@ -72,6 +83,10 @@ public:
   /// ascending seq order. A `limit` of 0 returns nothing.
   caf::expected<std::vector<event_record>> events_since(uint64_t after_seq,
                                                         size_t limit);
+
+  /// Returns the `limit` newest decisions of `pool`, newest first.
+  caf::expected<std::vector<decision_record>>
+  latest_decisions(const std::string& pool, size_t limit);
 
   /// Returns the highest event seq, or 0 if there are no events.
   caf::expected<uint64_t> last_event_seq();

@@ -23,6 +23,10 @@ std::string encode(const pool_record& x);
 /// Encodes `x` like the server record overload.
 std::string encode(const event_record& x);
 
+/// Encodes a decision record; its guardrail steps become an array of
+/// {"name","before","after","why"} objects.
+std::string encode(const decision_record& x);
+
 /// Decodes a server record. Missing optional fields take their defaults; a
 /// missing `id` or `status`, an unknown version, malformed JSON or a field of
 /// the wrong type gives `ec::corrupt_record`.
@@ -33,5 +37,8 @@ caf::expected<pool_record> decode_pool(std::string_view str);
 
 /// Decodes an event record; `seq` is required.
 caf::expected<event_record> decode_event(std::string_view str);
+
+/// Decodes a decision record; `pool` and `at_ms` are required.
+caf::expected<decision_record> decode_decision(std::string_view str);
 
 } // namespace dynserv
