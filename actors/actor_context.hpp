@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "actors/node_config.hpp"
@@ -22,6 +24,13 @@ wall_clock system_wall_clock();
 /// need no network.
 using metric_fetcher = std::function<metric_sample(const http_metric_spec&)>;
 
+/// Decides a pool's count in a program that embeds a node, like the
+/// original package's determineServerCount closure: called with the pool's
+/// name every `policy.interval`, on a thread of its own; nullopt holds the
+/// current count.
+using count_callback = std::function<std::optional<int64_t>(
+  const std::string&)>;
+
 /// What every actor of a node needs to know besides its own arguments.
 struct actor_context {
   /// The node name, used as the `dynserv-owner` label.
@@ -38,6 +47,8 @@ struct actor_context {
   /// Run metric fetches on their own threads (they block). Deterministic
   /// tests turn this off.
   bool detached_fetches = true;
+  /// Callbacks of `callback` policies, by pool name.
+  std::map<std::string, count_callback> callbacks;
 };
 
 using actor_context_ptr = std::shared_ptr<const actor_context>;

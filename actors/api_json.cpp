@@ -172,14 +172,16 @@ std::string pool_json(const pool_status& p, bool with_servers) {
   key_int(w, "min", p.min);
   key_int(w, "max", p.max);
   key_int(w, "provisioned", provisioned_count(p));
-  key_value(w, "policy", p.policy);
-  key_bool(w, "paused", p.paused);
-  key_bool(w, "dry_run", p.dry_run);
   w.Key("counts");
   w.StartObject();
   for (size_t i = 0; i < server_status_count; ++i)
     key_int(w, to_string(static_cast<server_status>(i)), count_of(p, i));
   w.EndObject();
+  // Added after the original keys: JSON consumers are promised that new
+  // keys only come at the end.
+  key_value(w, "policy", p.policy);
+  key_bool(w, "paused", p.paused);
+  key_bool(w, "dry_run", p.dry_run);
   if (with_servers) {
     w.Key("servers");
     w.StartArray();

@@ -35,9 +35,9 @@ std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
                                           const std::string& pool,
                                           std::optional<server_status> status);
 
-/// A pool object: name, provider, desired, min, max, provisioned, policy,
-/// paused, dry_run, counts
-/// (every status present), and with `with_servers` its `servers` array
+/// A pool object: name, provider, desired, min, max, provisioned, counts
+/// (every status present), policy, paused, dry_run, and with
+/// `with_servers` its `servers` array
 /// (ordered as by `select_servers`).
 std::string pool_json(const pool_status& p, bool with_servers = false);
 

@@ -175,11 +175,15 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
       break;
     case api_endpoint::pause:
     case api_endpoint::resume: {
-      auto done = [reply](pool_status& p) { reply(json_response(pool_json(p))); };
+      auto done = [reply](pool_status& p) {
+        reply(json_response(pool_json(p)));
+      };
       if (call.endpoint == api_endpoint::pause)
-        self->request(node, timeout, atom::pause_v, call.param).then(done, fail);
+        self->request(node, timeout, atom::pause_v, call.param)
+          .then(done, fail);
       else
-        self->request(node, timeout, atom::resume_v, call.param).then(done, fail);
+        self->request(node, timeout, atom::resume_v, call.param)
+          .then(done, fail);
       break;
     }
     case api_endpoint::list_decisions:

@@ -78,6 +78,7 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   ctx->seed = static_cast<uint64_t>(opts.clock());
   ctx->policy_interval = cfg.policy_interval;
   ctx->fetch_metric = opts.fetch_metric;
+  ctx->callbacks = opts.callbacks;
   ctx->detached_fetches = opts.detached_providers;
   rt.snapshots = sys.spawn(snapshot, rt.backend);
   for (const auto& [name, pc] : cfg.providers) {

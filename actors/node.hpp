@@ -29,6 +29,8 @@ struct node_start_options {
   /// Reads http_metric policies' values instead of HTTP (tests). Metric
   /// fetches run detached when `detached_providers` is set.
   metric_fetcher fetch_metric;
+  /// Callbacks of pools with a `callback` policy, by pool name.
+  std::map<std::string, count_callback> callbacks;
 };
 
 /// A running node.

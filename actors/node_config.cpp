@@ -1100,7 +1100,7 @@ void checker::read_policy(const Value& x, const std::string& path,
   if (!object(x, path))
     return;
   constexpr const char* kinds[] = {"external", "fixed", "schedule",
-                                   "http_metric"};
+                                   "http_metric", "callback"};
   std::optional<policy_kind> kind;
   if (auto i = x.FindMember("type"); i != x.MemberEnd() && i->value.IsString()) {
     auto name = str_of(i->value);
@@ -1122,7 +1122,8 @@ void checker::read_policy(const Value& x, const std::string& path,
          return;
        }
        fail(p, "unknown policy type " + in_quotes(*str)
-                 + " (known: external, fixed, schedule, http_metric)");
+                 + " (known: external, fixed, schedule, http_metric, "
+                   "callback)");
      }},
     {"scale_up_step", false,
      [&](auto& v, auto& p) { store(g.scale_up_step, integer(v, p)); }},

@@ -238,6 +238,12 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
         return self->delegate(*hdl, atom::resume_v);
       return unknown_pool(self, pool);
     },
+    [self](atom::evaluate,
+           const std::string& pool) -> caf::result<decision_record> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::evaluate_v);
+      return unknown_pool(self, pool);
+    },
     [self](atom::decisions, const std::string& pool,
            uint32_t limit) -> caf::result<std::vector<decision_record>> {
       if (!find_pool(self, pool))

@@ -55,9 +55,15 @@ void finish(self_ptr self, const caf::expected<decision_record>& res) {
 }
 
 /// Persists `d` (with `events`) and ends the evaluation.
-void record(self_ptr self, decision_record d, std::vector<event_record> events) {
+void record(self_ptr self, decision_record d,
+            std::vector<event_record> events) {
   auto& st = self->state;
-  spdlog::info("pool {} policy: {}", st.pool_name, d.summary);
+  // One line per minute and pool would drown the log: only decisions that
+  // change something or hold on a failure are worth info.
+  if (d.applied || d.mode == "held" || d.mode == "failed")
+    spdlog::info("pool {} policy: {}", st.pool_name, d.summary);
+  else
+    spdlog::debug("pool {} policy: {}", st.pool_name, d.summary);
   self->request(st.snapshots, policy_request_timeout, atom::put_v, d, events)
     .then([self, d](uint64_t) { finish(self, d); },
           [self](caf::error& err) {
@@ -68,12 +74,12 @@ void record(self_ptr self, decision_record d, std::vector<event_record> events) 
 }
 
 /// Metric failure and recovery events (one per failure streak and text).
-std::vector<event_record> metric_events(self_ptr self,
-                                        const policy_output& out,
+std::vector<event_record> metric_events(self_ptr self, const policy_output& out,
                                         int64_t at_ms) {
   auto& st = self->state;
   std::vector<event_record> events;
-  if (st.spec.kind != policy_kind::http_metric)
+  if (st.spec.kind != policy_kind::http_metric
+      && st.spec.kind != policy_kind::callback)
     return events;
   if (!out.ok) {
     if (!st.metric_failing || st.last_failure != out.input)
@@ -108,8 +114,9 @@ void decide(self_ptr self, const evaluation_ptr& ev) {
   if (ps.counts.size() == server_status_count)
     d.starting = ps.counts[static_cast<size_t>(server_status::pending)]
                  + ps.counts[static_cast<size_t>(server_status::starting)];
-  d.mode = ps.paused ? "paused" : st.spec.guardrails.dry_run ? "dry_run"
-                                                              : "applied";
+  d.mode = ps.paused                    ? "paused"
+           : st.spec.guardrails.dry_run ? "dry_run"
+                                        : "applied";
   auto events = metric_events(self, ev->out, at);
   if (!ev->out.ok) {
     // Never zero on a failed metric: hold the current count.
@@ -203,6 +210,30 @@ caf::behavior fetch_worker(caf::event_based_actor* self, metric_fetcher fetch,
   };
 }
 
+/// A registered callback, in an actor of its own (user code may block).
+caf::behavior callback_worker(caf::event_based_actor* self, count_callback fn,
+                              std::string pool) {
+  return {
+    [self, fn, pool](atom::get) {
+      self->quit();
+      try {
+        auto n = fn(pool);
+        if (!n)
+          return caf::make_message(false, int64_t{0},
+                                   std::string{"the callback gave no count"});
+        return caf::make_message(true, *n, std::string{});
+      } catch (const std::exception& e) {
+        return caf::make_message(false, int64_t{0},
+                                 "the callback threw: "
+                                   + std::string{e.what()});
+      } catch (...) {
+        return caf::make_message(false, int64_t{0},
+                                 std::string{"the callback threw"});
+      }
+    },
+  };
+}
+
 /// Starts one evaluation.
 void evaluate(self_ptr self) {
   auto& st = self->state;
@@ -229,8 +260,7 @@ void evaluate(self_ptr self) {
                                      st.spec.http_metric);
       // The fetch has its own timeouts; this one only guards against a
       // fetch that never returns.
-      auto timeout = st.spec.http_metric.timeout * 3
-                     + std::chrono::seconds{5};
+      auto timeout = st.spec.http_metric.timeout * 3 + std::chrono::seconds{5};
       self->request(fetcher, timeout, atom::get_v)
         .then(
           [self, ev](bool ok, double value, std::string& error) {
@@ -245,6 +275,33 @@ void evaluate(self_ptr self) {
                                                   "the fetch did not finish: "
                                                     + self->system().render(
                                                       err)});
+            gather(self, ev);
+          });
+      return;
+    }
+    case policy_kind::callback: {
+      auto i = st.ctx->callbacks.find(st.pool_name);
+      if (i == st.ctx->callbacks.end() || !i->second) {
+        ev->out.input = "no callback registered for this pool";
+        break;
+      }
+      auto worker = st.ctx->detached_fetches
+                      ? self->spawn<caf::detached>(callback_worker, i->second,
+                                                   st.pool_name)
+                      : self->spawn(callback_worker, i->second, st.pool_name);
+      self->request(worker, policy_request_timeout, atom::get_v)
+        .then(
+          [self, ev](bool ok, int64_t n, std::string& error) {
+            ev->out.ok = ok;
+            ev->out.count = std::max<int64_t>(n, 0);
+            ev->out.input = ok ? "callback returned " + std::to_string(n)
+                               : "callback unavailable: " + error;
+            gather(self, ev);
+          },
+          [self, ev, worker](caf::error& err) {
+            self->send_exit(worker, caf::exit_reason::kill);
+            ev->out.input = "callback unavailable: "
+                            + self->system().render(err);
             gather(self, ev);
           });
       return;
@@ -300,13 +357,15 @@ policy_worker(policy_actor::stateful_pointer<policy_state> self,
       self->quit(msg.reason);
   });
   auto interval = std::max<int64_t>(st.ctx->policy_interval.count(), 1);
-  auto limit = static_cast<uint32_t>(std::min<int64_t>(
-    st.spec.guardrails.stabilization_window.count() / interval + 2,
-    max_restored_decisions));
+  auto limit = static_cast<uint32_t>(
+    std::min<int64_t>(st.spec.guardrails.stabilization_window.count() / interval
+                        + 2,
+                      max_restored_decisions));
   // Evaluate only once earlier decisions are back: a restart must not
   // forget the window and scale down at once.
-  self->request(st.snapshots, policy_request_timeout, atom::decisions_v,
-                st.pool_name, limit)
+  self
+    ->request(st.snapshots, policy_request_timeout, atom::decisions_v,
+              st.pool_name, limit)
     .then(
       [self](std::vector<decision_record>& stored) {
         restore(self, stored);

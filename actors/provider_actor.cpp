@@ -211,7 +211,8 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
       auto wall = std::chrono::duration_cast<millis>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-      if (remote.known() && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
+      if (remote.known()
+          && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
         res.remaining = std::min(res.remaining, remote.remaining);
         res.reset_at_ms = remote.reset_at_ms;
         if (remote.limit >= 0)

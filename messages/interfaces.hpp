@@ -158,6 +158,8 @@ using node_actor = caf::typed_actor<
   // The N newest policy decisions of the named pool, newest first.
   caf::replies_to<atom::decisions, std::string, uint32_t>::with<
     std::vector<decision_record>>,
+  // Evaluates the named pool's policy now; replies with the decision.
+  caf::replies_to<atom::evaluate, std::string>::with<decision_record>,
   // Applies the desired counts declared in a reloaded config file
   // (pool name -> count).
   caf::replies_to<atom::reload, std::vector<pool_record>>::with<

@@ -42,9 +42,11 @@ guardrail_result run_guardrails(const guardrail_input& in) {
   res.count = std::max<int64_t>(in.wanted, 0);
   // 1. The pool's bounds.
   if (res.count < pool.min)
-    step(res, "pool_bounds", pool.min, "min " + n(pool.min) + " by the pool's min");
+    step(res, "pool_bounds", pool.min,
+         "min " + n(pool.min) + " by the pool's min");
   else if (res.count > pool.max)
-    step(res, "pool_bounds", pool.max, "max " + n(pool.max) + " by the pool's max");
+    step(res, "pool_bounds", pool.max,
+         "max " + n(pool.max) + " by the pool's max");
   // 2. The node's max_servers: this pool may grow by the free slots.
   auto free = std::max<int64_t>(in.node.max_servers - in.node.allocated, 0);
   auto node_cap = pool.active + free;
@@ -81,8 +83,8 @@ guardrail_result run_guardrails(const guardrail_input& in) {
     if (floor > res.count)
       step(res, "stabilization", floor,
            "held at " + n(floor) + " by stabilization_window "
-             + short_duration(cfg.stabilization_window) + " (highest recommendation "
-             + n(highest) + ")");
+             + short_duration(cfg.stabilization_window)
+             + " (highest recommendation " + n(highest) + ")");
   }
   // 6. Cooldown: no scale-down soon after the last change.
   if (res.count < pool.active && cfg.scale_down_cooldown.count() > 0

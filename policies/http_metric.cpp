@@ -202,8 +202,8 @@ metric_sample fetch_metric(const http_metric_spec& spec, const env_lookup& env,
   }
   const auto& rsp = result.response;
   if (rsp.status < 200 || rsp.status > 299) {
-    res.error = "HTTP " + std::to_string(rsp.status)
-                + " (body starts with \"" + excerpt(rsp.body, 40) + "\")";
+    res.error = "HTTP " + std::to_string(rsp.status) + " (body starts with \""
+                + excerpt(rsp.body, 40) + "\")";
     return res;
   }
   return extract_metric(rsp.body, spec.pointer);

@@ -43,15 +43,16 @@ policy_output metric_output(const http_metric_spec& spec,
                             const metric_sample& sample);
 
 /// Looks up environment variables (injected for tests).
-using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+using env_lookup = std::function<std::optional<std::string>(
+  const std::string&)>;
 
 /// The process environment.
 env_lookup process_env();
 
 /// Makes the transport for one fetch (injected for tests).
-using transport_factory = std::function<std::unique_ptr<http_transport>(
-  const std::string& base_url, const http_metric_spec& spec,
-  std::string* error)>;
+using transport_factory = std::function<std::unique_ptr<
+  http_transport>(const std::string& base_url, const http_metric_spec& spec,
+                  std::string* error)>;
 
 /// Transports over dynserv's HTTP client.
 transport_factory default_transport_factory();
@@ -64,9 +65,9 @@ split_url(std::string_view url);
 /// GETs `spec.url` (with its headers and the bearer token from
 /// `spec.token_env`) and extracts the metric. Blocks up to about twice
 /// `spec.timeout`. Non-2xx answers, timeouts and bad bodies are failures.
-metric_sample fetch_metric(const http_metric_spec& spec,
-                           const env_lookup& env = process_env(),
-                           const transport_factory& make
-                           = default_transport_factory());
+metric_sample
+fetch_metric(const http_metric_spec& spec,
+             const env_lookup& env = process_env(),
+             const transport_factory& make = default_transport_factory());
 
 } // namespace dynserv

@@ -23,6 +23,9 @@ enum class policy_kind : uint8_t {
   schedule,
   /// ceil(value / per_server) + offset for a number read from a URL.
   http_metric,
+  /// The count a C++ callback returns (a program that embeds a node
+  /// registers it, see actors/embedded_node.hpp).
+  callback,
 };
 
 /// Returns the config name of `x`, e.g. "http_metric".

@@ -26,6 +26,7 @@ const char* to_string(policy_kind x) {
     case policy_kind::fixed: return "fixed";
     case policy_kind::schedule: return "schedule";
     case policy_kind::http_metric: return "http_metric";
+    case policy_kind::callback: return "callback";
   }
   return "unknown";
 }
@@ -53,8 +54,7 @@ policy_output evaluate_schedule(const schedule_spec& spec,
   for (const auto& w : spec.windows)
     if (window_contains(w, t))
       return {true, w.count,
-              "window " + w.label + " wants " + std::to_string(w.count)
-                + when};
+              "window " + w.label + " wants " + std::to_string(w.count) + when};
   return {true, spec.default_count,
           "no window; default " + std::to_string(spec.default_count) + when};
 }

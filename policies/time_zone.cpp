@@ -100,8 +100,9 @@ private:
       return true;
     }
     auto first = pos_;
-    while (!done() && ((peek() >= 'a' && peek() <= 'z')
-                       || (peek() >= 'A' && peek() <= 'Z')))
+    while (
+      !done()
+      && ((peek() >= 'a' && peek() <= 'z') || (peek() >= 'A' && peek() <= 'Z')))
       ++pos_;
     return pos_ - first >= 3;
   }
@@ -291,9 +292,8 @@ bool read_header(byte_reader& r, tzif_header& h) {
   h.timecnt = r.be(4);
   h.typecnt = r.be(4);
   h.charcnt = r.be(4);
-  return h.isutcnt >= 0 && h.isstdcnt >= 0 && h.leapcnt >= 0
-         && h.timecnt >= 0 && h.typecnt > 0 && h.typecnt <= 256
-         && h.charcnt >= 0;
+  return h.isutcnt >= 0 && h.isstdcnt >= 0 && h.leapcnt >= 0 && h.timecnt >= 0
+         && h.typecnt > 0 && h.typecnt <= 256 && h.charcnt >= 0;
 }
 
 size_t block_size(const tzif_header& h, size_t time_size) {
@@ -318,8 +318,7 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-void civil_from_days(int64_t z, int64_t& year, unsigned& month,
-                     unsigned& day) {
+void civil_from_days(int64_t z, int64_t& year, unsigned& month, unsigned& day) {
   z += 719468;
   auto era = floor_div(z, 146097);
   auto doe = static_cast<unsigned>(z - era * 146097);

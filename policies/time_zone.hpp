@@ -61,9 +61,8 @@ public:
 
   /// Parses the bytes of a TZif file (versions 1 to 4); nullopt and the
   /// reason in `*error` if they are malformed.
-  static std::optional<time_zone> from_tzif(std::string_view name,
-                                            std::string_view bytes,
-                                            std::string* error);
+  static std::optional<time_zone>
+  from_tzif(std::string_view name, std::string_view bytes, std::string* error);
 
   /// The zone's name, e.g. "Europe/Berlin".
   const std::string& name() const {

@@ -304,7 +304,8 @@ std::string encode(const decision_record& x) {
     sw.Key("after");
     sw.Int64(step.after);
     sw.Key("why");
-    sw.String(step.why.data(), static_cast<rapidjson::SizeType>(step.why.size()));
+    sw.String(step.why.data(),
+              static_cast<rapidjson::SizeType>(step.why.size()));
     sw.EndObject();
   }
   sw.EndArray();

@@ -355,10 +355,11 @@ outcome<limits_info> client::limits() {
                            atom::limits_v);
 }
 
-outcome<std::vector<decision_record>>
-client::decisions(const std::string& pool, uint32_t limit) {
-  return call<std::vector<decision_record>>(
-    session_, caf::timespan{call_timeout}, atom::decisions_v, pool, limit);
+outcome<std::vector<decision_record>> client::decisions(const std::string& pool,
+                                                        uint32_t limit) {
+  return call<std::vector<decision_record>>(session_,
+                                            caf::timespan{call_timeout},
+                                            atom::decisions_v, pool, limit);
 }
 
 outcome<pool_status> client::pause(const std::string& pool, bool pause) {

@@ -90,8 +90,7 @@ BOOST_AUTO_TEST_CASE(fixed_policy_sets_the_count_and_records_why) {
   BOOST_TEST(first.summary == "wanted 3; creating 3");
   auto changed = events("DesiredCountChanged");
   BOOST_TEST_REQUIRE(changed.size() == 1u);
-  BOOST_TEST(changed[0].message
-             == "0 -> 3 (policy: wanted 3; creating 3)");
+  BOOST_TEST(changed[0].message == "0 -> 3 (policy: wanted 3; creating 3)");
 }
 
 BOOST_AUTO_TEST_CASE(queue_wait_over_ten_in_config_alone) {
@@ -101,8 +100,7 @@ BOOST_AUTO_TEST_CASE(queue_wait_over_ten_in_config_alone) {
   BOOST_TEST(metric->fetches == 1);
   BOOST_TEST(desired("workers") == 5);
   auto d = decisions("workers").front();
-  BOOST_TEST(d.input
-             == "metric 42 at /wait/redis:default = ceil(42 / 10) = 5");
+  BOOST_TEST(d.input == "metric 42 at /wait/redis:default = ceil(42 / 10) = 5");
   BOOST_TEST(d.summary == "wanted 5; creating 5");
   // One interval later the metric is read again.
   metric->value = 75;
@@ -178,7 +176,8 @@ BOOST_AUTO_TEST_CASE(pause_records_without_acting_and_survives_restarts) {
   auto d = decisions("workers").front();
   BOOST_TEST(d.mode == "paused");
   BOOST_TEST(!d.applied);
-  BOOST_TEST(d.summary.find("paused, would be: creating 4") != std::string::npos,
+  BOOST_TEST(d.summary.find("paused, would be: creating 4")
+               != std::string::npos,
              d.summary);
   // An operator still sets the count while paused.
   BOOST_TEST(static_cast<bool>(ensure("workers", 4)));
@@ -326,6 +325,48 @@ BOOST_AUTO_TEST_CASE(scale_up_step_and_in_flight_pace_creations) {
   BOOST_TEST_REQUIRE(until_running("workers", 3));
   auto third = evaluate("workers");
   BOOST_TEST(third.result == 6);
+}
+
+BOOST_AUTO_TEST_CASE(callbacks_decide_like_determine_server_count) {
+  add_pool("workers", 0);
+  ncfg.pools["workers"].policy.kind = policy_kind::callback;
+  add_pool("orphan", 0);
+  ncfg.pools["orphan"].policy.kind = policy_kind::callback;
+  auto wait = std::make_shared<int64_t>(42);
+  auto throws = std::make_shared<bool>(false);
+  callbacks["workers"] =
+    [wait, throws](const std::string& pool) -> std::optional<int64_t> {
+    BOOST_TEST(pool == "workers");
+    if (*throws)
+      throw std::runtime_error("queue unreachable");
+    if (*wait < 0)
+      return std::nullopt;
+    return (*wait + 9) / 10;
+  };
+  start();
+  BOOST_TEST(desired("workers") == 5);
+  BOOST_TEST(decisions("workers").front().input == "callback returned 5");
+  *throws = true;
+  advance(60s);
+  BOOST_TEST(desired("workers") == 5);
+  BOOST_TEST(decisions("workers").front().summary
+             == "callback unavailable: the callback threw: queue unreachable; "
+                "5 starting; holding 5");
+  auto failed = events("PolicyMetricFailed");
+  BOOST_TEST(std::count_if(failed.begin(), failed.end(),
+                           [](const auto& ev) { return ev.pool == "workers"; })
+             == 1);
+  *throws = false;
+  *wait = -1;
+  advance(60s);
+  BOOST_TEST(decisions("workers").front().mode == "held");
+  *wait = 0;
+  elapse(6min, 60s);
+  BOOST_TEST(desired("workers") == 0);
+  // A callback policy without a callback holds its count.
+  auto d = decisions("orphan").front();
+  BOOST_TEST(d.mode == "held");
+  BOOST_TEST(d.input == "no callback registered for this pool");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

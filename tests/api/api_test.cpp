@@ -105,6 +105,10 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       hold();
       return caf::delegated<std::vector<decision_record>>{};
     },
+    [=](atom::evaluate, const std::string&) -> caf::result<decision_record> {
+      hold();
+      return caf::delegated<decision_record>{};
+    },
     [=](atom::reload, const std::vector<pool_record>&)
       -> caf::result<std::vector<scale_reply>> {
       hold();
@@ -409,7 +413,8 @@ BOOST_AUTO_TEST_CASE(policy_decisions_pause_and_resume) {
   BOOST_TEST(first["wanted"].GetInt64() == 2);
   BOOST_TEST(first["result"].GetInt64() == 2);
   BOOST_TEST(first["steps"].IsArray());
-  BOOST_TEST(first["summary"].GetString() == std::string{"wanted 2; creating 2"});
+  BOOST_TEST(first["summary"].GetString()
+             == std::string{"wanted 2; creating 2"});
   BOOST_TEST(first["applied"].GetBool());
   BOOST_TEST(first["mode"].GetString() == std::string{"applied"});
   r = c.send("POST", "/v1/pools/batch/pause");

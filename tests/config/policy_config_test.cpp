@@ -30,9 +30,9 @@ std::string errors_of(const std::string& pool, const std::string& top = "") {
 }
 
 const pool_config& pool_of(const config_result& res) {
-  BOOST_REQUIRE_MESSAGE(res.config, (res.errors.empty()
-                                       ? std::string{}
-                                       : res.errors[0].to_string()));
+  BOOST_REQUIRE_MESSAGE(res.config,
+                        (res.errors.empty() ? std::string{}
+                                            : res.errors[0].to_string()));
   return res.config->pools.at("q");
 }
 
@@ -96,7 +96,8 @@ BOOST_AUTO_TEST_CASE(horizon_rule_in_config_alone) {
 
 BOOST_AUTO_TEST_CASE(fixed_and_schedule) {
   const auto& f = pool_of(parse_config(
-    with_pool(R"({"provider": "sim", "policy": {"type": "fixed", "count": 4}})"),
+    with_pool(
+      R"({"provider": "sim", "policy": {"type": "fixed", "count": 4}})"),
     "/base"));
   BOOST_TEST((f.policy.kind == policy_kind::fixed));
   BOOST_TEST(f.policy.fixed_count == 4);
@@ -122,7 +123,7 @@ BOOST_AUTO_TEST_CASE(fixed_and_schedule) {
 BOOST_AUTO_TEST_CASE(errors_name_the_key) {
   BOOST_TEST(errors_of(R"({"provider": "sim", "policy": {"type": "magic"}})")
              == "pools.q.policy.type: unknown policy type \"magic\" (known: "
-                "external, fixed, schedule, http_metric)\n");
+                "external, fixed, schedule, http_metric, callback)\n");
   BOOST_TEST(errors_of(R"({"provider": "sim", "policy": {"type": "fixed"}})")
              == "pools.q.policy.count: missing required key\n");
   BOOST_TEST(errors_of(R"({"provider": "sim", "policy": {"type": "fixed",
@@ -146,7 +147,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
                 "integer\n"
                 "pools.q.policy.headers.authorization: set either an "
                 "Authorization header or token_env, not both\n");
-  BOOST_TEST(errors_of(R"({"provider": "sim", "policy": {"type": "schedule",
+  BOOST_TEST(
+    errors_of(R"({"provider": "sim", "policy": {"type": "schedule",
                            "time_zone": "Mars/Olympus", "windows": [
                            {"days": ["mon", "funday"], "from": "8:00",
                             "to": "25:00", "count": 1},
@@ -154,22 +156,22 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key) {
                             "count": 2},
                            {"days": [], "from": "24:00", "to": "01:00",
                             "count": -1}]}})")
-             == "pools.q.policy.time_zone: \"Mars/Olympus\": unknown time zone "
-                "(cannot read /usr/share/zoneinfo/Mars/Olympus: No such file "
-                "or directory; is tzdata installed?)\n"
-                "pools.q.policy.windows[0].days[1]: unknown day \"funday\" "
-                "(use mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or "
-                "daily)\n"
-                "pools.q.policy.windows[0].from: expected a time of day "
-                "\"HH:MM\" from 00:00 to 24:00, got \"8:00\"\n"
-                "pools.q.policy.windows[0].to: expected a time of day \"HH:MM\" "
-                "from 00:00 to 24:00, got \"25:00\"\n"
-                "pools.q.policy.windows[1].to: must differ from \"from\" (use "
-                "\"00:00\" to \"24:00\" for a whole day)\n"
-                "pools.q.policy.windows[2].days: expected a day name or a "
-                "non-empty array of them, got an array\n"
-                "pools.q.policy.windows[2].count: must be >= 0, got -1\n"
-                "pools.q.policy.windows[2].from: must be before 24:00\n");
+    == "pools.q.policy.time_zone: \"Mars/Olympus\": unknown time zone "
+       "(cannot read /usr/share/zoneinfo/Mars/Olympus: No such file "
+       "or directory; is tzdata installed?)\n"
+       "pools.q.policy.windows[0].days[1]: unknown day \"funday\" "
+       "(use mon, tue, wed, thu, fri, sat, sun, weekdays, weekend or "
+       "daily)\n"
+       "pools.q.policy.windows[0].from: expected a time of day "
+       "\"HH:MM\" from 00:00 to 24:00, got \"8:00\"\n"
+       "pools.q.policy.windows[0].to: expected a time of day \"HH:MM\" "
+       "from 00:00 to 24:00, got \"25:00\"\n"
+       "pools.q.policy.windows[1].to: must differ from \"from\" (use "
+       "\"00:00\" to \"24:00\" for a whole day)\n"
+       "pools.q.policy.windows[2].days: expected a day name or a "
+       "non-empty array of them, got an array\n"
+       "pools.q.policy.windows[2].count: must be >= 0, got -1\n"
+       "pools.q.policy.windows[2].from: must be before 24:00\n");
   BOOST_TEST(errors_of(R"({"provider": "sim", "policy": {"type": "fixed",
                            "count": 1, "scale_up_step": -1,
                            "stabilization_window": "5", "dry_run": "yes"}})")

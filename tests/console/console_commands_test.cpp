@@ -189,8 +189,8 @@ BOOST_AUTO_TEST_CASE(reboot_takes_an_optional_pool) {
 }
 
 BOOST_AUTO_TEST_CASE(policy_commands_take_an_optional_pool) {
-  for (auto kind : {command_kind::pause, command_kind::resume,
-                    command_kind::decisions}) {
+  for (auto kind :
+       {command_kind::pause, command_kind::resume, command_kind::decisions}) {
     std::string name = to_string(kind);
     BOOST_TEST((parse_ok({name}).kind == kind));
     BOOST_TEST(parse_ok({name}).pool == "default");

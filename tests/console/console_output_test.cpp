@@ -102,8 +102,8 @@ const std::vector<std::string> server_keys = {
 };
 
 const std::vector<std::string> pool_keys = {
-  "name", "provider", "desired", "min", "max", "provisioned", "counts",
-  "policy", "paused", "dry_run",
+  "name",        "provider", "desired", "min",    "max",
+  "provisioned", "counts",   "policy",  "paused", "dry_run",
 };
 
 const std::vector<std::string> event_keys = {

@@ -53,15 +53,15 @@ BOOST_AUTO_TEST_CASE(table) {
   rows.push_back({"negative wants zero", base(-4, 0), 0, ""});
   {
     auto in = base(12);
-    rows.push_back({"pool max", in, 10,
-                    "pool_bounds 12->10: max 10 by the pool's max"});
+    rows.push_back(
+      {"pool max", in, 10, "pool_bounds 12->10: max 10 by the pool's max"});
   }
   {
     auto in = base(0);
     in.pool.min = 2;
     in.cfg.stabilization_window = 0ms;
-    rows.push_back({"pool min", in, 2,
-                    "pool_bounds 0->2: min 2 by the pool's min"});
+    rows.push_back(
+      {"pool min", in, 2, "pool_bounds 0->2: min 2 by the pool's min"});
   }
   {
     // 3 active (all starting) in a pool; 14 of 20 in use node-wide.
@@ -82,8 +82,8 @@ BOOST_AUTO_TEST_CASE(table) {
   {
     auto in = base(9);
     in.cfg.scale_up_step = 2;
-    rows.push_back({"scale-up step", in, 5,
-                    "scale_up_step 9->5: max 5 by scale_up_step 2"});
+    rows.push_back(
+      {"scale-up step", in, 5, "scale_up_step 9->5: max 5 by scale_up_step 2"});
   }
   {
     auto in = base(9);
@@ -222,7 +222,8 @@ BOOST_AUTO_TEST_CASE(decision_texts) {
 }
 
 BOOST_AUTO_TEST_CASE(history_trimming) {
-  std::deque<recommendation> h{{t0 - 400'000, 1}, {t0 - 300'000, 2},
+  std::deque<recommendation> h{{t0 - 400'000, 1},
+                               {t0 - 300'000, 2},
                                {t0 - 10'000, 3}};
   trim_history(h, t0, 5min);
   BOOST_TEST_REQUIRE(h.size() == 1u);

@@ -42,8 +42,7 @@ struct horizon_server {
     server = start_http_server(
       opts,
       [this](http_request req, std::shared_ptr<http_exchange> ex) {
-        std::function<void(const http_request&,
-                           std::shared_ptr<http_exchange>)>
+        std::function<void(const http_request&, std::shared_ptr<http_exchange>)>
           f;
         {
           std::lock_guard<std::mutex> guard{mtx};
@@ -163,7 +162,8 @@ BOOST_AUTO_TEST_CASE(count_formula) {
   auto out = metric_output(spec, metric_sample{true, 42, ""});
   BOOST_TEST(out.ok);
   BOOST_TEST(out.count == 6);
-  BOOST_TEST(out.input == "metric 42 at /wait/redis:default = ceil(42 / 10) + 1 = 6");
+  BOOST_TEST(out.input
+             == "metric 42 at /wait/redis:default = ceil(42 / 10) + 1 = 6");
   auto failed = metric_output(spec, metric_sample{false, 0, "HTTP 500"});
   BOOST_TEST(!failed.ok);
   BOOST_TEST(failed.input == "metric unavailable: HTTP 500");

@@ -74,8 +74,9 @@ BOOST_AUTO_TEST_CASE(business_hours_in_berlin) {
   BOOST_TEST(early.input == "no window; default 1 (Europe/Berlin, Mon 07:59)");
   auto open = evaluate_schedule(spec, *tz, utc(2024, 6, 3, 6, 0));
   BOOST_TEST(open.count == 5);
-  BOOST_TEST(open.input
-             == "window mon-fri 08:00-18:00 wants 5 (Europe/Berlin, Mon 08:00)");
+  BOOST_TEST(
+    open.input
+    == "window mon-fri 08:00-18:00 wants 5 (Europe/Berlin, Mon 08:00)");
   // 18:00 is already outside.
   BOOST_TEST(evaluate_schedule(spec, *tz, utc(2024, 6, 3, 16, 0)).count == 1);
   // In winter the same local hours are an hour later in UTC.
@@ -124,10 +125,10 @@ BOOST_AUTO_TEST_CASE(dst_edges_follow_local_time) {
   // for two real hours (00:00 to 02:00 UTC).
   int minutes = 0;
   for (int m = 0; m < 240; ++m)
-    minutes += evaluate_schedule(spec, *tz, utc(2024, 10, 26, 23, 0)
-                                              + m * 60'000)
-                   .count
-                 == 9;
+    minutes += evaluate_schedule(spec, *tz,
+                                 utc(2024, 10, 26, 23, 0) + m * 60'000)
+                 .count
+               == 9;
   BOOST_TEST(minutes == 120);
 }
 

@@ -146,10 +146,10 @@ BOOST_AUTO_TEST_CASE(posix_rules) {
   BOOST_TEST(julian->start.kind == 'J');
   BOOST_TEST(julian->start.time_s == 5400);
   BOOST_TEST(julian->end.kind == 'D');
-  for (auto bad : {"", "C1", "CET", "CET-1CEST,M13.1.0,M10.5.0",
-                   "CET-1CEST,M3.5.0", "CET-1CEST,M3.6.0,M10.5.0",
-                   "CET-1CEST,M3.5.7,M10.5.0", "<AB>1", "CET-1CEST,J0,J10",
-                   "CET-1CEST,M3.5.0,M10.5.0x"})
+  for (auto bad :
+       {"", "C1", "CET", "CET-1CEST,M13.1.0,M10.5.0", "CET-1CEST,M3.5.0",
+        "CET-1CEST,M3.6.0,M10.5.0", "CET-1CEST,M3.5.7,M10.5.0", "<AB>1",
+        "CET-1CEST,J0,J10", "CET-1CEST,M3.5.0,M10.5.0x"})
     BOOST_TEST(!parse_posix_tz(bad), "accepted '" << bad << "'");
 }
 
