@@ -49,6 +49,15 @@ struct actor_context {
   bool detached_fetches = true;
   /// Callbacks of `callback` policies, by pool name.
   std::map<std::string, count_callback> callbacks;
+  /// Each pool's `server` object (JSON text) by pool name: what a server
+  /// actor puts in `create_request::spec`. Pools without one get "{}".
+  std::map<std::string, std::string> server_specs;
+
+  /// Returns the `server` object of `pool` ("{}" when it has none).
+  std::string server_spec(const std::string& pool) const {
+    auto i = server_specs.find(pool);
+    return i != server_specs.end() ? i->second : std::string{"{}"};
+  }
 };
 
 using actor_context_ptr = std::shared_ptr<const actor_context>;

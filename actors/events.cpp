@@ -3,6 +3,19 @@
 
 namespace dynserv {
 
+const std::vector<std::string>& event_reasons() {
+  static const std::vector<std::string> result{
+    reason::status_changed,   reason::creating,        reason::running,
+    reason::stopping,         reason::stopped,         reason::deleting,
+    reason::deleted,          reason::rebooting,       reason::errored,
+    reason::hanging,          reason::vanished,        reason::limit_hit,
+    reason::reboot_requested, reason::desired_changed, reason::orphan_found,
+    reason::orphan_adopted,   reason::metric_failed,   reason::metric_recovered,
+    reason::policy_paused,    reason::policy_resumed,
+  };
+  return result;
+}
+
 event_record server_event_record(const server_record& rec, int64_t at_ms,
                                  std::string reason, std::string message) {
   event_record ev;

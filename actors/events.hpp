@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "messages/types.hpp"
 
@@ -24,11 +25,16 @@ constexpr const char* limit_hit = "ServerLimitHit";
 constexpr const char* reboot_requested = "RebootRequested";
 constexpr const char* desired_changed = "DesiredCountChanged";
 constexpr const char* orphan_found = "OrphanFound";
+constexpr const char* orphan_adopted = "OrphanAdopted";
 constexpr const char* metric_failed = "PolicyMetricFailed";
 constexpr const char* metric_recovered = "PolicyMetricRecovered";
 constexpr const char* policy_paused = "PolicyPaused";
 constexpr const char* policy_resumed = "PolicyResumed";
 } // namespace reason
+
+/// Every reason above, in declaration order (webhook filters are checked
+/// against it).
+const std::vector<std::string>& event_reasons();
 
 /// An event about one server.
 event_record server_event_record(const server_record& rec, int64_t at_ms,

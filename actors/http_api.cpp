@@ -588,6 +588,9 @@ http_handler http_api::handler() {
     // Nothing a client sends may take the node down: any exception ends as
     // a 500 for this request only.
     try {
+      http_response asset;
+      if (st->opts.assets && st->opts.assets(req, asset))
+        return ex->respond(std::move(asset));
       handle(st, req, ex);
     } catch (const std::exception& e) {
       spdlog::error("http api: {} {} failed: {}", req.method,
@@ -644,13 +647,14 @@ void http_endpoint::stop(std::chrono::milliseconds grace) {
 caf::expected<std::unique_ptr<http_endpoint>>
 start_http_endpoint(caf::actor_system& sys, const node_config& cfg,
                     const std::string& token, node_actor node,
-                    metrics_provider metrics) {
+                    metrics_provider metrics, asset_provider assets) {
   const auto& h = cfg.http;
   http_api_options api_opts;
   api_opts.node = std::move(node);
   api_opts.token = token;
   api_opts.public_reads = h.public_reads;
   api_opts.metrics = std::move(metrics);
+  api_opts.assets = std::move(assets);
   auto api = std::make_unique<http_api>(sys, std::move(api_opts));
   http_server_options opts;
   opts.host = h.host;

@@ -23,6 +23,12 @@ namespace dynserv {
 /// on an HTTP I/O thread: it must not wait long.
 using metrics_provider = std::function<std::string()>;
 
+/// Serves a static file (the dashboard) for `req` into `res` and returns
+/// true, or returns false to let the API route the request. Called on an
+/// HTTP I/O thread before authentication: only for public content.
+using asset_provider
+  = std::function<bool(const http_request& req, http_response& res)>;
+
 /// What the API adapter needs.
 struct http_api_options {
   /// The node supervisor every call goes to.
@@ -39,6 +45,8 @@ struct http_api_options {
   std::chrono::milliseconds stream_heartbeat{std::chrono::seconds{15}};
   /// GET /metrics; 404 when unset.
   metrics_provider metrics;
+  /// Static files tried before the API routes; none when unset.
+  asset_provider assets;
 };
 
 /// The request handler of the API. Thread-safe; outlives nothing: the
@@ -108,6 +116,6 @@ private:
 caf::expected<std::unique_ptr<http_endpoint>>
 start_http_endpoint(caf::actor_system& sys, const node_config& cfg,
                     const std::string& token, node_actor node,
-                    metrics_provider metrics = {});
+                    metrics_provider metrics = {}, asset_provider assets = {});
 
 } // namespace dynserv

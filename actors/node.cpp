@@ -7,10 +7,13 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/node_supervisor.hpp"
+#include "actors/orphan_sweeper.hpp"
 #include "actors/provider_actor.hpp"
 #include "actors/snapshot_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+#include "http/http_client.hpp"
+#include "providers/cloud_providers.hpp"
 #include "providers/simulated_provider.hpp"
 #include "storage/record_store.hpp"
 #include "storage/rocksdb_store.hpp"
@@ -42,8 +45,51 @@ open_provider(const node_config& cfg, const std::string& name,
       return sim.error();
     return std::shared_ptr<provider>{std::move(*sim)};
   }
-  return make_error(ec::invalid_config,
-                    "provider " + name + " has unknown type " + pc.type);
+  auto unavailable = [&] {
+    return make_error(ec::invalid_config, "providers." + name
+                                            + ": provider type " + pc.type
+                                            + " is not available");
+  };
+  if (pc.type == "exec") {
+    spdlog::info("provider {}: type exec, command {}", name,
+                 pc.exec.command.empty() ? std::string{"-"}
+                                         : pc.exec.command.front());
+    auto impl = make_exec_provider(pc.exec);
+    if (!impl)
+      return unavailable();
+    return std::shared_ptr<provider>{std::move(impl)};
+  }
+  if (pc.type != "upcloud" && pc.type != "hetzner" && pc.type != "digitalocean")
+    return make_error(ec::invalid_config,
+                      "provider " + name + " has unknown type " + pc.type);
+  // Never log the credentials: type and base URL only.
+  spdlog::info("provider {}: type {}, base URL {}", name, pc.type,
+               pc.api.http.base_url);
+  if (!pc.api.http.tls_verify)
+    spdlog::warn("provider {}: tls_verify is false: certificates and host "
+                 "names of {} are not checked",
+                 name, pc.api.http.base_url);
+  std::string why;
+  auto transport = make_http_client(pc.api.http, &why);
+  if (!transport)
+    return make_error(ec::invalid_config,
+                      "providers." + name + ": cannot make an HTTP client for "
+                        + pc.api.http.base_url + ": "
+                        + (why.empty() ? std::string{"unknown reason"} : why));
+  provider_ptr impl;
+  if (pc.type == "upcloud")
+    impl = make_upcloud_provider(upcloud_options{pc.api, pc.stop_timeout},
+                                 std::move(transport));
+  else if (pc.type == "hetzner")
+    impl = make_hetzner_provider(hetzner_options{pc.api, pc.stop_timeout},
+                                 std::move(transport));
+  else
+    impl = make_digitalocean_provider(digitalocean_options{pc.api,
+                                                           pc.stop_timeout},
+                                      std::move(transport));
+  if (!impl)
+    return unavailable();
+  return std::shared_ptr<provider>{std::move(impl)};
 }
 
 caf::expected<node_runtime> start_node(caf::actor_system& sys,
@@ -80,6 +126,8 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   ctx->fetch_metric = opts.fetch_metric;
   ctx->callbacks = opts.callbacks;
   ctx->detached_fetches = opts.detached_providers;
+  for (const auto& [name, pc] : cfg.pools)
+    ctx->server_specs[name] = pc.server_spec;
   rt.snapshots = sys.spawn(snapshot, rt.backend);
   for (const auto& [name, pc] : cfg.providers) {
     std::shared_ptr<provider> impl;
@@ -101,8 +149,11 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
     // then never runs dry.
     pac.rate_limit = pc.rate_limit.value_or(
       rate_limit_options{unlimited_rate, unlimited_rate});
+    pac.budget_reserve = pc.budget_reserve;
+    pac.budget_refill_per_second = published_refill_rate(pc.type);
     pac.poll_interval = cfg.timing.poll_interval;
     pac.call_timeout = cfg.timing.call_timeout;
+    pac.wall_now = opts.clock;
     rt.providers[name] = opts.detached_providers
                            ? sys.spawn<caf::detached>(provider_worker, pac, impl)
                            : sys.spawn(provider_worker, pac, impl);
@@ -139,11 +190,26 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
                opts.backend ? std::string{"memory"} : store_dir(cfg));
   rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), ctx,
                             rt.snapshots);
+  if (opts.sweep_orphans) {
+    orphan_sweeper_config osc;
+    osc.orphans = cfg.orphans;
+    osc.providers = rt.providers;
+    for (const auto& [name, pc] : cfg.pools)
+      osc.pool_accounts[name] = pc.provider;
+    rt.sweeper = sys.spawn(orphan_sweeper, std::move(osc), ctx, rt.snapshots,
+                           rt.supervisor);
+  }
   return rt;
 }
 
 void stop_node(node_runtime& rt) {
   auto reason = caf::exit_reason::user_shutdown;
+  if (rt.sweeper)
+    caf::anon_send_exit(rt.sweeper, reason);
+  // A webhook in the middle of a POST exits once it returns (at most its
+  // timeout); its cursor is durable up to the last stored 2xx.
+  for (auto& [name, hdl] : rt.webhooks)
+    caf::anon_send_exit(hdl, reason);
   if (rt.supervisor)
     caf::anon_send_exit(rt.supervisor, reason);
   for (auto& [name, hdl] : rt.providers)

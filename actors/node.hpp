@@ -31,6 +31,8 @@ struct node_start_options {
   metric_fetcher fetch_metric;
   /// Callbacks of pools with a `callback` policy, by pool name.
   std::map<std::string, count_callback> callbacks;
+  /// Run the orphan sweeper (tests that count provider calls turn it off).
+  bool sweep_orphans = true;
 };
 
 /// A running node.
@@ -39,6 +41,11 @@ struct node_runtime {
   snapshot_actor snapshots;
   std::map<std::string, provider_actor> providers;
   node_actor supervisor;
+  /// Invalid when `sweep_orphans` was off.
+  orphan_sweeper_actor sweeper;
+  /// One per entry of `webhooks`, by name; spawned by `start_webhooks`
+  /// (actors/webhook_actor.hpp) after `start_node`.
+  std::map<std::string, webhook_actor> webhooks;
 };
 
 /// Directory of the node's own store.

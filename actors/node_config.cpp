@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
@@ -16,6 +17,12 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "providers/cloud_providers.hpp"
+
+#include "actors/events.hpp"
 
 #include "policies/http_metric.hpp"
 #include "policies/schedule.hpp"
@@ -32,7 +39,10 @@ using rapidjson::Value;
 constexpr const char* log_levels[] = {"trace", "debug", "info",
                                       "warn",  "error", "off"};
 
-constexpr const char* provider_types[] = {"simulated"};
+constexpr const char* provider_types[] = {"simulated", "upcloud", "hetzner",
+                                          "digitalocean", "exec"};
+
+constexpr const char* orphan_actions[] = {"delete", "adopt", "report"};
 
 constexpr const char* simulated_operations[] = {"create", "get",   "list",
                                                 "stop",   "start", "reboot",
@@ -116,6 +126,30 @@ bool valid_name(std::string_view name, bool allow_underscore) {
   return std::all_of(name.begin(), name.end(), [&](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
            || (allow_underscore && c == '_');
+  });
+}
+
+/// Returns 0 if the file at `path` can be opened and read, else the errno.
+int unreadable(const std::string& path) {
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return errno != 0 ? errno : EACCES;
+  char c;
+  // A directory opens but does not read (EISDIR).
+  auto n = std::fread(&c, 1, 1, file);
+  int err = n == 0 && std::ferror(file) ? (errno != 0 ? errno : EIO) : 0;
+  std::fclose(file);
+  return err;
+}
+
+/// Whether `name` can name an environment variable: letters, digits and
+/// '_', not starting with a digit.
+bool valid_env_name(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
   });
 }
 
@@ -295,6 +329,13 @@ private:
     return std::nullopt;
   }
 
+  std::optional<bool> boolean(const Value& x, const std::string& path) {
+    if (x.IsBool())
+      return x.GetBool();
+    expected(path, "a boolean", x);
+    return std::nullopt;
+  }
+
   std::optional<int64_t> integer(const Value& x, const std::string& path) {
     if (x.IsInt64()) {
       if (x.GetInt64() >= 0)
@@ -450,12 +491,26 @@ private:
                      provider_config& cfg);
   void read_faults(const Value& x, const std::string& path,
                    simulated_faults& cfg);
+  std::vector<field> simulated_fields(simulated_options& sim);
+  std::vector<field> http_fields(const std::string& type,
+                                 provider_config& cfg);
+  std::vector<field> exec_fields(exec_options& exec);
+  void check_credentials(const std::string& path, const std::string& type,
+                         http_provider_options& api);
+  void read_orphans(const Value& x, const std::string& path);
   void read_pools(const Value& x, const std::string& path);
   void read_pool(const Value& x, const std::string& path, pool_config& cfg);
   void read_policy_defaults(const Value& x, const std::string& path);
   void read_policy(const Value& x, const std::string& path, policy_spec& cfg);
   void read_windows(const Value& x, const std::string& path,
                     std::vector<schedule_window>& windows);
+  void read_webhooks(const Value& x, const std::string& path);
+  void read_webhook(const Value& x, const std::string& path,
+                    webhook_config& cfg);
+  /// An array of distinct strings, each one of `known` (when given).
+  std::optional<std::vector<std::string>>
+  string_list(const Value& x, const std::string& path, const char* what,
+              const std::vector<std::string>* known);
 
   std::string resolve(const std::string& dir) const;
 
@@ -464,8 +519,15 @@ private:
   node_config cfg_;
   /// Keys of `providers`, known before the walk reaches `pools`.
   std::optional<std::vector<std::string>> provider_names_;
+  /// Types of the entries of `providers` that name a known type.
+  std::map<std::string, std::string> provider_types_;
+  /// Credential keys of the provider being read (key -> value or variable
+  /// name), checked together after its walk.
+  std::map<std::string, std::string> credentials_;
   /// `limits.max_servers` when valid, known before the walk reaches `pools`.
   std::optional<int64_t> max_servers_;
+  /// Keys of `pools`, known before the walk reaches `webhooks`.
+  std::optional<std::vector<std::string>> pool_names_;
 };
 
 config_result checker::run(const Value& root) {
@@ -479,8 +541,20 @@ config_result checker::run(const Value& root) {
                                              && i->value.IsObject()
                                              && i->value.MemberCount() > 0) {
     provider_names_.emplace();
-    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j)
+    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j) {
       provider_names_->push_back(str_of(j->name));
+      if (!j->value.IsObject())
+        continue;
+      auto t = j->value.FindMember("type");
+      if (t != j->value.MemberEnd() && t->value.IsString())
+        provider_types_[str_of(j->name)] = str_of(t->value);
+    }
+  }
+  if (auto i = root.FindMember("pools");
+      i != root.MemberEnd() && i->value.IsObject()) {
+    pool_names_.emplace();
+    for (auto j = i->value.MemberBegin(); j != i->value.MemberEnd(); ++j)
+      pool_names_->push_back(str_of(j->name));
   }
   if (auto i = root.FindMember("limits");
       i != root.MemberEnd() && i->value.IsObject()) {
@@ -498,9 +572,11 @@ config_result checker::run(const Value& root) {
          {"http", false, [this](auto& x, auto& p) { read_http(x, p); }},
          {"policy", false,
           [this](auto& x, auto& p) { read_policy_defaults(x, p); }},
+         {"orphans", false, [this](auto& x, auto& p) { read_orphans(x, p); }},
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
          {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
+         {"webhooks", false, [this](auto& x, auto& p) { read_webhooks(x, p); }},
        });
   if (!errors_.empty())
     return {std::nullopt, std::move(errors_)};
@@ -736,6 +812,36 @@ void checker::read_http(const Value& x, const std::string& path) {
     fail(join(path, "token"), "set either token or token_env, not both");
 }
 
+void checker::read_orphans(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  auto& o = cfg_.orphans;
+  walk(x, path,
+       {
+         {"action", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (*str == "delete")
+              o.action = orphan_action::destroy;
+            else if (*str == "adopt")
+              o.action = orphan_action::adopt;
+            else if (*str == "report")
+              o.action = orphan_action::report;
+            else
+              fail(p, "expected \"delete\", \"adopt\" or \"report\", got "
+                        + in_quotes(*str));
+          }},
+         {"grace", false,
+          [&](auto& v, auto& p) { store(o.grace, duration(v, p)); }},
+         {"sweep_interval", false,
+          [&](auto& v, auto& p) {
+            store(o.sweep_interval, duration(v, p, min_sweep_interval));
+          }},
+       });
+}
+
 void checker::read_limits(const Value& x, const std::string& path) {
   if (!object(x, path))
     return;
@@ -822,15 +928,21 @@ void checker::read_provider(const Value& x, const std::string& path,
   std::optional<std::string> type;
   if (auto i = x.FindMember("type"); i != x.MemberEnd() && i->value.IsString())
     type = str_of(i->value);
-  auto& sim = cfg.simulated;
+  bool known_type = type
+                    && std::find(std::begin(provider_types),
+                                 std::end(provider_types), *type)
+                         != std::end(provider_types);
+  // Keys of `rate_limit` that were given (valid or not).
+  std::optional<double> rps;
+  std::optional<double> burst;
+  bool rate_limit_given = false;
   std::vector<field> fields{
     {"type", true,
      [&](auto& v, auto& p) {
        auto str = string(v, p);
        if (!str)
          return;
-       if (std::find(std::begin(provider_types), std::end(provider_types), *str)
-           != std::end(provider_types)) {
+       if (known_type) {
          cfg.type = *str;
          return;
        }
@@ -844,54 +956,299 @@ void checker::read_provider(const Value& x, const std::string& path,
      [&](auto& v, auto& p) {
        if (!object(v, p))
          return;
-       rate_limit_options opts;
+       rate_limit_given = true;
        walk(v, p,
             {
               {"requests_per_second", false,
-               [&](auto& v2, auto& p2) {
-                 store(opts.requests_per_second, positive(v2, p2));
-               }},
+               [&](auto& v2, auto& p2) { rps = positive(v2, p2); }},
               {"burst", false,
+               [&](auto& v2, auto& p2) { burst = at_least(v2, p2, 1.0); }},
+              {"reserve", false,
                [&](auto& v2, auto& p2) {
-                 store(opts.burst, at_least(v2, p2, 1.0));
+                 auto r = number(v2, p2);
+                 if (r && (*r < 0.0 || *r >= 1.0))
+                   fail(p2, "must be at least 0 and below 1, got "
+                              + format_number(*r));
+                 else
+                   store(cfg.budget_reserve, r);
                }},
             });
-       cfg.rate_limit = opts;
      }},
   };
-  // The keys of type "simulated" are read only for that type. With another
-  // type they are tolerated when the type is missing or not a string (the
-  // user probably meant "simulated"), and with an unknown type nothing but the
-  // common keys is checked, since that type's keys are unknown.
-  bool simulated = type == "simulated";
-  auto time = [this, simulated](millis& dst) -> field::reader {
-    if (!simulated)
-      return [](auto&, auto&) {};
+  // Keys of the other types: read only for their type. With the type
+  // missing (or not a string) they are tolerated, since the user probably
+  // meant one of them; with an unknown type nothing but the common keys is
+  // checked, since that type's keys are unknown.
+  auto type_fields = [&](const std::string& t) {
+    if (t == "simulated")
+      return simulated_fields(cfg.simulated);
+    if (t == "exec")
+      return exec_fields(cfg.exec);
+    return http_fields(t, cfg);
+  };
+  if (known_type) {
+    auto more = type_fields(*type);
+    fields.insert(fields.end(), more.begin(), more.end());
+  } else if (!type) {
+    for (auto t : provider_types)
+      for (auto& f : type_fields(t))
+        if (std::none_of(fields.begin(), fields.end(),
+                         [&](const field& g) { return g.key == f.key; }))
+          fields.push_back({f.key, false, [](auto&, auto&) {}});
+  }
+  credentials_.clear();
+  walk(x, path, fields, type && !known_type);
+  if (!known_type)
+    return;
+  if (*type != "simulated" && *type != "exec")
+    check_credentials(path, *type, cfg.api);
+  // A real cloud is never unlimited: its published limit is the default of
+  // the keys left out, scaled by the reserve.
+  auto defaults = default_rate_limit(*type, cfg.budget_reserve);
+  if (rate_limit_given || defaults) {
+    auto base = defaults.value_or(rate_limit_options{});
+    cfg.rate_limit = rate_limit_options{rps.value_or(base.requests_per_second),
+                                        burst.value_or(base.burst)};
+  }
+}
+
+std::vector<field> checker::simulated_fields(simulated_options& sim) {
+  auto time = [this](millis& dst) -> field::reader {
     return [this, &dst](auto& v, auto& p) { store(dst, duration(v, p)); };
   };
-  auto read = [simulated](field::reader f) -> field::reader {
-    if (!simulated)
-      return [](auto&, auto&) {};
-    return f;
-  };
-  std::vector<field> simulated_fields{
+  return {
     {"create_time", false, time(sim.create_time)},
     {"start_time", false, time(sim.start_time)},
     {"stop_time", false, time(sim.stop_time)},
     {"delete_time", false, time(sim.delete_time)},
     {"reboot_time", false, time(sim.reboot_time)},
     {"jitter", false,
-     read([&](auto& v, auto& p) { store(sim.jitter, fraction(v, p)); })},
+     [this, &sim](auto& v, auto& p) { store(sim.jitter, fraction(v, p)); }},
     {"seed", false,
-     read([&](auto& v, auto& p) { store(sim.seed, unsigned_integer(v, p)); })},
+     [this, &sim](auto& v, auto& p) {
+       store(sim.seed, unsigned_integer(v, p));
+     }},
     {"time_scale", false,
-     read([&](auto& v, auto& p) { store(sim.time_scale, positive(v, p)); })},
+     [this, &sim](auto& v, auto& p) {
+       store(sim.time_scale, positive(v, p));
+     }},
     {"faults", false,
-     read([&](auto& v, auto& p) { read_faults(v, p, sim.faults); })},
+     [this, &sim](auto& v, auto& p) { read_faults(v, p, sim.faults); }},
   };
-  fields.insert(fields.end(), simulated_fields.begin(), simulated_fields.end());
-  bool unknown_type = type && !simulated;
-  walk(x, path, fields, unknown_type);
+}
+
+std::vector<field> checker::http_fields(const std::string& type,
+                                        provider_config& cfg) {
+  auto& api = cfg.api;
+  api.http.base_url = default_base_url(type);
+  // Credentials are checked together once the walk is done.
+  auto secret = [this](const char* key) -> field::reader {
+    return [this, key](auto& v, auto& p) {
+      // Recorded even when invalid (as ""), so that it does not count as
+      // missing as well.
+      auto& dst = credentials_[key];
+      auto str = string(v, p);
+      if (!str)
+        return;
+      if (str->empty())
+        fail(p, "must not be empty");
+      else
+        dst = *str;
+    };
+  };
+  auto env_name = [this](const char* key) -> field::reader {
+    return [this, key](auto& v, auto& p) {
+      auto& dst = credentials_[key];
+      auto str = string(v, p);
+      if (!str)
+        return;
+      if (!valid_env_name(*str))
+        fail(p, "expected an environment variable name (letters, digits "
+                "and _, not starting with a digit), got "
+                  + in_quotes(*str));
+      else
+        dst = *str;
+    };
+  };
+  std::vector<field> result{
+    {"base_url", false,
+     [this, &api](auto& v, auto& p) {
+       auto str = string(v, p);
+       if (!str)
+         return;
+       if (str->rfind("https://", 0) != 0 && str->rfind("http://", 0) != 0)
+         fail(p, "expected a URL starting with https:// or http://, got "
+                   + in_quotes(*str));
+       else
+         api.http.base_url = *str;
+     }},
+    {"ca_file", false,
+     [this, &api](auto& v, auto& p) {
+       auto str = string(v, p);
+       if (!str)
+         return;
+       if (str->empty()) {
+         fail(p, "must not be empty");
+         return;
+       }
+       auto file = resolve(*str);
+       if (auto err = unreadable(file))
+         fail(p, "cannot read " + in_quotes(file) + ": "
+                   + std::generic_category().message(err));
+       else
+         api.http.ca_file = file;
+     }},
+    {"tls_verify", false,
+     [this, &api](auto& v, auto& p) {
+       store(api.http.tls_verify, boolean(v, p));
+     }},
+    {"connect_timeout", false,
+     [this, &api](auto& v, auto& p) {
+       store(api.http.connect_timeout, duration(v, p, millis{1}));
+     }},
+    {"read_timeout", false,
+     [this, &api](auto& v, auto& p) {
+       store(api.http.read_timeout, duration(v, p, millis{1}));
+     }},
+    {"stop_timeout", false,
+     [this, &cfg](auto& v, auto& p) {
+       store(cfg.stop_timeout, duration(v, p, millis{1000}));
+     }},
+    {"token", false, secret("token")},
+    {"token_env", false, env_name("token_env")},
+  };
+  if (type == "upcloud") {
+    result.push_back({"username", false, secret("username")});
+    result.push_back({"username_env", false, env_name("username_env")});
+    result.push_back({"password", false, secret("password")});
+    result.push_back({"password_env", false, env_name("password_env")});
+  }
+  return result;
+}
+
+std::vector<field> checker::exec_fields(exec_options& exec) {
+  return {
+    {"command", true,
+     [this, &exec](auto& v, auto& p) {
+       if (!v.IsArray()) {
+         expected(p, "a non-empty array of strings", v);
+         return;
+       }
+       if (v.Empty()) {
+         fail(p, "must not be empty");
+         return;
+       }
+       std::vector<std::string> argv;
+       bool ok = true;
+       for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+         auto elem_path = p + "[" + std::to_string(i) + "]";
+         auto str = string(v[i], elem_path);
+         if (!str) {
+           ok = false;
+         } else if (str->empty()) {
+           fail(elem_path, "must not be empty");
+           ok = false;
+         } else if (str->find('/') != std::string::npos && str->front() != '/'
+                    && str->front() != '-') {
+           // A relative path: relative to the config file, like data_dir.
+           argv.push_back(resolve(*str));
+         } else {
+           argv.push_back(*str);
+         }
+       }
+       if (ok)
+         exec.command = std::move(argv);
+     }},
+    {"timeout", false,
+     [this, &exec](auto& v, auto& p) {
+       store(exec.timeout, duration(v, p, millis{1}));
+     }},
+    {"env", false,
+     [this, &exec](auto& v, auto& p) {
+       if (!object(v, p))
+         return;
+       std::set<std::string> seen;
+       for (auto i = v.MemberBegin(); i != v.MemberEnd(); ++i) {
+         auto key = str_of(i->name);
+         auto key_path = join(p, key);
+         if (!seen.insert(key).second) {
+           fail(key_path, "duplicate key");
+           continue;
+         }
+         if (!valid_env_name(key)) {
+           fail(key_path, "invalid environment variable name: use letters, "
+                          "digits and _, not starting with a digit");
+           continue;
+         }
+         if (auto str = string(i->value, key_path))
+           exec.env[key] = *str;
+       }
+     }},
+  };
+}
+
+void checker::check_credentials(const std::string& path,
+                                const std::string& type,
+                                http_provider_options& api) {
+  auto given = [this](const char* key) { return credentials_.count(key) > 0; };
+  // Resolves `key` or `key_env` into `dst`; reports both or an unset
+  // variable (by name: the value is a secret).
+  auto take = [&](const char* key, std::string& dst) {
+    auto env_key = std::string{key} + "_env";
+    if (given(key) && given(env_key.c_str())) {
+      fail(join(path, key),
+           "set either " + std::string{key} + " or " + env_key + ", not both");
+      return;
+    }
+    if (given(key)) {
+      dst = credentials_[key];
+      return;
+    }
+    auto i = credentials_.find(env_key);
+    if (i == credentials_.end() || i->second.empty())
+      return; // not given, or invalid and reported
+    auto value = std::getenv(i->second.c_str());
+    if (value == nullptr)
+      fail(join(path, env_key),
+           "environment variable " + i->second + " is not set");
+    else if (*value == '\0')
+      fail(join(path, env_key),
+           "environment variable " + i->second + " is empty");
+    else
+      dst = value;
+  };
+  bool token = given("token") || given("token_env");
+  bool user = given("username") || given("username_env");
+  bool password = given("password") || given("password_env");
+  if (type != "upcloud") {
+    if (!token)
+      fail(join(path, "token"), "missing credentials: set token or token_env");
+    take("token", api.token);
+    return;
+  }
+  if (token && (user || password)) {
+    fail(join(path, "token"), "set either token/token_env or "
+                              "username and password, not both");
+    return;
+  }
+  if (token) {
+    take("token", api.token);
+    return;
+  }
+  if (!user && !password) {
+    fail(join(path, "token"), "missing credentials: set token or token_env, "
+                              "or username and password (or their _env "
+                              "keys)");
+    return;
+  }
+  if (!user)
+    fail(join(path, "username"),
+         "missing: set username or username_env (password is set)");
+  if (!password)
+    fail(join(path, "password"),
+         "missing: set password or password_env (username is set)");
+  take("username", api.username);
+  take("password", api.password);
 }
 
 void checker::read_faults(const Value& x, const std::string& path,
@@ -943,6 +1300,7 @@ void checker::read_pool(const Value& x, const std::string& path,
                  && str_of(t->value) != "external";
   }
   bool desired_given = false;
+  bool spec_valid = false;
   walk(x, path,
        {
          {"policy", false,
@@ -975,9 +1333,29 @@ void checker::read_pool(const Value& x, const std::string& path,
             max_given = true;
             max = integer(v, p);
           }},
+         {"server", false,
+          [&](auto& v, auto& p) {
+            if (!object(v, p))
+              return;
+            rapidjson::StringBuffer buf;
+            rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+            v.Accept(writer);
+            cfg.server_spec.assign(buf.GetString(), buf.GetSize());
+            spec_valid = true;
+          }},
        });
   if (!desired_given && has_policy && min)
     desired = *min;
+  // The provider implementation knows the shape of its `server` object;
+  // check it (also the default `{}`) once the pool's provider is known.
+  if (auto i = provider_types_.find(cfg.provider);
+      i != provider_types_.end() && is_cloud_provider_type(i->second)
+      && (spec_valid || x.FindMember("server") == x.MemberEnd())) {
+    auto spec_path = join(path, "server");
+    for (auto& [key, problem] : validate_server_spec(i->second,
+                                                     cfg.server_spec))
+      fail(key.empty() ? spec_path : join(spec_path, key), problem);
+  }
   if (desired)
     cfg.desired = *desired;
   if (min)
@@ -1242,9 +1620,239 @@ void checker::read_policy(const Value& x, const std::string& path,
              "set either an Authorization header or token_env, not both");
 }
 
+std::optional<std::vector<std::string>>
+checker::string_list(const Value& x, const std::string& path, const char* what,
+                     const std::vector<std::string>* known) {
+  if (!x.IsArray()) {
+    expected(path, "an array of strings", x);
+    return std::nullopt;
+  }
+  if (x.Size() == 0) {
+    fail(path, std::string{"must name at least one "} + what
+                 + " (leave the key out to match all)");
+    return std::nullopt;
+  }
+  std::vector<std::string> result;
+  bool ok = true;
+  for (rapidjson::SizeType i = 0; i < x.Size(); ++i) {
+    auto item_path = path + "[" + std::to_string(i) + "]";
+    auto str = string(x[i], item_path);
+    if (!str) {
+      ok = false;
+      continue;
+    }
+    if (std::find(result.begin(), result.end(), *str) != result.end()) {
+      fail(item_path, "duplicate " + std::string{what} + " " + in_quotes(*str));
+      ok = false;
+      continue;
+    }
+    if (known != nullptr
+        && std::find(known->begin(), known->end(), *str) == known->end()) {
+      std::string problem = "unknown " + std::string{what} + " "
+                            + in_quotes(*str);
+      std::string best;
+      size_t best_distance = 3;
+      for (auto& name : *known) {
+        auto d = edit_distance(*str, name);
+        if (d < best_distance) {
+          best = name;
+          best_distance = d;
+        }
+      }
+      if (!best.empty()) {
+        problem += " (did you mean " + in_quotes(best) + "?)";
+      } else {
+        std::string names;
+        for (auto& name : *known)
+          names += (names.empty() ? "" : ", ") + name;
+        problem += " (known: " + names + ")";
+      }
+      fail(item_path, std::move(problem));
+      ok = false;
+      continue;
+    }
+    result.push_back(*str);
+  }
+  if (!ok)
+    return std::nullopt;
+  return result;
+}
+
+void checker::read_webhooks(const Value& x, const std::string& path) {
+  // Unlike providers and pools, an empty section is fine (no webhooks).
+  if (x.IsObject() && x.MemberCount() == 0)
+    return;
+  read_entries(x, path, "webhook", cfg_.webhooks,
+               [this](auto& v, auto& p, auto& cfg) {
+                 read_webhook(v, p, cfg);
+               });
+}
+
+/// Checks the shape of a webhook URL; returns what is wrong or nothing.
+/// make_http_client checks it again in full when the node starts.
+std::optional<std::string> webhook_url_problem(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return "expected an http:// or https:// URL";
+  std::string scheme{url.substr(0, scheme_end)};
+  for (auto& c : scheme)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https")
+    return "unsupported scheme " + in_quotes(scheme)
+           + " (expected http or https)";
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
+      return std::string{"must not contain spaces or control characters"};
+  if (url.find('#') != std::string_view::npos)
+    return std::string{"must not contain a fragment ('#')"};
+  auto rest = url.substr(scheme_end + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?"));
+  if (authority.find('@') != std::string_view::npos)
+    return std::string{"credentials in the URL are not supported (the "
+                       "signature authenticates the sender)"};
+  if (authority.empty() || authority.front() == ':')
+    return std::string{"missing host"};
+  return std::nullopt;
+}
+
+void checker::read_webhook(const Value& x, const std::string& path,
+                           webhook_config& cfg) {
+  std::optional<millis> backoff_initial;
+  std::optional<millis> backoff_max;
+  auto file = [this](std::string& dst) {
+    return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
+  };
+  walk(x, path,
+       {
+         {"url", true,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            // The URL may hold a secret path or query: never repeat it.
+            if (auto problem = webhook_url_problem(*str))
+              fail(p, *problem);
+            else
+              cfg.url = *str;
+          }},
+         {"secret", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (str->size() < min_webhook_secret_length)
+              fail(p, "must be at least "
+                        + std::to_string(min_webhook_secret_length)
+                        + " characters long");
+            else
+              cfg.secret = *str;
+          }},
+         {"secret_env", false,
+          [&](auto& v, auto& p) {
+            std::string name;
+            read_token_env(v, p, name);
+            if (name.empty())
+              return;
+            cfg.secret_env = name;
+            auto value = std::getenv(name.c_str());
+            if (value == nullptr || *value == '\0')
+              fail(p, "environment variable " + name + " is not set");
+            else if (std::strlen(value) < min_webhook_secret_length)
+              fail(p, "environment variable " + name + " must hold at least "
+                        + std::to_string(min_webhook_secret_length)
+                        + " characters");
+            else
+              cfg.secret = value;
+          }},
+         {"events", false,
+          [&](auto& v, auto& p) {
+            if (auto list = string_list(v, p, "event reason", &event_reasons()))
+              cfg.events = std::move(*list);
+          }},
+         {"pools", false,
+          [&](auto& v, auto& p) {
+            auto list = string_list(v, p, "pool",
+                                    pool_names_ ? &*pool_names_ : nullptr);
+            if (list)
+              cfg.pools = std::move(*list);
+          }},
+         {"timeout", false,
+          [&](auto& v, auto& p) {
+            store(cfg.timeout, duration(v, p, millis{1}));
+          }},
+         {"backoff_initial", false,
+          [&](auto& v, auto& p) {
+            backoff_initial = duration(v, p, millis{1});
+            store(cfg.backoff_initial, backoff_initial);
+          }},
+         {"backoff_max", false,
+          [&](auto& v, auto& p) {
+            backoff_max = duration(v, p, millis{1});
+            store(cfg.backoff_max, backoff_max);
+          }},
+         {"ca_file", false, file(cfg.ca_file)},
+         {"tls_verify", false,
+          [&](auto& v, auto& p) {
+            if (v.IsBool())
+              cfg.tls_verify = v.GetBool();
+            else
+              expected(p, "true or false", v);
+          }},
+         {"from", false,
+          [&](auto& v, auto& p) {
+            auto str = string(v, p);
+            if (!str)
+              return;
+            if (*str == "start" || *str == "end")
+              cfg.from_start = *str == "start";
+            else
+              fail(p, "must be \"start\" or \"end\", got " + in_quotes(*str));
+          }},
+       });
+  bool has_secret = x.HasMember("secret");
+  bool has_env = x.HasMember("secret_env");
+  if (has_secret && has_env)
+    fail(join(path, "secret"), "set either secret or secret_env, not both");
+  else if (!has_secret && !has_env)
+    fail(join(path, "secret"), "missing required key (or secret_env)");
+  if (cfg.backoff_max < cfg.backoff_initial && (backoff_initial || backoff_max))
+    fail(join(path, backoff_max ? "backoff_max" : "backoff_initial"),
+         "backoff_max (" + format_duration(cfg.backoff_max)
+           + ") must be at least backoff_initial ("
+           + format_duration(cfg.backoff_initial) + ")");
+}
+
 } // namespace
 
 // -- public API ---------------------------------------------------------------
+
+const char* to_string(orphan_action x) {
+  return orphan_actions[static_cast<size_t>(x)];
+}
+
+std::optional<rate_limit_options> default_rate_limit(std::string_view type,
+                                                     double reserve) {
+  auto share = 1.0 - std::clamp(reserve, 0.0, 1.0);
+  // A bucket needs room for one whole call.
+  auto scaled = [share](double rps, double burst) {
+    return rate_limit_options{rps * share, std::max(burst * share, 1.0)};
+  };
+  if (type == "hetzner")
+    return scaled(1.0, 3600.0);
+  if (type == "digitalocean")
+    return scaled(1.2, 150.0);
+  if (type == "upcloud")
+    return rate_limit_options{5.0, 20.0};
+  return std::nullopt;
+}
+
+double published_refill_rate(std::string_view type) {
+  if (type == "hetzner")
+    return 1.0;
+  if (type == "digitalocean")
+    return 5000.0 / 3600.0;
+  return 0.0;
+}
 
 std::string config_error::to_string() const {
   if (path.empty())

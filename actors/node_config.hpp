@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "policies/policy_spec.hpp"
+#include "providers/cloud_options.hpp"
 #include "providers/provider_options.hpp"
 
 namespace dynserv {
@@ -31,6 +32,17 @@ constexpr double default_backoff_multiplier = 2.0;
 constexpr double default_backoff_jitter = 0.2;
 constexpr auto default_call_timeout = millis{std::chrono::seconds{120}};
 constexpr auto default_hanging_after = millis{std::chrono::minutes{10}};
+/// Default of `providers.<name>.rate_limit.reserve`: the share of the
+/// provider's own budget kept free for humans and other tools.
+constexpr double default_budget_reserve = 0.1;
+constexpr auto default_orphan_grace = millis{std::chrono::minutes{10}};
+constexpr auto default_sweep_interval = millis{std::chrono::minutes{10}};
+/// Lower bound of `orphans.sweep_interval`.
+constexpr auto min_sweep_interval = millis{std::chrono::seconds{1}};
+/// Default `stop_timeout` of the HTTP providers.
+constexpr auto default_stop_timeout = millis{std::chrono::seconds{60}};
+/// Default `timeout` of the exec provider.
+constexpr auto default_exec_timeout = millis{std::chrono::seconds{60}};
 
 // -- configuration structs ----------------------------------------------------
 
@@ -62,12 +74,47 @@ struct timing_config {
 struct provider_config {
   /// The account name (the key in `providers`).
   std::string name;
-  /// The implementation; only "simulated" exists today.
+  /// "simulated", "upcloud", "hetzner", "digitalocean" or "exec".
   std::string type;
-  /// Token bucket for the account's API calls; none when absent.
+  /// Token bucket for the account's API calls; none means no limit. Real
+  /// clouds get `default_rate_limit(type, budget_reserve)` when absent.
   std::optional<rate_limit_options> rate_limit;
+  /// `rate_limit.reserve`: share (0 to below 1) of the budget the provider
+  /// reports that the provider actor leaves to others.
+  double budget_reserve = default_budget_reserve;
   /// Options of type "simulated" (defaults when the type is another one).
   simulated_options simulated;
+  /// Types "upcloud", "hetzner" and "digitalocean": base URL, TLS,
+  /// timeouts and the resolved credentials (secrets: never log them).
+  http_provider_options api;
+  /// Types "upcloud", "hetzner" and "digitalocean": `stop_timeout`.
+  millis stop_timeout = default_stop_timeout;
+  /// Type "exec".
+  exec_options exec;
+};
+
+/// What the orphan sweeper does with a server that carries this node's
+/// owner label but that no record in the store accounts for.
+enum class orphan_action : uint8_t {
+  /// Adopt it as a record and stop and delete it (the default).
+  destroy,
+  /// Adopt it into the pool named by its `dynserv-pool` label.
+  adopt,
+  /// Only raise an OrphanFound event.
+  report,
+};
+
+/// Returns the config spelling: "delete", "adopt" or "report".
+const char* to_string(orphan_action x);
+
+/// The `orphans` section.
+struct orphans_config {
+  orphan_action action = orphan_action::destroy;
+  /// An orphan is acted on only once it was first seen at least this long
+  /// ago (and created at least this long ago when the provider says when).
+  millis grace = default_orphan_grace;
+  /// How often each account is swept (also once at start).
+  millis sweep_interval = default_sweep_interval;
 };
 
 /// TLS for the admin console (CAF's OpenSSL module).
@@ -148,6 +195,46 @@ struct pool_config {
   /// `pools.<name>.policy`: how the count is decided (external = only by
   /// commands) and the guardrails.
   policy_spec policy;
+  /// The pool's `server` object as JSON text (provider-specific shape of its
+  /// servers); passed to the provider in `create_request::spec`.
+  std::string server_spec = "{}";
+};
+
+/// Defaults of an entry of `webhooks`.
+constexpr auto default_webhook_timeout = millis{std::chrono::seconds{10}};
+constexpr auto default_webhook_backoff_initial = millis{std::chrono::seconds{1}};
+constexpr auto default_webhook_backoff_max = millis{std::chrono::minutes{5}};
+/// Shortest secret accepted for signing webhook requests.
+constexpr size_t min_webhook_secret_length = 16;
+
+/// One entry of `webhooks`: a receiver of events (docs/webhooks.md).
+struct webhook_config {
+  /// The webhook name (the key in `webhooks`); names its stored cursor.
+  std::string name;
+  /// `http://` or `https://` URL the events are POSTed to.
+  std::string url;
+  /// The HMAC-SHA256 key: `secret`, or the value of the variable named by
+  /// `secret_env` (resolved when the file is loaded). Never log it.
+  std::string secret;
+  /// Name of the environment variable the secret came from, if any.
+  std::string secret_env;
+  /// Reasons to send (e.g. "ServerRunning"); empty sends every event.
+  std::vector<std::string> events;
+  /// Pools whose events to send; empty sends the events of every pool.
+  std::vector<std::string> pools;
+  /// Time allowed for connecting and for the whole exchange (each).
+  millis timeout = default_webhook_timeout;
+  /// First delay after a failed delivery.
+  millis backoff_initial = default_webhook_backoff_initial;
+  /// Upper bound of the delay between attempts.
+  millis backoff_max = default_webhook_backoff_max;
+  /// PEM file with extra CA certificates for an https URL.
+  std::string ca_file;
+  /// Certificate and host-name verification for https.
+  bool tls_verify = true;
+  /// A webhook without a stored cursor starts at the beginning of the event
+  /// log (`from: "start"`) instead of its end.
+  bool from_start = false;
 };
 
 /// The whole configuration file, validated.
@@ -170,6 +257,8 @@ struct node_config {
   admin_config admin;
   /// The `http` section.
   http_config http;
+  /// The `orphans` section.
+  orphans_config orphans;
   /// The `providers` section, by account name.
   std::map<std::string, provider_config> providers;
   /// The `pools` section, by pool name.
@@ -178,7 +267,25 @@ struct node_config {
   millis policy_interval = default_policy_interval;
   /// `policy.decision_retention`: how long decision records are kept.
   millis decision_retention = default_decision_retention;
+  /// The `webhooks` section, by webhook name.
+  std::map<std::string, webhook_config> webhooks;
 };
+
+// -- provider defaults --------------------------------------------------------
+
+/// The token bucket a provider type gets when its config has no
+/// `rate_limit` (or leaves keys of it out): the provider's published limit
+/// scaled by `1 - reserve`, so that the bucket never allows more than the
+/// provider does. Hetzner: 1/s, burst 3600. DigitalOcean: 1.2/s, burst 150,
+/// which fits both published windows (250 a minute, 5000 an hour). UpCloud
+/// publishes no limit: 5/s, burst 20 (not scaled). None for "simulated" and
+/// "exec".
+std::optional<rate_limit_options> default_rate_limit(std::string_view type,
+                                                     double reserve);
+
+/// Requests per second by which the provider's own budget refills, as
+/// published (Hetzner 1, DigitalOcean 5000 an hour); 0 when unknown.
+double published_refill_rate(std::string_view type);
 
 // -- loading ------------------------------------------------------------------
 

@@ -283,6 +283,30 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
       }
       return promise;
     },
+    [self](atom::adopt, std::string& pool,
+           server_record& rec) -> caf::result<server_record> {
+      auto hdl = find_pool(self, pool);
+      if (!hdl)
+        return unknown_pool(self, pool);
+      auto& st = self->state;
+      // The server exists whether we adopt it or not: it takes a slot even
+      // above the limit, so that no create happens until it is gone.
+      ++st.allocated;
+      if (st.allocated > st.max_servers)
+        spdlog::warn("adopting server {} puts {} servers above "
+                     "limits.max_servers {}; no server is created until "
+                     "the count drops below it",
+                     rec.id, st.allocated, st.max_servers);
+      auto promise = self->make_response_promise<server_record>();
+      self->request(*hdl, caf::infinite, atom::adopt_v, std::move(rec))
+        .then([promise](server_record& res) mutable { promise.deliver(res); },
+              [self, promise](caf::error& err) mutable {
+                auto& st = self->state;
+                st.allocated = std::max<int64_t>(st.allocated - 1, 0);
+                promise.deliver(err);
+              });
+      return promise;
+    },
     [self](atom::tick) {
       auto& st = self->state;
       auto cutoff = st.ctx->now_ms() - st.deleted_retention.count();

@@ -10,6 +10,7 @@
 
 #include "actors/events.hpp"
 #include "actors/policy_actor.hpp"
+#include "actors/metrics.hpp"
 #include "actors/server_actor.hpp"
 #include "actors/server_naming.hpp"
 #include "actors/stop_order.hpp"
@@ -155,6 +156,7 @@ std::pair<scale_reply, bool> change_desired(self_ptr self, int64_t wanted,
     return {reply, false};
   }
   st.rec.desired = desired;
+  metrics::global().pool_desired(st.cfg.name, desired);
   if (file_value)
     st.rec.file_desired = *file_value;
   st.rec.updated_at_ms = now_ms(self);
@@ -345,6 +347,7 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
               ^ std::hash<std::string>{}(st.cfg.name) ^ st.ctx->seed);
   st.rec = std::move(stored);
   st.rec.name = st.cfg.name;
+  metrics::global().pool_desired(st.cfg.name, st.rec.desired);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_child_down(self, msg); });
   // Server actors are monitored, not linked (one crashing server must not
@@ -465,6 +468,41 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
       if (!was_deleted && child.rec.status == server_status::deleted)
         self->send(st.node, atom::release_v, st.cfg.name, int64_t{1});
       reconcile_soon(self);
+    },
+    [self](atom::adopt, server_record& rec) -> caf::result<server_record> {
+      auto& st = self->state;
+      if (st.servers.count(rec.id) > 0)
+        return make_error(ec::invalid_argument, "pool " + st.cfg.name
+                                                  + " already has server "
+                                                  + rec.id);
+      rec.pool = st.cfg.name;
+      rec.provider = st.cfg.provider;
+      auto what = rec.stop_requested || rec.status == server_status::stopping
+                      || rec.status == server_status::stopped
+                      || rec.status == server_status::deleting
+                    ? "; it will be stopped and deleted"
+                    : "";
+      auto ev = server_event_record(rec, now_ms(self), reason::orphan_adopted,
+                                    "provider id " + rec.provider_id + " in "
+                                      + to_string(rec.status) + what);
+      // Persisted first: once the server actor calls the provider, a crash
+      // restores it from this record like any other server.
+      auto promise = self->make_response_promise<server_record>();
+      self
+        ->request(st.snapshots, caf::infinite, atom::put_v, rec,
+                  std::vector<event_record>{ev})
+        .then(
+          [self, rec, promise](uint64_t) mutable {
+            auto& st = self->state;
+            spdlog::info("pool {} adopted server {} ({} at provider {})",
+                         st.cfg.name, rec.id, rec.provider_id, rec.provider);
+            if (st.servers.count(rec.id) == 0)
+              spawn_child(self, rec);
+            reconcile_soon(self);
+            promise.deliver(rec);
+          },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+      return promise;
     },
     [self](atom::reconcile) {
       self->state.reconcile_scheduled = false;

@@ -1,16 +1,24 @@
 // The provider actor: priority queue + token bucket + batched polling.
 #include "actors/provider_actor.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
+
+#include "actors/metrics.hpp"
 
 namespace dynserv {
 
 namespace {
 
 using self_ptr = provider_actor::stateful_pointer<provider_actor_state>;
+
+/// Longest pause the budget reserve imposes at once (the providers'
+/// windows are at most an hour).
+constexpr int64_t max_budget_pause_ms = 60 * 60 * 1000;
 
 provider_actor self_handle(self_ptr self) {
   return caf::actor_cast<provider_actor>(self);
@@ -22,36 +30,129 @@ int64_t steady_ms(self_ptr self) {
     .count();
 }
 
-/// Counts the call and honours a Retry-After from the provider.
-void account(self_ptr self, const char* op, const provider_reply& reply) {
+using call_clock = std::chrono::steady_clock;
+
+/// Whether the budget reserve holds back the calls of `prio` at `now`.
+bool budget_blocks(const provider_actor_state& st, call_priority prio,
+                   int64_t now) {
+  if (st.budget_pause_until == 0 || now >= st.budget_pause_until)
+    return false;
+  // Deletes and stops save money: they go out while any budget is left.
+  auto saves_money = prio == call_priority::destroy
+                     || prio == call_priority::stop;
+  return !saves_money || st.budget_left <= 0;
+}
+
+/// Applies the budget reserve after a reply: with `remaining <= reserve *
+/// limit`, calls other than deletes and stops pause until the provider's
+/// budget is expected above the reserve again (see docs/design.md,
+/// "Provider economy").
+void check_budget(self_ptr self) {
   auto& st = self->state;
+  const auto& b = st.stats.last_budget;
+  if (b.limit <= 0 || st.budget_left < 0)
+    return;
+  auto keep = st.cfg.budget_reserve * static_cast<double>(b.limit);
+  if (static_cast<double>(st.budget_left) > keep) {
+    st.budget_pause_until = 0;
+    return;
+  }
+  std::optional<int64_t> wait;
+  auto wall = st.cfg.wall_now();
+  if (b.reset_at_ms > 0)
+    wait = std::max<int64_t>(b.reset_at_ms - wall, 0);
+  if (st.cfg.budget_refill_per_second > 0) {
+    // Tokens until one more than the reserve is free again.
+    auto missing = std::floor(keep) + 1 - static_cast<double>(st.budget_left);
+    auto refill = static_cast<int64_t>(
+      std::ceil(missing * 1000.0 / st.cfg.budget_refill_per_second));
+    wait = wait ? std::min(*wait, refill) : refill;
+  }
+  // Nothing says when: look again after a poll interval (one call then
+  // refreshes the budget).
+  auto pause = std::clamp<int64_t>(wait.value_or(st.cfg.poll_interval.count()),
+                                   1, max_budget_pause_ms);
+  auto now = steady_ms(self);
+  if (st.budget_pause_until == 0 || now >= st.budget_pause_until) {
+    ++st.stats.budget_pauses;
+    spdlog::info("provider {}: {} of {} requests left, at or below the "
+                 "reserve of {}; only deletes and stops go out for {} ms",
+                 st.cfg.account, st.budget_left, b.limit, keep, pause);
+  }
+  st.budget_pause_until = now + pause;
+}
+
+/// Counts the call (started at `started`, real time: the provider blocks
+/// the thread), charges the bucket for the requests beyond the one paid
+/// before the call, and honours Retry-After and the reported budget.
+void account(self_ptr self, const char* op, const provider_reply& reply,
+             call_clock::time_point started) {
+  auto& st = self->state;
+  auto now = steady_ms(self);
   ++st.stats.calls[op];
-  if (reply.budget.known())
-    st.last_budget = reply.budget;
+  st.stats.requests[op] += reply.requests;
+  if (reply.requests > 1)
+    st.limiter->spend(now, static_cast<double>(reply.requests - 1));
+  if (reply.error.kind == error_kind::rate_limited)
+    ++st.stats.rate_limited;
   if (reply.error.retry_after_ms > 0)
-    st.limiter->penalize(steady_ms(self) + reply.error.retry_after_ms);
+    st.limiter->penalize(now + reply.error.retry_after_ms);
+  if (reply.budget.known()) {
+    st.stats.last_budget = reply.budget;
+    st.stats.last_budget_at_ms = st.cfg.wall_now();
+    st.budget_left = reply.budget.remaining;
+    check_budget(self);
+  } else if (st.budget_left >= 0) {
+    // No headers this time (e.g. no response at all): assume the requests
+    // counted.
+    st.budget_left = std::max<int64_t>(st.budget_left - reply.requests, 0);
+    check_budget(self);
+  }
+  auto& m = metrics::global();
+  m.provider_call(st.cfg.account, op, reply,
+                  std::chrono::duration<double>(call_clock::now() - started)
+                    .count());
+  m.provider_tokens(st.cfg.account, st.limiter->available(now));
   if (!reply.ok())
     spdlog::debug("provider {} {} failed: {} {} {}", st.cfg.account, op,
                   to_string(reply.error.kind), reply.error.code,
                   reply.error.message);
 }
 
-/// Runs queued jobs while tokens last; re-arms itself when they run out.
+/// Runs queued jobs while tokens last, in priority order, skipping the
+/// classes the budget reserve holds back; re-arms itself when tokens run
+/// out or a budget pause ends.
 void drain(self_ptr self) {
   auto& st = self->state;
   for (;;) {
-    auto next = std::find_if(st.jobs.begin(), st.jobs.end(),
-                             [](const auto& q) { return !q.empty(); });
-    if (next == st.jobs.end())
-      return;
     auto now = steady_ms(self);
-    auto& front = next->front();
-    if (front.deadline_ms > 0 && now > front.deadline_ms) {
-      auto job = std::move(front);
-      next->pop_front();
-      ++st.stats.expired;
-      job.expire();
-      continue;
+    // Drop jobs whose caller gave up, in every class.
+    for (auto& q : st.jobs) {
+      while (!q.empty() && q.front().deadline_ms > 0
+             && now > q.front().deadline_ms) {
+        auto job = std::move(q.front());
+        q.pop_front();
+        ++st.stats.expired;
+        job.expire();
+      }
+    }
+    std::deque<queued_job>* next = nullptr;
+    bool held_back = false;
+    for (size_t i = 0; i < st.jobs.size() && next == nullptr; ++i) {
+      if (st.jobs[i].empty())
+        continue;
+      if (budget_blocks(st, static_cast<call_priority>(i), now))
+        held_back = true;
+      else
+        next = &st.jobs[i];
+    }
+    if (next == nullptr) {
+      if (held_back && !st.budget_drain_scheduled) {
+        st.budget_drain_scheduled = true;
+        self->delayed_send(self_handle(self),
+                           millis{st.budget_pause_until - now}, atom::drain_v);
+      }
+      return;
     }
     if (!st.limiter->try_acquire(now)) {
       if (!st.drain_scheduled) {
@@ -76,8 +177,9 @@ submit(self_ptr self, call_priority prio, const char* op, Call fn) {
   queued_job job;
   job.deadline_ms = steady_ms(self) + self->state.cfg.call_timeout.count();
   job.run = [self, promise, op, fn]() mutable {
+    auto started = call_clock::now();
     auto reply = fn(*self->state.impl);
-    account(self, op, reply);
+    account(self, op, reply, started);
     promise.deliver(std::move(reply));
   };
   job.expire = [promise, op]() mutable {
@@ -85,7 +187,10 @@ submit(self_ptr self, call_priority prio, const char* op, Call fn) {
                        std::string{op} + " waited past the call timeout in "
                          + "the rate-limit queue; not sent",
                        0};
-    promise.deliver(provider_reply{err, {}});
+    provider_reply reply;
+    reply.error = std::move(err);
+    reply.requests = 0; // never sent
+    promise.deliver(std::move(reply));
   };
   self->state.jobs[static_cast<size_t>(prio)].push_back(std::move(job));
   drain(self);
@@ -103,11 +208,15 @@ void poll_round(self_ptr self) {
   if (waiting.empty())
     return;
   ++st.stats.poll_rounds;
+  auto started = call_clock::now();
   auto reply = st.impl->list({{labels::owner, st.cfg.owner}});
-  account(self, "list", reply);
+  account(self, "list", reply, started);
   if (!reply.ok()) {
-    for (auto& obs : waiting)
-      obs.promise.deliver(provider_reply{reply.error, {}});
+    for (auto& obs : waiting) {
+      provider_reply failed;
+      failed.error = reply.error;
+      obs.promise.deliver(std::move(failed));
+    }
     return;
   }
   std::unordered_map<std::string, const cloud_server*> by_id;
@@ -120,15 +229,18 @@ void poll_round(self_ptr self) {
     auto i = by_id.find(obs.server_id);
     if (i != by_id.end() && i->second->provider_id == obs.provider_id) {
       ++st.stats.observations;
-      obs.promise.deliver(provider_reply{{}, {*i->second}});
+      provider_reply found;
+      found.servers.push_back(*i->second);
+      obs.promise.deliver(std::move(found));
       continue;
     }
     auto provider_id = obs.provider_id;
     auto promise = obs.promise;
     queued_job job;
     job.run = [self, provider_id, promise]() mutable {
+      auto started = call_clock::now();
       auto r = self->state.impl->get(provider_id);
-      account(self, "get", r);
+      account(self, "get", r, started);
       promise.deliver(std::move(r));
     };
     st.jobs[static_cast<size_t>(call_priority::other)].push_back(
@@ -206,14 +318,13 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
         std::min(st.limiter->options().burst, 1e15));
       res.remaining = static_cast<int64_t>(std::min(tokens, 1e15));
       // A budget that has been reset since the provider reported it says
-      // nothing any more.
-      const auto& remote = st.last_budget;
-      auto wall = std::chrono::duration_cast<millis>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-      if (remote.known()
+      // nothing any more. `budget_left` is the reported remainder minus the
+      // requests made since.
+      const auto& remote = st.stats.last_budget;
+      auto wall = st.cfg.wall_now();
+      if (remote.known() && st.budget_left >= 0
           && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
-        res.remaining = std::min(res.remaining, remote.remaining);
+        res.remaining = std::min(res.remaining, st.budget_left);
         res.reset_at_ms = remote.reset_at_ms;
         if (remote.limit >= 0)
           res.limit = remote.limit;
@@ -232,7 +343,10 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
       drain(self);
     },
     [self](atom::drain) {
+      // One message type serves both timers; clearing both flags at worst
+      // arms one timer more.
       self->state.drain_scheduled = false;
+      self->state.budget_drain_scheduled = false;
       drain(self);
     },
   };

@@ -13,6 +13,7 @@
 
 #include "caf/typed_response_promise.hpp"
 
+#include "actors/actor_context.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/provider.hpp"
 #include "providers/rate_limiter.hpp"
@@ -46,6 +47,9 @@ struct observer {
 struct provider_stats {
   /// Calls made to the provider, by operation name.
   std::map<std::string, uint64_t> calls;
+  /// API requests those calls made, by operation name (a paginated list or
+  /// a create resolved by a lookup makes several).
+  std::map<std::string, uint64_t> requests;
   /// Poll rounds (one list call each, plus gets for missing servers).
   uint64_t poll_rounds = 0;
   /// Observations answered from poll rounds.
@@ -54,6 +58,15 @@ struct provider_stats {
   uint64_t throttled = 0;
   /// Calls dropped because they waited in the queue past their deadline.
   uint64_t expired = 0;
+  /// Replies that said the provider's rate limit was hit.
+  uint64_t rate_limited = 0;
+  /// Times the budget reserve paused the calls that are not deletes or
+  /// stops.
+  uint64_t budget_pauses = 0;
+  /// The last budget the provider reported (`limit` -1: never reported).
+  rate_budget last_budget;
+  /// Wall-clock ms when `last_budget` arrived; 0 if never.
+  int64_t last_budget_at_ms = 0;
 };
 
 struct provider_actor_config {
@@ -62,10 +75,18 @@ struct provider_actor_config {
   /// Value of the `dynserv-owner` label of this node.
   std::string owner;
   rate_limit_options rate_limit;
+  /// Share of the budget the provider reports that stays free for others
+  /// (`rate_limit.reserve`).
+  double budget_reserve = 0.1;
+  /// Requests per second by which the provider's budget refills, as
+  /// published; 0 when unknown (then the reported reset time decides).
+  double budget_refill_per_second = 0.0;
   /// How often waiting observers are served with one list call.
   millis poll_interval{std::chrono::seconds{5}};
   /// Calls still queued this long after they arrived are dropped.
   millis call_timeout{std::chrono::seconds{120}};
+  /// Wall clock, for the provider's reset times (epoch ms).
+  wall_clock wall_now = system_wall_clock();
 };
 
 struct provider_actor_state {
@@ -79,9 +100,14 @@ struct provider_actor_state {
   bool tick_scheduled = false;
   bool drain_scheduled = false;
   bool poll_queued = false;
+  /// Budget reserve: until this steady-clock ms only deletes and stops go
+  /// out (and only while `budget_left > 0`); 0 = no pause.
+  int64_t budget_pause_until = 0;
+  /// The provider's remaining budget as last reported, minus the requests
+  /// made since; -1 while unknown.
+  int64_t budget_left = -1;
+  bool budget_drain_scheduled = false;
   provider_stats stats;
-  /// The provider's own budget as its last answer reported it.
-  rate_budget last_budget;
 };
 
 /// Spawns the provider actor over `impl`. In a node it runs detached,

@@ -135,6 +135,9 @@ bool step_and_persist(self_ptr self, server_event ev,
                  to_string(ev));
     events.push_back(status_changed_record(rec, at));
     arm_deadline(self, false);
+    metrics::global().server_transition(rec.pool, rec.previous_status,
+                                        rec.status);
+    st.gauge.set(rec.pool, rec.status);
   }
   auto event = [&](const char* why, std::string msg = {}) {
     events.push_back(server_event_record(rec, at, why, std::move(msg)));
@@ -148,12 +151,18 @@ bool step_and_persist(self_ptr self, server_event ev,
       break;
     case fsm::action::await_running:
       rec.call_accepted = true;
+      st.create_accepted_at_ms = at;
       event(reason::creating, ev == server_event::found_by_label
                                 ? "found by label after an unknown create "
                                   "outcome; adopted"
                                 : "");
       break;
     case fsm::action::became_running:
+      if (rec.previous_status == server_status::starting
+          && st.create_accepted_at_ms > 0) {
+        auto seconds = static_cast<double>(at - st.create_accepted_at_ms);
+        metrics::global().time_to_running(rec.pool, seconds / 1000);
+      }
       event(reason::running,
             std::string{"previous status "} + to_string(rec.previous_status));
       break;
@@ -402,6 +411,7 @@ void drive(self_ptr self) {
         req.labels = {{labels::owner, st.ctx->node_name},
                       {labels::id, rec.id},
                       {labels::pool, rec.pool}};
+        req.spec = st.ctx->server_spec(rec.pool);
         call(self, server_call::create, atom::create_v, std::move(req));
       } else if (rec.create_attempts > 0) {
         call(self, server_call::lookup, atom::lookup_v, rec.id);
@@ -510,6 +520,7 @@ server(server_actor::stateful_pointer<server_state> self, server_record rec,
   st.provider = std::move(provider);
   st.pool = std::move(pool);
   st.rng.seed(st.ctx->seed ^ std::hash<std::string>{}(st.rec.id));
+  st.gauge.set(st.rec.pool, st.rec.status); // new or restored
   const auto& timing = st.ctx->timing;
   st.retry_backoff.emplace(timing.backoff_initial, timing.backoff_max,
                            timing.backoff_multiplier, timing.backoff_jitter,

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "actors/actor_context.hpp"
+#include "actors/metrics.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/backoff.hpp"
 
@@ -49,6 +50,12 @@ struct server_state {
   bool retry_armed = false;
   std::mt19937_64 rng;
   std::optional<backoff> retry_backoff;
+  /// When the provider accepted the create (0 if not seen by this actor,
+  /// e.g. after a restart); feeds dynserv_time_to_running_seconds.
+  int64_t create_accepted_at_ms = 0;
+  /// This server's share of dynserv_servers{pool,status}; taken back when
+  /// the state is destroyed with the actor.
+  metrics::server_gauge_slot gauge;
 };
 
 /// Spawns the behavior of a server actor for `rec`. A restored record resumes

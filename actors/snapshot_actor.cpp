@@ -16,11 +16,12 @@ constexpr uint32_t default_event_page = 1000;
 caf::typed_response_promise<uint64_t>
 enqueue(self_ptr self, std::vector<server_record> servers,
         std::vector<pool_record> pools, std::vector<event_record> events,
+        std::vector<webhook_cursor> cursors = {},
         std::vector<decision_record> decisions = {}) {
   auto& st = self->state;
   auto promise = self->make_response_promise<uint64_t>();
   st.queue.push_back({std::move(servers), std::move(pools), std::move(events),
-                      std::move(decisions), promise});
+                      std::move(cursors), std::move(decisions), promise});
   // The flush message queues behind every put already in the mailbox, so
   // one batch takes all of them (group commit).
   if (!st.flush_scheduled) {
@@ -48,12 +49,14 @@ void flush(self_ptr self) {
   std::vector<server_record> servers;
   std::vector<pool_record> pools;
   std::vector<event_record> events;
+  std::vector<webhook_cursor> cursors;
   std::vector<decision_record> decisions;
   auto seq = st.last_seq;
   std::vector<uint64_t> last_seq_of;
   for (auto& w : batch) {
     servers.insert(servers.end(), w.servers.begin(), w.servers.end());
     pools.insert(pools.end(), w.pools.begin(), w.pools.end());
+    cursors.insert(cursors.end(), w.cursors.begin(), w.cursors.end());
     decisions.insert(decisions.end(), w.decisions.begin(), w.decisions.end());
     for (auto& ev : w.events) {
       ev.seq = ++seq;
@@ -61,7 +64,8 @@ void flush(self_ptr self) {
     }
     last_seq_of.push_back(seq);
   }
-  if (auto err = st.records->commit(servers, pools, events, decisions)) {
+  if (auto err = st.records->commit(servers, pools, events, cursors,
+                                    decisions)) {
     spdlog::error("snapshot commit of {} records failed: {}",
                   servers.size() + pools.size(),
                   self->system().render(err));
@@ -128,12 +132,20 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
     },
     [self](atom::put, decision_record& rec, std::vector<event_record>& events)
       -> caf::result<uint64_t> {
-      return enqueue(self, {}, {}, std::move(events), {std::move(rec)});
+      return enqueue(self, {}, {}, std::move(events), {}, {std::move(rec)});
     },
     [self](atom::decisions, const std::string& pool, uint32_t limit)
       -> caf::result<std::vector<decision_record>> {
       flush(self);
       auto res = self->state.records->latest_decisions(pool, limit);
+      if (!res)
+        return res.error();
+      return std::move(*res);
+    },
+    [self](atom::get) -> caf::result<std::vector<server_record>> {
+      // Committed data only, and everything acknowledged so far.
+      flush(self);
+      auto res = self->state.records->load_servers();
       if (!res)
         return res.error();
       return std::move(*res);
@@ -145,6 +157,23 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
       if (!res)
         return res.error();
       return static_cast<uint64_t>(*res);
+    },
+    [self](atom::cursor, const std::string& name)
+      -> caf::result<webhook_cursor> {
+      // Same as for events: the log end must include acknowledged puts.
+      flush(self);
+      auto res = self->state.records->get_cursor(name);
+      if (!res)
+        return res.error();
+      res->last_seq = self->state.last_seq;
+      return std::move(*res);
+    },
+    [self](atom::put, webhook_cursor& cursor) -> caf::result<uint64_t> {
+      // A put without events is answered with the seq of the last event
+      // committed with or before it: the end of the log.
+      cursor.found = false;
+      cursor.last_seq = 0;
+      return enqueue(self, {}, {}, {}, {std::move(cursor)});
     },
     [self](atom::flush) { flush(self); },
   };

@@ -1,5 +1,6 @@
 // The blocking HTTP/1.1 client over Boost.Beast: base URL parsing, TLS with
-// peer verification, keep-alive with one resend on a stale connection.
+// peer verification, keep-alive with one resend of an idempotent request
+// on a stale connection.
 #include "http/http_client.hpp"
 
 #include <cctype>
@@ -41,6 +42,12 @@ const char* to_string(http_failure x) {
 }
 
 namespace {
+
+/// Methods whose repetition has the same effect as one request.
+bool is_idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT"
+         || method == "DELETE" || method == "OPTIONS";
+}
 
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
@@ -281,8 +288,16 @@ public:
     if (!stale)
       return res;
     // A reused connection broke before a single byte of the response came
-    // back: the server most likely closed it while idle. Resend once on a
-    // fresh connection (what browsers and curl do), never more.
+    // back: the server most likely closed it while idle, but it may also have
+    // processed the request and died before answering. Only idempotent
+    // requests are resent (once, on a fresh connection, as RFC 9110 9.2.2
+    // allows); a POST such as a create reports "lost" so that its caller
+    // resolves the outcome instead of creating a second server.
+    if (!is_idempotent(req.method)) {
+      disconnect();
+      res.failure = http_failure::lost;
+      return res;
+    }
     spdlog::debug("http client {}: reused connection was closed, resending "
                   "once",
                   url_.display);

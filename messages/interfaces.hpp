@@ -40,6 +40,15 @@ using snapshot_actor = caf::typed_actor<
   // Erases decisions older than the given wall-clock ms; replies with how
   // many were erased.
   caf::replies_to<atom::prune, atom::decisions, int64_t>::with<uint64_t>,
+  // Reads every server record in the store (after committing what is
+  // queued), deleted ones included.
+  caf::replies_to<atom::get>::with<std::vector<server_record>>,
+  // Reads the delivery cursor of the named webhook; the reply tells whether
+  // one is stored and where the event log ends.
+  caf::replies_to<atom::cursor, std::string>::with<webhook_cursor>,
+  // Persists a webhook's delivery cursor; replies with the seq of the last
+  // committed event.
+  caf::replies_to<atom::put, webhook_cursor>::with<uint64_t>,
   // Internal: commits everything queued so far.
   caf::reacts_to<atom::flush>>;
 
@@ -101,6 +110,10 @@ using pool_actor = caf::typed_actor<
   caf::reacts_to<atom::reconcile>,
   // From a child server: its record after a persisted change.
   caf::reacts_to<atom::record, server_record>,
+  // Takes over a server the node did not know (an orphan): persists the
+  // record, then runs a server actor for it from its status. Replies with
+  // the persisted record.
+  caf::replies_to<atom::adopt, server_record>::with<server_record>,
   // Reconciles and re-arms the periodic tick.
   caf::reacts_to<atom::tick>>;
 
@@ -164,7 +177,22 @@ using node_actor = caf::typed_actor<
   // (pool name -> count).
   caf::replies_to<atom::reload, std::vector<pool_record>>::with<
     std::vector<scale_reply>>,
+  // Adopts an orphan into the named pool; it counts towards max_servers
+  // from then on (even above it: the server exists). Replies with the
+  // persisted record.
+  caf::replies_to<atom::adopt, std::string, server_record>::with<
+    server_record>,
   // Internal: periodic housekeeping (pruning old deleted records).
+  caf::reacts_to<atom::tick>>;
+
+/// The ORPHAN SWEEPER: one per node. Lists each provider account and
+/// compares the servers carrying this node's owner label with the store;
+/// reports, adopts or deletes the ones no record accounts for.
+using orphan_sweeper_actor = caf::typed_actor<
+  // Sweeps every account now; replies with the number of orphans known
+  // after the sweep.
+  caf::replies_to<atom::sweep>::with<uint64_t>,
+  // Internal: the periodic sweep.
   caf::reacts_to<atom::tick>>;
 
 /// An authenticated ADMIN SESSION: what `dynservctl` talks to. Every handler
@@ -204,6 +232,17 @@ using admin_gate_actor = caf::typed_actor<
   // Logs in with a token; replies with a session or ec::unauthorized.
   caf::replies_to<atom::login, std::string>::with<caf::actor>,
   // Internal: answers a refused login after its throttling delay.
+  caf::reacts_to<atom::retry, uint64_t>>;
+
+/// A WEBHOOK actor: one per configured webhook, detached (it blocks on
+/// HTTP). Reads the event log after its persisted cursor, POSTs each
+/// matching event and advances the cursor only after a 2xx answer.
+using webhook_actor = caf::typed_actor<
+  // Reports cursor, lag, last error and next retry.
+  caf::replies_to<atom::status>::with<webhook_status>,
+  // Internal: read the next page of events or deliver the next event.
+  caf::reacts_to<atom::tick>,
+  // Internal: the retry or poll timer armed with this generation fired.
   caf::reacts_to<atom::retry, uint64_t>>;
 
 } // namespace dynserv

@@ -306,6 +306,27 @@ typename Inspector::result_type inspect(Inspector& f, event_record& x) {
            x.pool, x.server_id, x.from, x.to, x.message);
 }
 
+/// The delivery cursor of one webhook: every event up to and including `seq`
+/// was answered 2xx by the receiver (or filtered out). Kept under
+/// `w/<name>` and written only after the receiver's answer.
+struct webhook_cursor {
+  /// The webhook's name (its key in the config's `webhooks`).
+  std::string name;
+  uint64_t seq = 0;
+  int64_t updated_at_ms = 0;
+  /// In replies of the snapshot actor only: whether a cursor was stored.
+  bool found = false;
+  /// In replies of the snapshot actor only: the seq of the last committed
+  /// event (the end of the log).
+  uint64_t last_seq = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhook_cursor& x) {
+  return f(caf::meta::type_name("webhook_cursor"), x.name, x.seq,
+           x.updated_at_ms, x.found, x.last_seq);
+}
+
 // -- replies ------------------------------------------------------------------
 
 /// Answer to ensure, increase and decrease.
@@ -363,6 +384,46 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_status& x) {
   return f(caf::meta::type_name("pool_status"), x.name, x.provider, x.desired,
            x.min, x.max, x.counts, x.servers, x.policy, x.paused, x.dry_run, x.active);
+}
+
+/// What a webhook actor reports about its deliveries (no secret, and the
+/// URL reduced to scheme, host and port).
+struct webhook_status {
+  std::string name;
+  /// `scheme://host[:port]/...` of the receiver.
+  std::string url;
+  /// Every event up to this seq was delivered (or filtered out).
+  uint64_t cursor = 0;
+  /// The cursor as last written to the store.
+  uint64_t persisted_cursor = 0;
+  /// The end of the event log as last seen by the webhook.
+  uint64_t last_seq = 0;
+  /// Events delivered since the node started.
+  uint64_t delivered = 0;
+  /// Failed attempts since the node started.
+  uint64_t failures = 0;
+  /// Consecutive failed attempts at the current event (0 when healthy).
+  uint32_t attempts = 0;
+  /// Seq of the event being delivered or retried; 0 when idle.
+  uint64_t pending_seq = 0;
+  std::string last_error;
+  /// Wall-clock ms of the next attempt when retrying, else 0.
+  int64_t next_retry_at_ms = 0;
+  /// Wall-clock ms of the last 2xx answer, 0 if none yet.
+  int64_t last_success_at_ms = 0;
+
+  /// Events after the cursor: last_seq - cursor (0 if the cursor is ahead).
+  uint64_t lag() const {
+    return last_seq > cursor ? last_seq - cursor : 0;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, webhook_status& x) {
+  return f(caf::meta::type_name("webhook_status"), x.name, x.url, x.cursor,
+           x.persisted_cursor, x.last_seq, x.delivered, x.failures, x.attempts,
+           x.pending_seq, x.last_error, x.next_retry_at_ms,
+           x.last_success_at_ms);
 }
 
 } // namespace dynserv

@@ -25,8 +25,9 @@ rate_limiter::rate_limiter(rate_limit_options opts, int64_t now_ms)
 }
 
 double rate_limiter::available(int64_t now_ms) const {
+  // Before `at_ms_` (a penalty runs) nothing refills yet.
   if (now_ms <= at_ms_)
-    return now_ms < at_ms_ ? 0.0 : tokens_;
+    return now_ms < at_ms_ ? std::min(tokens_, 0.0) : tokens_;
   auto elapsed_s = static_cast<double>(now_ms - at_ms_) / 1000.0;
   return std::min(opts_.burst, tokens_ + elapsed_s * opts_.requests_per_second);
 }
@@ -40,6 +41,17 @@ bool rate_limiter::try_acquire(int64_t now_ms, double tokens) {
   // A clock that steps back must not refill the bucket a second time.
   at_ms_ = std::max(at_ms_, now_ms);
   return true;
+}
+
+void rate_limiter::spend(int64_t now_ms, double tokens) {
+  tokens = sanitize(tokens);
+  if (now_ms < at_ms_) {
+    // During a penalty: the debt adds to what the bucket holds at its end.
+    tokens_ = std::min(tokens_, 0.0) - tokens;
+    return;
+  }
+  tokens_ = available(now_ms) - tokens;
+  at_ms_ = now_ms;
 }
 
 int64_t rate_limiter::wait_ms(int64_t now_ms, double tokens) const {
@@ -62,7 +74,7 @@ int64_t rate_limiter::wait_ms(int64_t now_ms, double tokens) const {
 void rate_limiter::penalize(int64_t until_ms) {
   if (until_ms < at_ms_)
     return;
-  tokens_ = 0.0;
+  tokens_ = std::min(tokens_, 0.0);
   at_ms_ = until_ms;
 }
 

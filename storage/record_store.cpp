@@ -23,6 +23,7 @@ constexpr std::string_view server_prefix = "s/";
 constexpr std::string_view pool_prefix = "p/";
 constexpr std::string_view event_prefix = "e/";
 constexpr std::string_view decision_prefix = "d/";
+constexpr std::string_view cursor_prefix = "w/";
 constexpr std::string_view schema_key = "m/schema";
 constexpr size_t event_digits = 20;
 
@@ -129,11 +130,18 @@ std::string record_store::decision_key(std::string_view pool, int64_t at_ms) {
   return result;
 }
 
+std::string record_store::cursor_key(std::string_view name) {
+  std::string result{cursor_prefix};
+  result += name;
+  return result;
+}
+
 // -- writes -------------------------------------------------------------------
 
 caf::error record_store::commit(const std::vector<server_record>& servers,
                                 const std::vector<pool_record>& pools,
                                 const std::vector<event_record>& events,
+                                const std::vector<webhook_cursor>& cursors,
                                 const std::vector<decision_record>& decisions) {
   return guarded("commit", [&]() -> caf::error {
     write_batch batch;
@@ -154,6 +162,12 @@ caf::error record_store::commit(const std::vector<server_record>& servers,
         return make_error(ec::invalid_argument,
                           "cannot store event '" + x.reason + "' without seq");
       batch.put(event_key(x.seq), encode(x));
+    }
+    for (const auto& x : cursors) {
+      if (x.name.empty())
+        return make_error(ec::invalid_argument,
+                          "cannot store a webhook cursor without name");
+      batch.put(cursor_key(x.name), encode(x));
     }
     for (const auto& x : decisions) {
       if (x.pool.empty())
@@ -359,6 +373,56 @@ record_store::latest_decisions(const std::string& pool, size_t limit) {
         return at_key(i->first, x.error());
       result.push_back(std::move(*x));
     }
+    return result;
+  });
+}
+
+caf::expected<webhook_cursor>
+record_store::get_cursor(const std::string& name) {
+  return guarded("get_cursor", [&]() -> caf::expected<webhook_cursor> {
+    if (auto err = check_schema(nullptr))
+      return err;
+    auto key = cursor_key(name);
+    auto value = backend_.get(key);
+    if (!value)
+      return std::move(value.error());
+    if (!*value) {
+      webhook_cursor none;
+      none.name = name;
+      return none;
+    }
+    auto x = decode_webhook_cursor(**value);
+    if (!x)
+      return at_key(key, x.error());
+    if (x->name != name)
+      return make_error(ec::corrupt_record, "record '" + key
+                                              + "' holds webhook '" + x->name
+                                              + "'");
+    return std::move(*x);
+  });
+}
+
+caf::expected<std::vector<webhook_cursor>> record_store::load_cursors() {
+  using result_type = caf::expected<std::vector<webhook_cursor>>;
+  return guarded("load_cursors", [&]() -> result_type {
+    if (auto err = check_schema(nullptr))
+      return err;
+    std::vector<webhook_cursor> result;
+    caf::error decode_err;
+    auto err = backend_.scan(cursor_prefix, [&](std::string_view key,
+                                                std::string_view value) {
+      auto x = decode_webhook_cursor(value);
+      if (!x) {
+        decode_err = at_key(key, x.error());
+        return false;
+      }
+      result.push_back(std::move(*x));
+      return true;
+    });
+    if (err)
+      return err;
+    if (decode_err)
+      return decode_err;
     return result;
   });
 }

@@ -22,9 +22,13 @@ namespace dynserv {
 /// Key layout: `s/<server id>`, `p/<pool name>`, `e/<seq>` with the sequence
 /// number as 20-digit zero-padded decimal (so key order is seq order),
 /// `d/<pool name>/<at_ms>` for policy decisions (at_ms 20-digit zero-padded,
-/// so key order is time order per pool) and `m/schema` for the layout
-/// version. Values use `snapshot_codec`. Every
-/// function is safe to call from several threads if the store is.
+/// so key order is time order per pool), `w/<webhook name>` for webhook
+/// delivery cursors and `m/schema` for the layout version.
+///
+/// The event log is the webhooks' outbox: nothing erases `e/` keys. Should
+/// events ever be pruned, only those at or below the lowest `w/` cursor of
+/// a configured webhook may go (docs/webhooks.md). Values use `snapshot_codec`.
+/// Every function is safe to call from several threads if the store is.
 class record_store {
 public:
   /// The layout version written to `m/schema`.
@@ -47,16 +51,19 @@ public:
   /// Returns `d/<pool>/<at_ms>` with `at_ms` zero-padded to 20 digits
   /// (negative times count as 0).
   static std::string decision_key(std::string_view pool, int64_t at_ms);
+  /// Returns `w/<name>`.
+  static std::string cursor_key(std::string_view name);
 
   // -- writes -----------------------------------------------------------------
 
   /// Writes all records in one atomic, durable batch (plus `m/schema` on the
   /// first commit to an empty store). Events must have a non-zero `seq`;
-  /// servers a non-empty `id` and pools a non-empty `name`, else the call
-  /// fails with `ec::invalid_argument` and writes nothing.
+  /// servers a non-empty `id`, pools and cursors a non-empty `name`, else
+  /// the call fails with `ec::invalid_argument` and writes nothing.
   caf::error commit(const std::vector<server_record>& servers,
                     const std::vector<pool_record>& pools,
                     const std::vector<event_record>& events,
+                    const std::vector<webhook_cursor>& cursors = {},
                     const std::vector<decision_record>& decisions = {});
 
   /// Erases the decisions (of every pool) made before `older_than_ms`;
@@ -87,6 +94,11 @@ public:
   /// Returns the `limit` newest decisions of `pool`, newest first.
   caf::expected<std::vector<decision_record>>
   latest_decisions(const std::string& pool, size_t limit);
+  /// Returns the cursor of webhook `name` (`found` false if none is stored).
+  caf::expected<webhook_cursor> get_cursor(const std::string& name);
+
+  /// Returns every stored webhook cursor in name order.
+  caf::expected<std::vector<webhook_cursor>> load_cursors();
 
   /// Returns the highest event seq, or 0 if there are no events.
   caf::expected<uint64_t> last_event_seq();

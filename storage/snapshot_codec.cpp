@@ -327,6 +327,14 @@ std::string encode(const decision_record& x) {
   return w.finish();
 }
 
+std::string encode(const webhook_cursor& x) {
+  object_writer w;
+  w.add("name", x.name);
+  w.add("seq", x.seq);
+  w.add("updated_at_ms", x.updated_at_ms);
+  return w.finish();
+}
+
 caf::expected<server_record> decode_server(std::string_view str) {
   return guarded("server", [&]() -> caf::expected<server_record> {
     rapidjson::Document doc;
@@ -443,6 +451,23 @@ caf::expected<decision_record> decode_decision(std::string_view str) {
         x.steps.push_back(std::move(step));
       }
     }
+    return x;
+  });
+}
+
+caf::expected<webhook_cursor> decode_webhook_cursor(std::string_view str) {
+  return guarded("webhook cursor", [&]() -> caf::expected<webhook_cursor> {
+    rapidjson::Document doc;
+    if (auto err = parse(doc, str, "webhook cursor"))
+      return err;
+    webhook_cursor x;
+    object_reader r{doc, "webhook cursor"};
+    r.read("name", x.name, presence::required);
+    r.read("seq", x.seq, presence::required);
+    r.read("updated_at_ms", x.updated_at_ms);
+    if (auto err = r.error())
+      return err;
+    x.found = true;
     return x;
   });
 }

@@ -26,6 +26,8 @@ std::string encode(const event_record& x);
 /// Encodes a decision record; its guardrail steps become an array of
 /// {"name","before","after","why"} objects.
 std::string encode(const decision_record& x);
+/// Encodes a webhook cursor (name, seq, updated_at_ms).
+std::string encode(const webhook_cursor& x);
 
 /// Decodes a server record. Missing optional fields take their defaults; a
 /// missing `id` or `status`, an unknown version, malformed JSON or a field of
@@ -40,5 +42,7 @@ caf::expected<event_record> decode_event(std::string_view str);
 
 /// Decodes a decision record; `pool` and `at_ms` are required.
 caf::expected<decision_record> decode_decision(std::string_view str);
+/// Decodes a webhook cursor; `name` and `seq` are required.
+caf::expected<webhook_cursor> decode_webhook_cursor(std::string_view str);
 
 } // namespace dynserv

@@ -1,6 +1,7 @@
 // dynserv-bench: drives a node on the simulated cloud at accelerated time and
 // reports convergence time, provider calls per server, RSS, CPU and restart
-// recovery time.
+// recovery time; with --providers, the provider economy of the real cloud
+// clients against dynserv-cloudsim and the original package's pattern.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <sys/resource.h>
@@ -22,22 +24,41 @@
 #include "actors/node.hpp"
 #include "messages/errors.hpp"
 #include "providers/simulated_provider.hpp"
+#include "tools/bench/node_driver.hpp"
+#include "tools/bench/original_pattern.hpp"
+#include "tools/bench/provider_economy.hpp"
 
 namespace {
 
 using namespace std::chrono;
 using namespace dynserv;
 
-constexpr const char* usage_text = R"(usage: dynserv-bench [--servers N]... [--time-scale X] [--dir DIR]
+constexpr const char* usage_text
+  = R"(usage: dynserv-bench [--servers N]... [--time-scale X] [--dir DIR]
+       dynserv-bench --providers [--provider P]... [--servers N]...
+                     [--time-scale X] [--poll-interval S] [--seed N]
+                     [--sim-rate-limits] [--dir DIR]
   Runs, for each N (default 1000 and 10000): ensure N on the simulated cloud,
   wait until all run, decrease to 0, wait until all are deleted; then restarts
   a node over a store of N running servers and times the recovery.
+  --providers: for each provider P (upcloud, hetzner, digitalocean; default
+  all) and each N (default 100), runs the same lifecycle with the real
+  provider client against an in-process dynserv-cloudsim (time scale X,
+  default 50; node timings divided by X; poll interval S virtual seconds,
+  default 5), replays the original package's pattern on the same scenario,
+  and prints requests per server, reads per poll round and the largest
+  fleet each provider's rate limit supports at half budget.
 )";
 
 struct bench_args {
   std::vector<int64_t> sizes;
-  double time_scale = 100.0;
+  std::optional<double> time_scale;
   std::string dir;
+  bool providers = false;
+  std::vector<std::string> provider_names;
+  double poll_interval_s = 5.0;
+  uint64_t seed = 1;
+  bool sim_rate_limits = false;
 };
 
 double cpu_seconds() {
@@ -87,51 +108,6 @@ node_config make_config(const std::string& dir, int64_t n, double scale) {
   return cfg;
 }
 
-/// Counts servers per status over all pools.
-std::vector<int64_t> counts(caf::actor_system& sys, const node_actor& node) {
-  std::vector<int64_t> result(server_status_count, 0);
-  caf::scoped_actor self{sys};
-  self->request(node, seconds{60}, atom::status_v)
-    .receive(
-      [&](const std::vector<pool_status>& pools) {
-        for (const auto& p : pools)
-          for (size_t i = 0; i < p.counts.size(); ++i)
-            result[i] += p.counts[i];
-      },
-      [&](const caf::error& err) {
-        std::cerr << "status failed: " << sys.render(err) << "\n";
-      });
-  return result;
-}
-
-template <class Predicate>
-double wait_until(caf::actor_system& sys, const node_actor& node,
-                  Predicate pred, seconds limit) {
-  auto start = steady_clock::now();
-  while (steady_clock::now() - start < limit) {
-    if (pred(counts(sys, node)))
-      return duration<double>(steady_clock::now() - start).count();
-    std::this_thread::sleep_for(milliseconds{50});
-  }
-  return -1;
-}
-
-int64_t of(const std::vector<int64_t>& c, server_status s) {
-  return c[static_cast<size_t>(s)];
-}
-
-scale_reply ensure(caf::actor_system& sys, const node_actor& node, int64_t n) {
-  scale_reply result;
-  caf::scoped_actor self{sys};
-  self->request(node, seconds{60}, atom::ensure_v, std::string{"bench"}, n)
-    .receive([&](const scale_reply& r) { result = r; },
-             [&](const caf::error& err) {
-               std::cerr << "ensure failed: " << sys.render(err) << "\n";
-             });
-  return result;
-}
-
-
 std::shared_ptr<simulated_provider> open_sim(const node_config& cfg) {
   const auto& pc = cfg.providers.at("sim");
   auto sim = open_simulated_provider(cfg.data_dir + "/cloud/sim", pc.simulated,
@@ -170,26 +146,19 @@ bool run_phase(int phase, const node_config& cfg, int64_t n,
     return false;
   }
   auto all_running = [n](const auto& c) {
-    return of(c, server_status::running) == n;
+    return count_of(c, server_status::running) == n;
   };
   if (phase == 0) {
-    ensure(sys, rt->supervisor, n);
-    res.converge_s = wait_until(sys, rt->supervisor, all_running,
-                                seconds{600});
+    ensure_servers(sys, rt->supervisor, "bench", n);
+    res.converge_s = wait_for_counts(sys, rt->supervisor, all_running,
+                                     seconds{600});
   } else {
     res.restart_open_s = duration<double>(steady_clock::now() - t0).count();
-    auto rest = wait_until(sys, rt->supervisor, all_running, seconds{600});
+    auto rest = wait_for_counts(sys, rt->supervisor, all_running, seconds{600});
     res.restart_all_s = res.restart_open_s + rest;
-    ensure(sys, rt->supervisor, 0);
-    res.drain_s = wait_until(
-      sys, rt->supervisor,
-      [](const auto& c) {
-        int64_t live = 0;
-        for (size_t i = 0; i < c.size(); ++i)
-          if (static_cast<server_status>(i) != server_status::deleted)
-            live += c[i];
-        return live == 0;
-      },
+    ensure_servers(sys, rt->supervisor, "bench", 0);
+    res.drain_s = wait_for_counts(
+      sys, rt->supervisor, [](const auto& c) { return live_servers(c) == 0; },
       seconds{600});
   }
   stop_node(*rt);
@@ -200,8 +169,9 @@ int run_size(const bench_args& args, int64_t n) {
   auto dir = args.dir + "/n" + std::to_string(n);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto cfg = make_config(dir, n, args.time_scale);
-  auto provisioning_s = 20.0 / args.time_scale;
+  auto scale = args.time_scale.value_or(100.0);
+  auto cfg = make_config(dir, n, scale);
+  auto provisioning_s = 20.0 / scale;
   auto cpu0 = cpu_seconds();
   bench_result res;
   std::map<std::string, uint64_t> calls;
@@ -233,6 +203,179 @@ int run_size(const bench_args& args, int64_t n) {
   return res.converge_s < 0 || res.drain_s < 0 ? 1 : 0;
 }
 
+uint64_t at(const std::map<std::string, uint64_t>& m, const char* key) {
+  auto i = m.find(key);
+  return i == m.end() ? 0 : i->second;
+}
+
+std::string join_counts(const std::map<std::string, uint64_t>& m) {
+  std::string out;
+  for (const auto& [k, v] : m)
+    out += (out.empty() ? "" : ",") + k + "=" + std::to_string(v);
+  return out;
+}
+
+/// One row of the summary table.
+struct economy_row {
+  std::string provider;
+  int64_t servers = 0;
+  double dyn_per_server = 0;
+  double orig_per_server = 0;
+  double pages_per_round = 0;
+  double reads_per_round = 0;
+  uint64_t rounds = 0;
+  uint64_t dyn_reads = 0;
+  uint64_t orig_reads = 0;
+  uint64_t orig_peak_tick = 0;
+  uint64_t rejected = 0;
+  double budget = 0;
+  bool published = false;
+  int64_t fleet_dyn_burst = 0;
+  int64_t fleet_dyn_spread = 0;
+  int64_t fleet_orig = 0;
+};
+
+int run_providers(const bench_args& args) {
+  auto names = args.provider_names;
+  if (names.empty())
+    names = {"upcloud", "hetzner", "digitalocean"};
+  auto sizes = args.sizes.empty() ? std::vector<int64_t>{100} : args.sizes;
+  auto scale = args.time_scale.value_or(50.0);
+  int rc = 0;
+  std::vector<economy_row> rows;
+  for (const auto& name : names) {
+    if (name != "upcloud" && name != "hetzner" && name != "digitalocean") {
+      std::cerr << "unknown provider " << name << "\n";
+      return 2;
+    }
+    for (auto n : sizes) {
+      economy_options eo;
+      eo.provider = name;
+      eo.servers = n;
+      eo.time_scale = scale;
+      eo.seed = args.seed;
+      eo.poll_interval = milliseconds{
+        static_cast<int64_t>(args.poll_interval_s * 1000.0)};
+      eo.sim_rate_limits = args.sim_rate_limits;
+      eo.dir = args.dir + "/providers/" + name + "-n" + std::to_string(n);
+      auto wall0 = steady_clock::now();
+      auto cpu0 = cpu_seconds();
+      auto d = run_dynserv_lifecycle(eo);
+      auto wall = duration<double>(steady_clock::now() - wall0).count();
+      auto cpu = cpu_seconds() - cpu0;
+      auto o = run_original_pattern(name, n, args.seed);
+      if (!d.finished || !o.finished)
+        rc = 1;
+      economy_row row;
+      row.provider = name;
+      row.servers = n;
+      auto nn = static_cast<double>(std::max<int64_t>(n, 1));
+      // List pages of poll rounds: every list page but those of lookups.
+      auto poll_pages = at(d.http, "list")
+                        - std::min(at(d.http, "list"),
+                                   at(d.requests, "lookup"));
+      row.rounds = d.poll_rounds;
+      if (d.poll_rounds > 0) {
+        row.pages_per_round = static_cast<double>(poll_pages)
+                              / static_cast<double>(d.poll_rounds);
+        row.reads_per_round = static_cast<double>(at(d.requests, "poll"))
+                              / static_cast<double>(d.poll_rounds);
+      }
+      row.dyn_per_server = static_cast<double>(d.http_total) / nn;
+      row.orig_per_server = static_cast<double>(o.total) / nn;
+      row.dyn_reads = at(d.http, "list") + at(d.http, "get")
+                      + at(d.http, "action");
+      row.orig_reads = at(o.requests, "count") + at(o.requests, "get");
+      row.orig_peak_tick = o.peak_gets_per_tick;
+      row.rejected = d.rejected;
+      // Per-server part of dynserv's cost: everything but the list pages
+      // of poll rounds (creates, stops, deletes, confirming gets, action
+      // reads).
+      cost_model dyn_burst;
+      dyn_burst.per_server = static_cast<double>(d.http_total - poll_pages)
+                             / nn;
+      dyn_burst.rounds = static_cast<double>(d.poll_rounds);
+      dyn_burst.page_size = list_page_size(name);
+      auto dyn_spread = dyn_burst;
+      dyn_spread.rounds = 3600.0 / args.poll_interval_s;
+      cost_model orig;
+      orig.per_server = row.orig_per_server;
+      row.budget = published_budget_per_hour(name);
+      row.published = row.budget > 0;
+      if (!row.published)
+        row.budget = default_pacing_per_hour(name);
+      // An unfinished run measured only part of the lifecycle: no figure.
+      row.fleet_dyn_burst = d.finished
+                              ? largest_fleet(dyn_burst, row.budget / 2)
+                              : -1;
+      row.fleet_dyn_spread = d.finished
+                               ? largest_fleet(dyn_spread, row.budget / 2)
+                               : -1;
+      row.fleet_orig = o.finished ? largest_fleet(orig, row.budget / 2) : -1;
+      std::printf(
+        "provider=%s servers=%lld time_scale=%.0f poll_interval_s=%.1f\n"
+        "  dynserv: finished=%d up_s=%.0f down_s=%.0f (virtual) wall_s=%.1f "
+        "cpu_s=%.1f http=%llu per_server=%.2f [%s] calls=[%s] "
+        "requests=[%s] poll_rounds=%llu list_pages_per_round=%.2f "
+        "reads_per_round=%.2f peak_reads_per_round=%llu reads=%llu "
+        "429=%llu\n"
+        "  original: finished=%d up_s=%.0f down_s=%.0f (virtual) http=%llu "
+        "per_server=%.2f [%s] reads=%llu peak_gets_per_20s=%llu "
+        "peak_per_minute=%llu polled_s_per_server=%.0f unexpected=%llu\n"
+        "  fleet at half of %.0f/h (%s): dynserv_burst=%lld "
+        "dynserv_spread=%lld original=%lld (dynserv per_server=%.2f "
+        "rounds=%llu page=%lld)\n",
+        name.c_str(), static_cast<long long>(n), scale, args.poll_interval_s,
+        d.finished ? 1 : 0, d.up_s, d.down_s, wall, cpu,
+        static_cast<unsigned long long>(d.http_total), row.dyn_per_server,
+        join_counts(d.http).c_str(), join_counts(d.calls).c_str(),
+        join_counts(d.requests).c_str(),
+        static_cast<unsigned long long>(d.poll_rounds), row.pages_per_round,
+        row.reads_per_round,
+        static_cast<unsigned long long>(d.peak_requests_per_round),
+        static_cast<unsigned long long>(row.dyn_reads),
+        static_cast<unsigned long long>(d.rejected), o.finished ? 1 : 0, o.up_s,
+        o.down_s, static_cast<unsigned long long>(o.total), row.orig_per_server,
+        join_counts(o.requests).c_str(),
+        static_cast<unsigned long long>(row.orig_reads),
+        static_cast<unsigned long long>(o.peak_gets_per_tick),
+        static_cast<unsigned long long>(o.peak_per_minute), o.polled_s,
+        static_cast<unsigned long long>(o.unexpected), row.budget,
+        row.published ? "published" : "none published: node's default pacing",
+        static_cast<long long>(row.fleet_dyn_burst),
+        static_cast<long long>(row.fleet_dyn_spread),
+        static_cast<long long>(row.fleet_orig), dyn_burst.per_server,
+        static_cast<unsigned long long>(d.poll_rounds),
+        static_cast<long long>(dyn_burst.page_size));
+      std::fflush(stdout);
+      rows.push_back(row);
+    }
+  }
+  std::printf("\n(-1: the run did not finish within two virtual hours)\n"
+              "| provider | servers | requests/server: dynserv | original "
+              "| reads: dynserv | original | poll rounds | list pages/round "
+              "| reads/round | original GETs/20 s | 429 | budget/h | fleet "
+              "at half: dynserv burst | dynserv spread | original |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+              "|---:|---:|---:|\n");
+  for (const auto& r : rows)
+    std::printf("| %s | %lld | %.2f | %.2f | %llu | %llu | %llu | %.2f | "
+                "%.2f | %llu | %llu | %.0f%s | %lld | %lld | %lld |\n",
+                r.provider.c_str(), static_cast<long long>(r.servers),
+                r.dyn_per_server, r.orig_per_server,
+                static_cast<unsigned long long>(r.dyn_reads),
+                static_cast<unsigned long long>(r.orig_reads),
+                static_cast<unsigned long long>(r.rounds), r.pages_per_round,
+                r.reads_per_round,
+                static_cast<unsigned long long>(r.orig_peak_tick),
+                static_cast<unsigned long long>(r.rejected), r.budget,
+                r.published ? "" : " (pacing)",
+                static_cast<long long>(r.fleet_dyn_burst),
+                static_cast<long long>(r.fleet_dyn_spread),
+                static_cast<long long>(r.fleet_orig));
+  return rc;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -252,16 +395,29 @@ int main(int argc, char** argv) {
       args.time_scale = std::stod(value());
     else if (a == "--dir")
       args.dir = value();
+    else if (a == "--providers")
+      args.providers = true;
+    else if (a == "--provider")
+      args.provider_names.push_back(value());
+    else if (a == "--poll-interval")
+      args.poll_interval_s = std::stod(value());
+    else if (a == "--seed")
+      args.seed = std::stoull(value());
+    else if (a == "--sim-rate-limits")
+      args.sim_rate_limits = true;
     else {
       std::cerr << usage_text;
       return a == "--help" ? 0 : 2;
     }
   }
-  if (args.sizes.empty())
-    args.sizes = {1000, 10000};
   if (args.dir.empty())
     args.dir = std::filesystem::temp_directory_path() / "dynserv-bench";
-  spdlog::set_level(std::getenv("DYNSERV_BENCH_LOG") ? spdlog::level::info : spdlog::level::warn);
+  spdlog::set_level(std::getenv("DYNSERV_BENCH_LOG") ? spdlog::level::info
+                                                     : spdlog::level::warn);
+  if (args.providers)
+    return run_providers(args);
+  if (args.sizes.empty())
+    args.sizes = {1000, 10000};
   int rc = 0;
   for (auto n : args.sizes)
     rc |= run_size(args, n);

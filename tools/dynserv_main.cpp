@@ -15,10 +15,13 @@
 
 #include "actors/admin_endpoint.hpp"
 #include "actors/http_api.hpp"
+#include "actors/metrics.hpp"
 #include "actors/node.hpp"
+#include "actors/webhook_actor.hpp"
 #include "messages/errors.hpp"
 #include "actors/node_config.hpp"
 #include "tools/reports.hpp"
+#include "web/web_assets.hpp"
 
 namespace {
 
@@ -145,6 +148,21 @@ int run(const options& opts) {
               << "\n";
     return 1;
   }
+  if (auto hooks = dynserv::start_webhooks(sys, *cfg, node->snapshots)) {
+    node->webhooks = std::move(*hooks);
+  } else {
+    // Bad URL or unreadable CA file, found when making the HTTP client.
+    auto& err = hooks.error();
+    if (err.category() == dynserv::error_category
+        && err.code() == static_cast<uint8_t>(dynserv::ec::invalid_config)
+        && err.context().match_elements<std::string>())
+      std::cerr << "dynserv: config error: "
+                << err.context().get_as<std::string>(0) << "\n";
+    else
+      std::cerr << "dynserv: " << dynserv::describe(err) << "\n";
+    dynserv::stop_node(*node);
+    return 2;
+  }
   dynserv::admin_gate_actor admin_gate;
   if (cfg->admin.enabled) {
     auto endpoint = dynserv::publish_admin(sys, *cfg, token, node->supervisor);
@@ -161,8 +179,11 @@ int run(const options& opts) {
   }
   std::unique_ptr<dynserv::http_endpoint> http;
   if (cfg->http.enabled) {
-    auto endpoint = dynserv::start_http_endpoint(sys, *cfg, http_token,
-                                                 node->supervisor);
+    auto endpoint = dynserv::start_http_endpoint(
+      sys, *cfg, http_token, node->supervisor, dynserv::render_prometheus,
+      [](const dynserv::http_request& req, dynserv::http_response& res) {
+        return dynserv::serve_web_asset(req, res);
+      });
     if (!endpoint) {
       std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
       if (admin_gate)

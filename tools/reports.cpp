@@ -38,6 +38,9 @@ void key_value(json_writer& w, const char* key, const std::string& value) {
 struct loaded_store {
   std::vector<pool_record> pools;
   std::vector<server_record> servers;
+  /// Delivery cursors of webhooks, and the end of the event log.
+  std::vector<webhook_cursor> cursors;
+  uint64_t last_seq = 0;
 };
 
 caf::expected<loaded_store> load_store(const std::string& data_dir) {
@@ -53,8 +56,16 @@ caf::expected<loaded_store> load_store(const std::string& data_dir) {
   auto servers = records.load_servers();
   if (!servers)
     return servers.error();
+  auto cursors = records.load_cursors();
+  if (!cursors)
+    return cursors.error();
+  auto last_seq = records.last_event_seq();
+  if (!last_seq)
+    return last_seq.error();
   res.pools = std::move(*pools);
   res.servers = std::move(*servers);
+  res.cursors = std::move(*cursors);
+  res.last_seq = *last_seq;
   return res;
 }
 
@@ -123,6 +134,21 @@ int print_status(const std::string& data_dir, bool json, std::ostream& out,
       w.EndObject();
     }
     w.EndArray();
+    w.Key("webhooks");
+    w.StartArray();
+    for (const auto& c : loaded->cursors) {
+      w.StartObject();
+      key_value(w, "name", c.name);
+      w.Key("cursor");
+      w.Uint64(c.seq);
+      w.Key("last_seq");
+      w.Uint64(loaded->last_seq);
+      w.Key("lag");
+      w.Uint64(loaded->last_seq > c.seq ? loaded->last_seq - c.seq : 0);
+      key_value(w, "updated", format_time(c.updated_at_ms));
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
     out << buf.GetString() << "\n";
     return 0;
@@ -154,6 +180,15 @@ int print_status(const std::string& data_dir, bool json, std::ostream& out,
         << "\n";
   if (loaded->servers.empty())
     out << "(no servers)\n";
+  if (!loaded->cursors.empty()) {
+    // Cursors as stored: a running node may be a little further already.
+    out << "\nWEBHOOK         CURSOR    LAG       UPDATED\n";
+    for (const auto& c : loaded->cursors)
+      out << std::left << std::setw(16) << c.name << std::setw(10) << c.seq
+          << std::setw(10)
+          << (loaded->last_seq > c.seq ? loaded->last_seq - c.seq : 0)
+          << format_time(c.updated_at_ms) << "\n";
+  }
   return 0;
 }
 

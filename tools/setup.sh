@@ -18,11 +18,13 @@ build_dir=${DYNSERV_BUILD_DIR:-$root/build}
 build_type=${DYNSERV_BUILD_TYPE:-RelWithDebInfo}
 
 # Everything dynserv needs from Debian 12; see README "Dependencies".
+# prometheus ships promtool, which test_metrics checks the exposition with.
 packages=(
   cmake g++ ninja-build ccache pkg-config
   libcaf-dev libboost-dev libboost-test-dev libssl-dev rapidjson-dev
   librocksdb-dev libspdlog-dev libfmt-dev libedit-dev
   tmux openssl python3 tzdata
+  prometheus
 )
 
 missing=()
@@ -57,6 +59,8 @@ case "$mode" in
     exec "$build_dir/tools/dynserv" run --config "$root/examples/demo.json"
     ;;
   test)
+    # The dashboard's browser test needs chromium, Node.js and playwright-core.
+    "$root/tests/dashboard/install.sh"
     cd "$build_dir"
     exec ctest --output-on-failure -j "$jobs"
     ;;

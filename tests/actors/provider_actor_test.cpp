@@ -36,11 +36,15 @@ struct provider_fixture : deterministic_system {
     cloud.reset();
   }
 
-  void spawn_actor(rate_limit_options limits = {}) {
+  void spawn_actor(rate_limit_options limits = {}, double reserve = 0.1,
+                   double refill = 0.0) {
     provider_actor_config cfg;
     cfg.account = "sim";
     cfg.owner = "test-node";
     cfg.rate_limit = limits;
+    cfg.budget_reserve = reserve;
+    cfg.budget_refill_per_second = refill;
+    cfg.wall_now = clock();
     cfg.poll_interval = 1s;
     hdl = sys.spawn(provider_worker, cfg,
                     std::static_pointer_cast<provider>(fake));
@@ -196,6 +200,126 @@ BOOST_AUTO_TEST_CASE(retry_after_pauses_the_whole_account) {
   BOOST_TEST_REQUIRE(second->has_value());
   BOOST_TEST((**second)->ok());
   BOOST_TEST(fake->times_of("create").at(1) - t0 >= 5000);
+}
+
+BOOST_AUTO_TEST_CASE(every_request_of_a_call_is_charged_to_the_bucket) {
+  spawn_actor({1.0, 5.0});
+  // A paginated list: one token before the call, four more after it.
+  fake->report_requests("list", 5);
+  auto list = request<provider_reply>(hdl, atom::list_v);
+  BOOST_TEST_REQUIRE(list->has_value());
+  BOOST_TEST(actor_state().stats.calls["list"] == 1u);
+  BOOST_TEST(actor_state().stats.requests["list"] == 5u);
+  // The bucket (5) is empty now: the next call waits a full second.
+  auto get = request<provider_reply>(hdl, atom::get_v, std::string{"x"});
+  BOOST_TEST(!get->has_value());
+  advance(999ms);
+  BOOST_TEST(!get->has_value());
+  advance(1ms);
+  BOOST_TEST(get->has_value());
+  BOOST_TEST(fake->times_of("get").at(0) - fake->times_of("list").at(0)
+             == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_call_that_overdraws_the_bucket_delays_later_calls) {
+  spawn_actor({1.0, 2.0});
+  fake->report_requests("list", 4); // 2 - 1 - 3 = -2 tokens
+  auto list = request<provider_reply>(hdl, atom::list_v);
+  BOOST_TEST_REQUIRE(list->has_value());
+  auto get = request<provider_reply>(hdl, atom::get_v, std::string{"x"});
+  elapse(2s, 100ms);
+  BOOST_TEST(!get->has_value());
+  elapse(1s, 100ms);
+  BOOST_TEST(get->has_value());
+  BOOST_TEST(fake->times_of("get").at(0) - fake->times_of("list").at(0)
+             == 3000);
+}
+
+BOOST_AUTO_TEST_CASE(the_budget_reserve_pauses_creates_but_lets_deletes_out) {
+  spawn_actor({100.0, 100.0}, 0.1);
+  auto reset_at = now_ms() + 60'000;
+  // 10 of 100 left: at the reserve (10 %), until the reset in a minute.
+  int64_t remaining = 10;
+  fake->report_budget([&] { return rate_budget{100, remaining, reset_at}; });
+  auto first = request<provider_reply>(hdl, atom::get_v, std::string{"x"});
+  BOOST_TEST_REQUIRE(first->has_value());
+  BOOST_TEST(actor_state().stats.budget_pauses == 1u);
+  BOOST_TEST(actor_state().stats.last_budget.remaining == 10);
+  BOOST_TEST(actor_state().stats.last_budget.limit == 100);
+  BOOST_TEST(actor_state().stats.last_budget_at_ms == now_ms());
+  auto create = request<provider_reply>(hdl, atom::create_v, request_for("a"));
+  auto get = request<provider_reply>(hdl, atom::get_v, std::string{"y"});
+  auto destroy = request<provider_reply>(hdl, atom::destroy_v,
+                                         std::string{"z"});
+  auto stop = request<provider_reply>(hdl, atom::stop_v, std::string{"w"});
+  BOOST_TEST(destroy->has_value());
+  BOOST_TEST(stop->has_value());
+  BOOST_TEST(!create->has_value());
+  BOOST_TEST(!get->has_value());
+  elapse(59s);
+  BOOST_TEST(!create->has_value());
+  // The budget is back after the reset.
+  remaining = 100;
+  elapse(1s);
+  BOOST_TEST(create->has_value());
+  BOOST_TEST(get->has_value());
+  BOOST_TEST(fake->times_of("create").at(0) - reset_at == 0);
+  BOOST_TEST(actor_state().stats.budget_pauses == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_exhausted_budget_holds_deletes_too) {
+  spawn_actor({100.0, 100.0}, 0.1);
+  auto reset_at = now_ms() + 30'000;
+  int64_t remaining = 0;
+  fake->report_budget([&] { return rate_budget{100, remaining, reset_at}; });
+  auto first = request<provider_reply>(hdl, atom::get_v, std::string{"x"});
+  BOOST_TEST_REQUIRE(first->has_value());
+  auto destroy = request<provider_reply>(hdl, atom::destroy_v,
+                                         std::string{"z"});
+  BOOST_TEST(!destroy->has_value());
+  remaining = 50;
+  elapse(30s);
+  BOOST_TEST(destroy->has_value());
+  BOOST_TEST(fake->times_of("delete").at(0) == reset_at);
+}
+
+BOOST_AUTO_TEST_CASE(the_published_refill_shortens_the_pause) {
+  // Hetzner-like: the reset says "full in an hour", but 1 request/s comes
+  // back, so 10 % of 100 plus one is free again after 6 s from 5 left.
+  spawn_actor({100.0, 100.0}, 0.1, 1.0);
+  int64_t remaining = 5;
+  auto reset_at = now_ms() + 3'600'000;
+  fake->report_budget([&] { return rate_budget{100, remaining, reset_at}; });
+  auto first = request<provider_reply>(hdl, atom::get_v, std::string{"x"});
+  BOOST_TEST_REQUIRE(first->has_value());
+  auto t0 = now_ms();
+  auto create = request<provider_reply>(hdl, atom::create_v, request_for("a"));
+  remaining = 11;
+  elapse(5s);
+  BOOST_TEST(!create->has_value());
+  elapse(1s);
+  BOOST_TEST(create->has_value());
+  BOOST_TEST(fake->times_of("create").at(0) - t0 == 6000);
+}
+
+BOOST_AUTO_TEST_CASE(a_budget_above_the_reserve_pauses_nothing) {
+  spawn_actor({100.0, 100.0}, 0.1);
+  fake->report_budget([&] {
+    return rate_budget{100, 11, now_ms() + 60'000};
+  });
+  for (auto id : {"a", "b", "c"}) {
+    auto reply = request<provider_reply>(hdl, atom::create_v, request_for(id));
+    BOOST_TEST(reply->has_value());
+  }
+  BOOST_TEST(actor_state().stats.budget_pauses == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(rate_limited_replies_are_counted) {
+  spawn_actor();
+  fake->fail_next("get", {error_kind::rate_limited, "429", "slow down", 0});
+  auto reply = request<provider_reply>(hdl, atom::get_v, std::string{"x"});
+  BOOST_TEST_REQUIRE(reply->has_value());
+  BOOST_TEST(actor_state().stats.rate_limited == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

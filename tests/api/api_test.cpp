@@ -114,6 +114,11 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       hold();
       return caf::delegated<std::vector<scale_reply>>{};
     },
+    [=](atom::adopt, const std::string&,
+        const server_record&) -> caf::result<server_record> {
+      hold();
+      return caf::delegated<server_record>{};
+    },
     [=](atom::tick) {},
   };
 }

@@ -270,12 +270,13 @@ BOOST_AUTO_TEST_CASE(provider_types) {
     {"unknown type",
      [](doc& d) { d.providers = R"({"sim": {"type": "aws", "region": "x"}})"; },
      "providers.sim.type: unknown provider type \"aws\" (known: "
-     "simulated)\n"},
+     "simulated, upcloud, hetzner, digitalocean, exec)\n"},
     {"unknown type still checks common keys",
      [](doc& d) {
        d.providers = R"({"sim": {"type": "aws", "rate_limit": 3}})";
      },
-     "providers.sim.type: unknown provider type \"aws\" (known: simulated)\n"
+     "providers.sim.type: unknown provider type \"aws\" (known: "
+     "simulated, upcloud, hetzner, digitalocean, exec)\n"
      "providers.sim.rate_limit: expected an object, got an integer\n"},
     {"missing type tolerates simulated keys",
      [](doc& d) {
@@ -522,7 +523,7 @@ BOOST_AUTO_TEST_CASE(all_errors_are_reported_in_document_order) {
                 "providers.sim.faults.error_rate.list: must be between 0 and "
                 "1, got 7\n"
                 "providers.aws.type: unknown provider type \"aws\" (known: "
-                "simulated)\n"
+                "simulated, upcloud, hetzner, digitalocean, exec)\n"
                 "pools.default.desired: expected an integer, got a decimal "
                 "number\n"
                 "pools.batch.provider: unknown provider \"gcp\" (known: sim, "

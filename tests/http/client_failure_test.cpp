@@ -141,6 +141,38 @@ BOOST_AUTO_TEST_CASE(stale_reused_connection_is_resent_once) {
   BOOST_TEST(srv.connections() == 2);
 }
 
+BOOST_AUTO_TEST_CASE(stale_reused_connection_never_resends_a_post) {
+  // Same server as above: the second request reaches it and the connection
+  // closes without an answer. For a POST (a create) that may have taken
+  // effect, so the client reports "lost" instead of sending it again.
+  std::atomic<int> requests{0};
+  raw_server srv{[&](int fd, int index) {
+    if (!srv.read_head(fd))
+      return;
+    ++requests;
+    if (index == 0) {
+      raw_server::write_all(fd, ok_response("a"));
+      if (srv.read_head(fd))
+        ++requests;
+      return;
+    }
+    raw_server::write_all(fd, ok_response("b"));
+    srv.wait_for_close(fd);
+  }};
+  auto client = make_client(options_for(srv.port()));
+  auto res = client->send(request("GET", "/", ""));
+  BOOST_TEST_REQUIRE(res.ok(), res.detail);
+  res = client->send(request("POST", "/servers", "{}"));
+  BOOST_TEST((res.failure == http_failure::lost),
+             to_string(res.failure) << ": " << res.detail);
+  BOOST_TEST(requests == 2);
+  BOOST_TEST(srv.connections() == 1);
+  // The client recovers on a fresh connection afterwards.
+  res = client->send(request("GET", "/", ""));
+  BOOST_TEST_REQUIRE(res.ok(), res.detail);
+  BOOST_TEST(res.response.body == "b");
+}
+
 BOOST_AUTO_TEST_CASE(partial_response_is_never_resent) {
   raw_server srv{[&](int fd, int index) {
     if (index > 0 || !srv.read_head(fd))

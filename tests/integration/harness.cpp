@@ -207,6 +207,11 @@ std::string to_json(const config_spec& spec) {
     w.EndObject();
   }
   w.EndObject();
+  if (!spec.webhooks_json.empty()) {
+    w.Key("webhooks");
+    w.RawValue(spec.webhooks_json.data(), spec.webhooks_json.size(),
+               rapidjson::kObjectType);
+  }
   w.EndObject();
   return buf.GetString();
 }

@@ -65,6 +65,8 @@ struct config_spec {
   /// `http.listen`; off unless a test needs the HTTP API (its default,
   /// 127.0.0.1:8080, would clash between nodes running side by side).
   std::string http_listen = "off";
+  /// The `webhooks` object as JSON text; left out when empty.
+  std::string webhooks_json;
 };
 
 /// Renders `spec` as a config file.

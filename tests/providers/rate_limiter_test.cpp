@@ -129,4 +129,31 @@ BOOST_AUTO_TEST_CASE(fractional_tokens_are_supported) {
   BOOST_TEST(rl.wait_ms(t0, 0.25) == 250);
 }
 
+BOOST_AUTO_TEST_CASE(spend_may_run_the_bucket_into_debt) {
+  rate_limiter rl{opts(10, 5), t0};
+  BOOST_TEST(rl.try_acquire(t0));
+  // The call turned out to make 8 requests: 7 more than it paid for.
+  rl.spend(t0, 7);
+  BOOST_TEST(rl.available(t0) == -3.0, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(!rl.try_acquire(t0));
+  // 4 tokens missing at 10/s: 400 ms.
+  BOOST_TEST(rl.wait_ms(t0) == 400);
+  BOOST_TEST(!rl.try_acquire(t0 + 399));
+  BOOST_TEST(rl.try_acquire(t0 + 400));
+  // The debt never lets the bucket grow past the burst afterwards.
+  BOOST_TEST(rl.available(t0 + 60'000) == 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_debt_outlives_a_penalty) {
+  rate_limiter rl{opts(1, 5), t0};
+  rl.spend(t0, 7); // 5 - 7 = -2
+  rl.penalize(t0 + 1000);
+  BOOST_TEST(rl.available(t0 + 500) == -2.0,
+             boost::test_tools::tolerance(1e-9));
+  rl.spend(t0 + 500, 1); // during the penalty
+  BOOST_TEST(rl.available(t0 + 1000) == -3.0,
+             boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(rl.wait_ms(t0) == 5000); // 1 s penalty + 4 tokens at 1/s
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(latest_first_per_pool_and_pruning) {
     ds.push_back(decision("web", i * 1000, i));
     ds.push_back(decision("web2", i * 1000 + 500, 100 + i));
   }
-  BOOST_REQUIRE(!rs.commit({}, {}, {}, ds));
+  BOOST_REQUIRE(!rs.commit({}, {}, {}, {}, ds));
   auto latest = rs.latest_decisions("web", 3);
   BOOST_REQUIRE(latest);
   BOOST_TEST_REQUIRE(latest->size() == 3u);
@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(latest_first_per_pool_and_pruning) {
   BOOST_TEST(*rs.prune_decisions(6000) == 0u);
   // A decision without a pool is refused and nothing is written.
   decision_record bad;
-  BOOST_TEST(static_cast<bool>(rs.commit({}, {}, {}, {bad})));
+  BOOST_TEST(static_cast<bool>(rs.commit({}, {}, {}, {}, {bad})));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
