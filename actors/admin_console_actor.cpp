@@ -145,6 +145,30 @@ admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
       touch();
       return self->delegate(self->state.node, atom::limits_v);
     },
+    [self, touch](atom::pause,
+                  const std::string& pool) -> caf::result<pool_status> {
+      touch();
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: pause {}", loggable(pool));
+      return self->delegate(self->state.node, atom::pause_v, pool);
+    },
+    [self, touch](atom::resume,
+                  const std::string& pool) -> caf::result<pool_status> {
+      touch();
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: resume {}", loggable(pool));
+      return self->delegate(self->state.node, atom::resume_v, pool);
+    },
+    [self, touch](atom::decisions, const std::string& pool, uint32_t limit)
+      -> caf::result<std::vector<decision_record>> {
+      touch();
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      limit = std::min<uint32_t>(limit == 0 ? 20 : limit, 1000);
+      return self->delegate(self->state.node, atom::decisions_v, pool, limit);
+    },
     [self](atom::tick) {
       auto& st = self->state;
       if (st.activity == 0) {

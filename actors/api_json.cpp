@@ -177,6 +177,11 @@ std::string pool_json(const pool_status& p, bool with_servers) {
   for (size_t i = 0; i < server_status_count; ++i)
     key_int(w, to_string(static_cast<server_status>(i)), count_of(p, i));
   w.EndObject();
+  // Added after the original keys: JSON consumers are promised that new
+  // keys only come at the end.
+  key_value(w, "policy", p.policy);
+  key_bool(w, "paused", p.paused);
+  key_bool(w, "dry_run", p.dry_run);
   if (with_servers) {
     w.Key("servers");
     w.StartArray();
@@ -231,6 +236,43 @@ std::string event_json(const event_record& ev) {
   key_value(w, "from", ev.from);
   key_value(w, "to", ev.to);
   key_value(w, "message", ev.message);
+  w.EndObject();
+  return text_of(buf);
+}
+
+std::string decision_json(const decision_record& d) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  key_value(w, "pool", d.pool);
+  key_value(w, "at", format_time_ms(d.at_ms));
+  key_int(w, "at_ms", d.at_ms);
+  key_value(w, "policy", d.policy);
+  key_value(w, "input", d.input);
+  w.Key("wanted");
+  if (d.wanted < 0)
+    w.Null();
+  else
+    w.Int64(d.wanted);
+  w.Key("steps");
+  w.StartArray();
+  for (const auto& step : d.steps) {
+    w.StartObject();
+    key_value(w, "name", step.name);
+    key_int(w, "before", step.before);
+    key_int(w, "after", step.after);
+    key_value(w, "why", step.why);
+    w.EndObject();
+  }
+  w.EndArray();
+  key_int(w, "result", d.result);
+  key_int(w, "previous_desired", d.previous_desired);
+  key_int(w, "active", d.active);
+  key_int(w, "starting", d.starting);
+  key_value(w, "mode", d.mode);
+  key_bool(w, "applied", d.applied);
+  key_value(w, "action", d.action);
+  key_value(w, "summary", d.summary);
   w.EndObject();
   return text_of(buf);
 }

@@ -36,7 +36,8 @@ std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
                                           std::optional<server_status> status);
 
 /// A pool object: name, provider, desired, min, max, provisioned, counts
-/// (every status present), and with `with_servers` its `servers` array
+/// (every status present), policy, paused, dry_run, and with
+/// `with_servers` its `servers` array
 /// (ordered as by `select_servers`).
 std::string pool_json(const pool_status& p, bool with_servers = false);
 
@@ -46,6 +47,11 @@ std::string server_json(const server_record& s);
 /// An event object: seq, at, at_ms, reason, pool, server_id, from, to,
 /// message.
 std::string event_json(const event_record& ev);
+
+/// A decision object: pool, at, at_ms, policy, input, wanted (null when the
+/// policy had no count), steps [{name, before, after, why}], result,
+/// previous_desired, active, starting, mode, applied, action, summary.
+std::string decision_json(const decision_record& d);
 
 /// {"pool","previous_desired","desired","note"}.
 std::string scale_json(const scale_reply& r);

@@ -10,7 +10,8 @@ const std::vector<std::string>& event_reasons() {
     reason::deleted,          reason::rebooting,       reason::errored,
     reason::hanging,          reason::vanished,        reason::limit_hit,
     reason::reboot_requested, reason::desired_changed, reason::orphan_found,
-    reason::orphan_adopted,
+    reason::orphan_adopted,   reason::metric_failed,   reason::metric_recovered,
+    reason::policy_paused,    reason::policy_resumed,
   };
   return result;
 }

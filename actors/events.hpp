@@ -26,6 +26,10 @@ constexpr const char* reboot_requested = "RebootRequested";
 constexpr const char* desired_changed = "DesiredCountChanged";
 constexpr const char* orphan_found = "OrphanFound";
 constexpr const char* orphan_adopted = "OrphanAdopted";
+constexpr const char* metric_failed = "PolicyMetricFailed";
+constexpr const char* metric_recovered = "PolicyMetricRecovered";
+constexpr const char* policy_paused = "PolicyPaused";
+constexpr const char* policy_resumed = "PolicyResumed";
 } // namespace reason
 
 /// Every reason above, in declaration order (webhook filters are checked

@@ -173,6 +173,32 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
           },
           fail);
       break;
+    case api_endpoint::pause:
+    case api_endpoint::resume: {
+      auto done = [reply](pool_status& p) {
+        reply(json_response(pool_json(p)));
+      };
+      if (call.endpoint == api_endpoint::pause)
+        self->request(node, timeout, atom::pause_v, call.param)
+          .then(done, fail);
+      else
+        self->request(node, timeout, atom::resume_v, call.param)
+          .then(done, fail);
+      break;
+    }
+    case api_endpoint::list_decisions:
+      self
+        ->request(node, timeout, atom::decisions_v, call.param,
+                  static_cast<uint32_t>(call.limit))
+        .then(
+          [reply](std::vector<decision_record>& ds) {
+            std::string body = "{\"decisions\":[";
+            for (size_t i = 0; i < ds.size(); ++i)
+              body += (i > 0 ? "," : "") + decision_json(ds[i]);
+            reply(json_response(body + "]}"));
+          },
+          fail);
+      break;
     case api_endpoint::list_servers:
       self->request(node, timeout, atom::status_v)
         .then(
@@ -384,6 +410,18 @@ std::optional<api_error> read_query(const std::string& raw_query,
       }
       return std::nullopt;
     }
+    case api_endpoint::list_decisions: {
+      if (auto err = check_query(params, {"limit"}))
+        return err;
+      call.limit = default_decision_limit;
+      if (auto limit = query_value(params, "limit")) {
+        auto parsed = parse_uint("limit", *limit, 1, max_decision_limit);
+        if (parsed.error)
+          return parsed.error;
+        call.limit = parsed.value;
+      }
+      return std::nullopt;
+    }
     case api_endpoint::event_stream: {
       if (auto err = check_query(params, {"since"}))
         return err;
@@ -426,6 +464,8 @@ std::optional<api_error> read_body(const http_request& req, api_call& call) {
       return res.error;
     }
     case api_endpoint::reboot:
+    case api_endpoint::pause:
+    case api_endpoint::resume:
     case api_endpoint::stop_server: return parse_empty_body(req.body);
     default:
       // GETs carry no body; one that comes anyway is ignored.

@@ -23,6 +23,9 @@ enum class api_endpoint {
   increase,
   decrease,
   reboot,
+  pause,
+  resume,
+  list_decisions,
   list_servers,
   get_server,
   stop_server,
@@ -152,6 +155,10 @@ struct status_result {
 
 /// Parses a `status` filter; 422 listing the statuses otherwise.
 status_result parse_status_filter(std::string_view str);
+
+/// Default and largest `limit` of GET /v1/pools/{pool}/decisions.
+constexpr uint64_t default_decision_limit = 20;
+constexpr uint64_t max_decision_limit = 1000;
 
 /// Default and largest `limit` of GET /v1/events.
 constexpr uint64_t default_event_limit = 100;

@@ -122,6 +122,10 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   ctx->reconcile_interval = cfg.reconcile_interval;
   ctx->now_ms = opts.clock;
   ctx->seed = static_cast<uint64_t>(opts.clock());
+  ctx->policy_interval = cfg.policy_interval;
+  ctx->fetch_metric = opts.fetch_metric;
+  ctx->callbacks = opts.callbacks;
+  ctx->detached_fetches = opts.detached_providers;
   for (const auto& [name, pc] : cfg.pools)
     ctx->server_specs[name] = pc.server_spec;
   rt.snapshots = sys.spawn(snapshot, rt.backend);
@@ -157,6 +161,7 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   node_supervisor_config nsc;
   nsc.max_servers = cfg.max_servers;
   nsc.deleted_retention = cfg.deleted_retention;
+  nsc.decision_retention = cfg.decision_retention;
   size_t restored = 0;
   for (const auto& [name, pc] : cfg.pools) {
     node_supervisor_config::pool_seed seed;

@@ -26,6 +26,11 @@ struct node_start_options {
   std::shared_ptr<store> backend;
   /// Use these providers (by account name) instead of opening them.
   std::map<std::string, std::shared_ptr<provider>> providers;
+  /// Reads http_metric policies' values instead of HTTP (tests). Metric
+  /// fetches run detached when `detached_providers` is set.
+  metric_fetcher fetch_metric;
+  /// Callbacks of pools with a `callback` policy, by pool name.
+  std::map<std::string, count_callback> callbacks;
   /// Run the orphan sweeper (tests that count provider calls turn it off).
   bool sweep_orphans = true;
 };

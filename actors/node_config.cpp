@@ -24,6 +24,10 @@
 
 #include "actors/events.hpp"
 
+#include "policies/http_metric.hpp"
+#include "policies/schedule.hpp"
+#include "policies/time_zone.hpp"
+
 namespace dynserv {
 
 namespace {
@@ -58,6 +62,14 @@ std::string in_quotes(std::string_view str) {
   result += str;
   result += '"';
   return result;
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  return a.size() == b.size()
+         && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+              return std::tolower(static_cast<unsigned char>(x))
+                     == std::tolower(static_cast<unsigned char>(y));
+            });
 }
 
 std::string str_of(const Value& x) {
@@ -488,6 +500,10 @@ private:
   void read_orphans(const Value& x, const std::string& path);
   void read_pools(const Value& x, const std::string& path);
   void read_pool(const Value& x, const std::string& path, pool_config& cfg);
+  void read_policy_defaults(const Value& x, const std::string& path);
+  void read_policy(const Value& x, const std::string& path, policy_spec& cfg);
+  void read_windows(const Value& x, const std::string& path,
+                    std::vector<schedule_window>& windows);
   void read_webhooks(const Value& x, const std::string& path);
   void read_webhook(const Value& x, const std::string& path,
                     webhook_config& cfg);
@@ -554,6 +570,8 @@ config_result checker::run(const Value& root) {
          {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
          {"admin", false, [this](auto& x, auto& p) { read_admin(x, p); }},
          {"http", false, [this](auto& x, auto& p) { read_http(x, p); }},
+         {"policy", false,
+          [this](auto& x, auto& p) { read_policy_defaults(x, p); }},
          {"orphans", false, [this](auto& x, auto& p) { read_orphans(x, p); }},
          {"providers", true,
           [this](auto& x, auto& p) { read_providers(x, p); }},
@@ -1273,9 +1291,20 @@ void checker::read_pool(const Value& x, const std::string& path,
   std::optional<int64_t> min = int64_t{0};
   std::optional<int64_t> max = max_servers_;
   bool max_given = false;
+  // With a policy the count is decided at run time: `desired` is optional
+  // (the count until the first decision, default `min`).
+  bool has_policy = false;
+  if (auto i = x.FindMember("policy"); i != x.MemberEnd() && i->value.IsObject()) {
+    auto t = i->value.FindMember("type");
+    has_policy = t != i->value.MemberEnd() && t->value.IsString()
+                 && str_of(t->value) != "external";
+  }
+  bool desired_given = false;
   bool spec_valid = false;
   walk(x, path,
        {
+         {"policy", false,
+          [&](auto& v, auto& p) { read_policy(v, p, cfg.policy); }},
          {"provider", true,
           [&](auto& v, auto& p) {
             auto str = string(v, p);
@@ -1293,7 +1322,11 @@ void checker::read_pool(const Value& x, const std::string& path,
             fail(p, "unknown provider " + in_quotes(*str) + " (known: " + known
                       + ")");
           }},
-         {"desired", true, [&](auto& v, auto& p) { desired = integer(v, p); }},
+         {"desired", !has_policy,
+          [&](auto& v, auto& p) {
+            desired_given = true;
+            desired = integer(v, p);
+          }},
          {"min", false, [&](auto& v, auto& p) { min = integer(v, p); }},
          {"max", false,
           [&](auto& v, auto& p) {
@@ -1311,6 +1344,8 @@ void checker::read_pool(const Value& x, const std::string& path,
             spec_valid = true;
           }},
        });
+  if (!desired_given && has_policy && min)
+    desired = *min;
   // The provider implementation knows the shape of its `server` object;
   // check it (also the default `{}`) once the pool's provider is known.
   if (auto i = provider_types_.find(cfg.provider);
@@ -1341,6 +1376,248 @@ void checker::read_pool(const Value& x, const std::string& path,
     fail(join(path, "desired"), "must be between min (" + std::to_string(*min)
                                   + ") and max (" + max_text + "), got "
                                   + std::to_string(*desired));
+}
+
+void checker::read_policy_defaults(const Value& x, const std::string& path) {
+  if (!object(x, path))
+    return;
+  walk(x, path,
+       {
+         {"interval", false,
+          [this](auto& v, auto& p) {
+            store(cfg_.policy_interval, duration(v, p, min_poll_interval));
+          }},
+         {"decision_retention", false,
+          [this](auto& v, auto& p) {
+            store(cfg_.decision_retention, duration(v, p));
+          }},
+       });
+}
+
+void checker::read_windows(const Value& x, const std::string& path,
+                           std::vector<schedule_window>& windows) {
+  if (!x.IsArray()) {
+    expected(path, "an array of windows", x);
+    return;
+  }
+  size_t index = 0;
+  for (const auto& item : x.GetArray()) {
+    auto item_path = path + "[" + std::to_string(index++) + "]";
+    if (!object(item, item_path))
+      continue;
+    schedule_window w;
+    std::optional<int> from;
+    std::optional<int> to;
+    bool days_ok = false;
+    auto day = [&](const Value& v, const std::string& p) {
+      auto str = string(v, p);
+      if (!str)
+        return false;
+      auto mask = parse_days(*str);
+      if (!mask) {
+        fail(p, "unknown day " + in_quotes(*str)
+                  + " (use mon, tue, wed, thu, fri, sat, sun, weekdays, "
+                    "weekend or daily)");
+        return false;
+      }
+      w.days |= *mask;
+      return true;
+    };
+    auto clock = [&](std::optional<int>& dst) {
+      return [&](auto& v, auto& p) {
+        auto str = string(v, p);
+        if (!str)
+          return;
+        dst = parse_clock(*str);
+        if (!dst)
+          fail(p, "expected a time of day \"HH:MM\" from 00:00 to 24:00, got "
+                    + in_quotes(*str));
+      };
+    };
+    walk(item, item_path,
+         {
+           {"days", true,
+            [&](auto& v, auto& p) {
+              if (v.IsString()) {
+                days_ok = day(v, p);
+                return;
+              }
+              if (!v.IsArray() || v.Empty()) {
+                expected(p, "a day name or a non-empty array of them", v);
+                return;
+              }
+              days_ok = true;
+              size_t i = 0;
+              for (const auto& d : v.GetArray())
+                days_ok = day(d, p + "[" + std::to_string(i++) + "]")
+                          && days_ok;
+            }},
+           {"from", true, clock(from)},
+           {"to", true, clock(to)},
+           {"count", true,
+            [&](auto& v, auto& p) { store(w.count, integer(v, p)); }},
+         });
+    if (from && *from == 1440)
+      fail(join(item_path, "from"), "must be before 24:00");
+    else if (from && to && *from == *to)
+      fail(join(item_path, "to"),
+           "must differ from \"from\" (use \"00:00\" to \"24:00\" for "
+           "a whole day)");
+    if (!from || !to || !days_ok)
+      continue;
+    w.from_minute = *from;
+    w.to_minute = *to;
+    w.label = format_days(w.days) + " " + format_clock(*from) + "-"
+              + format_clock(*to);
+    windows.push_back(std::move(w));
+  }
+}
+
+void checker::read_policy(const Value& x, const std::string& path,
+                          policy_spec& cfg) {
+  if (!object(x, path))
+    return;
+  constexpr const char* kinds[] = {"external", "fixed", "schedule",
+                                   "http_metric", "callback"};
+  std::optional<policy_kind> kind;
+  if (auto i = x.FindMember("type"); i != x.MemberEnd() && i->value.IsString()) {
+    auto name = str_of(i->value);
+    for (size_t k = 0; k < std::size(kinds); ++k)
+      if (name == kinds[k])
+        kind = static_cast<policy_kind>(k);
+  }
+  auto& g = cfg.guardrails;
+  auto& sch = cfg.schedule;
+  auto& hm = cfg.http_metric;
+  std::vector<field> fields{
+    {"type", true,
+     [&](auto& v, auto& p) {
+       auto str = string(v, p);
+       if (!str)
+         return;
+       if (kind) {
+         cfg.kind = *kind;
+         return;
+       }
+       fail(p, "unknown policy type " + in_quotes(*str)
+                 + " (known: external, fixed, schedule, http_metric, "
+                   "callback)");
+     }},
+    {"scale_up_step", false,
+     [&](auto& v, auto& p) { store(g.scale_up_step, integer(v, p)); }},
+    {"max_in_flight", false,
+     [&](auto& v, auto& p) { store(g.max_in_flight, integer(v, p)); }},
+    {"scale_down_cooldown", false,
+     [&](auto& v, auto& p) { store(g.scale_down_cooldown, duration(v, p)); }},
+    {"stabilization_window", false,
+     [&](auto& v, auto& p) { store(g.stabilization_window, duration(v, p)); }},
+    {"dry_run", false,
+     [&](auto& v, auto& p) {
+       if (v.IsBool())
+         g.dry_run = v.GetBool();
+       else
+         expected(p, "true or false", v);
+     }},
+  };
+  if (kind == policy_kind::fixed) {
+    fields.push_back({"count", true, [&](auto& v, auto& p) {
+                        store(cfg.fixed_count, integer(v, p));
+                      }});
+  } else if (kind == policy_kind::schedule) {
+    fields.push_back({"time_zone", false, [&](auto& v, auto& p) {
+                        auto str = string(v, p);
+                        if (!str)
+                          return;
+                        std::string why;
+                        if (!load_time_zone(*str, &why))
+                          fail(p, in_quotes(*str) + ": " + why);
+                        else
+                          sch.time_zone = *str;
+                      }});
+    fields.push_back({"default", false, [&](auto& v, auto& p) {
+                        store(sch.default_count, integer(v, p));
+                      }});
+    fields.push_back({"windows", true, [&](auto& v, auto& p) {
+                        read_windows(v, p, sch.windows);
+                      }});
+  } else if (kind == policy_kind::http_metric) {
+    fields.push_back({"url", true, [&](auto& v, auto& p) {
+                        auto str = string(v, p);
+                        if (!str)
+                          return;
+                        if (split_url(*str))
+                          hm.url = *str;
+                        else
+                          fail(p, "expected an http:// or https:// URL, got "
+                                    + in_quotes(*str));
+                      }});
+    fields.push_back({"pointer", true, [&](auto& v, auto& p) {
+                        auto str = string(v, p);
+                        if (!str)
+                          return;
+                        if (valid_json_pointer(*str) && !str->empty())
+                          hm.pointer = *str;
+                        else
+                          fail(p, "expected a JSON pointer such as "
+                                  "\"/wait/redis:default\", got "
+                                    + in_quotes(*str));
+                      }});
+    fields.push_back({"per_server", false, [&](auto& v, auto& p) {
+                        store(hm.per_server, positive(v, p));
+                      }});
+    fields.push_back({"offset", false, [&](auto& v, auto& p) {
+                        if (v.IsInt64())
+                          hm.offset = v.GetInt64();
+                        else
+                          expected(p, "an integer", v);
+                      }});
+    fields.push_back({"timeout", false, [&](auto& v, auto& p) {
+                        store(hm.timeout, duration(v, p, millis{10}));
+                      }});
+    fields.push_back({"token_env", false, [&](auto& v, auto& p) {
+                        read_token_env(v, p, hm.token_env);
+                      }});
+    fields.push_back({"ca_file", false, [&](auto& v, auto& p) {
+                        read_file_path(v, p, hm.ca_file);
+                      }});
+    fields.push_back({"headers", false, [&](auto& v, auto& p) {
+                        if (!object(v, p))
+                          return;
+                        for (auto i = v.MemberBegin(); i != v.MemberEnd(); ++i) {
+                          auto name = str_of(i->name);
+                          auto hp = join(p, name);
+                          auto token = !name.empty()
+                                       && std::all_of(name.begin(), name.end(),
+                                                      [](char c) {
+                                                        return std::isalnum(
+                                                                 static_cast<
+                                                                   unsigned char>(
+                                                                   c))
+                                                               || c == '-'
+                                                               || c == '_';
+                                                      });
+                          if (!token) {
+                            fail(hp, "invalid header name");
+                            continue;
+                          }
+                          auto value = string(i->value, hp);
+                          if (!value)
+                            continue;
+                          if (value->find_first_of("\r\n") != std::string::npos) {
+                            fail(hp, "header values must not contain line breaks");
+                            continue;
+                          }
+                          hm.headers.emplace_back(name, *value);
+                        }
+                      }});
+  }
+  // With a missing or unknown type, only the common keys are checked.
+  walk(x, path, fields, !kind.has_value());
+  if (kind == policy_kind::http_metric && !hm.token_env.empty())
+    for (const auto& [name, value] : hm.headers)
+      if (iequals_ascii(name, "Authorization"))
+        fail(join(join(path, "headers"), name),
+             "set either an Authorization header or token_env, not both");
 }
 
 std::optional<std::vector<std::string>>

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/policy_spec.hpp"
 #include "providers/cloud_options.hpp"
 #include "providers/provider_options.hpp"
 
@@ -191,6 +192,9 @@ struct pool_config {
   int64_t min = 0;
   /// Highest count the pool may be set to at run time.
   int64_t max = 0;
+  /// `pools.<name>.policy`: how the count is decided (external = only by
+  /// commands) and the guardrails.
+  policy_spec policy;
   /// The pool's `server` object as JSON text (provider-specific shape of its
   /// servers); passed to the provider in `create_request::spec`.
   std::string server_spec = "{}";
@@ -259,6 +263,10 @@ struct node_config {
   std::map<std::string, provider_config> providers;
   /// The `pools` section, by pool name.
   std::map<std::string, pool_config> pools;
+  /// `policy.interval`: how often pools with a policy evaluate it.
+  millis policy_interval = default_policy_interval;
+  /// `policy.decision_retention`: how long decision records are kept.
+  millis decision_retention = default_decision_retention;
   /// The `webhooks` section, by webhook name.
   std::map<std::string, webhook_config> webhooks;
 };

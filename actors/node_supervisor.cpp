@@ -99,6 +99,7 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
   st.max_servers = cfg.max_servers;
   st.allocated = cfg.unmanaged_servers;
   st.deleted_retention = cfg.deleted_retention;
+  st.decision_retention = cfg.decision_retention;
   st.ctx = ctx;
   st.snapshots = snapshots;
   auto me = caf::actor_cast<node_actor>(self);
@@ -227,6 +228,29 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
       });
       return promise;
     },
+    [self](atom::pause, const std::string& pool) -> caf::result<pool_status> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::pause_v);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::resume, const std::string& pool) -> caf::result<pool_status> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::resume_v);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::evaluate,
+           const std::string& pool) -> caf::result<decision_record> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::evaluate_v);
+      return unknown_pool(self, pool);
+    },
+    [self](atom::decisions, const std::string& pool,
+           uint32_t limit) -> caf::result<std::vector<decision_record>> {
+      if (!find_pool(self, pool))
+        return unknown_pool(self, pool);
+      return self->delegate(self->state.snapshots, atom::decisions_v, pool,
+                            limit);
+    },
     [self](atom::events, uint64_t after,
            uint32_t limit) -> caf::result<std::vector<event_record>> {
       return self->delegate(self->state.snapshots, atom::events_v, after,
@@ -294,6 +318,19 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
           },
           [self](caf::error& err) {
             spdlog::warn("pruning deleted records failed: {}",
+                         self->system().render(err));
+          });
+      auto decision_cutoff = st.ctx->now_ms() - st.decision_retention.count();
+      self
+        ->request(st.snapshots, caf::infinite, atom::prune_v,
+                  atom::decisions_v, decision_cutoff)
+        .then(
+          [](uint64_t n) {
+            if (n > 0)
+              spdlog::info("pruned {} policy decisions", n);
+          },
+          [self](caf::error& err) {
+            spdlog::warn("pruning policy decisions failed: {}",
                          self->system().render(err));
           });
       self->delayed_send(caf::actor_cast<node_actor>(self),

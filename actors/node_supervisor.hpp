@@ -20,6 +20,8 @@ struct node_supervisor_config {
   int64_t unmanaged_servers = 0;
   /// How long deleted records stay in the store.
   millis deleted_retention{std::chrono::hours{24}};
+  /// How long policy decisions stay in the store.
+  millis decision_retention = default_decision_retention;
   /// Pools with their stored record and restored servers.
   struct pool_seed {
     pool_config cfg;
@@ -38,6 +40,7 @@ struct node_state {
   /// reservations): never above `max_servers`.
   int64_t allocated = 0;
   millis deleted_retention{0};
+  millis decision_retention{0};
   actor_context_ptr ctx;
   snapshot_actor snapshots;
   std::map<std::string, pool_actor> pools;

@@ -9,6 +9,7 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/events.hpp"
+#include "actors/policy_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/server_actor.hpp"
 #include "actors/server_naming.hpp"
@@ -211,8 +212,77 @@ caf::error check_count(int64_t n) {
   return caf::none;
 }
 
+/// The pool as status queries report it.
+pool_status make_status(self_ptr self) {
+  auto& st = self->state;
+  pool_status res;
+  res.name = st.cfg.name;
+  res.provider = st.cfg.provider;
+  res.desired = st.rec.desired;
+  res.min = st.cfg.min;
+  res.max = st.cfg.max;
+  res.counts.assign(server_status_count, 0);
+  for (const auto& [id, child] : st.servers) {
+    ++res.counts[static_cast<size_t>(child.rec.status)];
+    res.servers.push_back(child.rec);
+  }
+  std::sort(res.servers.begin(), res.servers.end(),
+            [](const auto& a, const auto& b) {
+              return a.created_at_ms < b.created_at_ms;
+            });
+  res.policy = to_string(st.cfg.policy.kind);
+  res.paused = st.rec.paused;
+  res.dry_run = st.cfg.policy.guardrails.dry_run;
+  res.active = st.active;
+  return res;
+}
+
+/// Pauses or resumes the policy; replies once the flag is durable.
+caf::result<pool_status> set_paused(self_ptr self, bool paused) {
+  auto& st = self->state;
+  if (st.rec.paused == paused)
+    return make_status(self);
+  st.rec.paused = paused;
+  st.rec.updated_at_ms = now_ms(self);
+  auto what = paused ? "policy paused: decisions are recorded, not applied"
+                     : "policy resumed";
+  if (!st.cfg.policy.active())
+    what = paused ? "paused (the pool has no policy)"
+                  : "resumed (the pool has no policy)";
+  auto ev = pool_event_record(st.cfg.name, st.rec.updated_at_ms,
+                              paused ? reason::policy_paused
+                                     : reason::policy_resumed,
+                              what);
+  spdlog::info("pool {}: {}", st.cfg.name, what);
+  auto promise = self->make_response_promise<pool_status>();
+  self
+    ->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
+              std::vector<event_record>{ev})
+    .then([self, promise](uint64_t) mutable { promise.deliver(make_status(self)); },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+void spawn_policy(self_ptr self) {
+  auto& st = self->state;
+  st.policy = self->spawn(policy_worker, st.cfg.name, st.cfg.policy, st.ctx,
+                          self_handle(self), st.node, st.provider,
+                          st.snapshots);
+  self->monitor(st.policy);
+}
+
 void on_child_down(self_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
+  if (st.policy && msg.source == st.policy.address()) {
+    // A policy that crashed must not take the pool with it; the servers are
+    // unaffected. Restart it unless the pool is shutting down.
+    if (st.stopping)
+      return;
+    spdlog::error("pool {}: policy actor died ({}); restarting it",
+                  st.cfg.name, self->system().render(msg.reason));
+    spawn_policy(self);
+    return;
+  }
   auto i = st.ids_by_addr.find(msg.source);
   if (i == st.ids_by_addr.end())
     return;
@@ -283,6 +353,9 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
   // Server actors are monitored, not linked (one crashing server must not
   // take the pool down), so a shutdown is passed on to them explicitly.
   self->set_exit_handler([self](caf::exit_msg& msg) {
+    self->state.stopping = true;
+    if (self->state.policy)
+      self->send_exit(self->state.policy, msg.reason);
     for (auto& [id, child] : self->state.servers)
       self->send_exit(child.handle, msg.reason);
     self->quit(msg.reason);
@@ -305,11 +378,30 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
     reconcile_soon(self);
   self->delayed_send(self_handle(self), st.ctx->reconcile_interval,
                      atom::tick_v);
+  if (st.cfg.policy.active())
+    spawn_policy(self);
   return {
     [self](atom::ensure, int64_t n) -> caf::result<scale_reply> {
       if (auto err = check_count(n))
         return err;
       return set_desired(self, n, "ensure", std::nullopt);
+    },
+    [self](atom::ensure, int64_t n,
+           const std::string& why) -> caf::result<scale_reply> {
+      if (auto err = check_count(n))
+        return err;
+      return set_desired(self, n, why, std::nullopt);
+    },
+    [self](atom::pause) { return set_paused(self, true); },
+    [self](atom::resume) { return set_paused(self, false); },
+    [self](atom::evaluate) -> caf::result<decision_record> {
+      auto& st = self->state;
+      if (!st.policy)
+        return make_error(ec::invalid_argument,
+                          "pool " + st.cfg.name
+                            + " has no policy (its count is set only by "
+                              "ensure, increase and decrease)");
+      return self->delegate(st.policy, atom::evaluate_v);
     },
     [self](atom::increase, int64_t n) -> caf::result<scale_reply> {
       if (auto err = check_count(n))
@@ -364,25 +456,7 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
                           "pool " + st.cfg.name + " has no server " + id);
       return self->delegate(i->second.handle, atom::stop_v);
     },
-    [self](atom::get) -> pool_status {
-      auto& st = self->state;
-      pool_status res;
-      res.name = st.cfg.name;
-      res.provider = st.cfg.provider;
-      res.desired = st.rec.desired;
-      res.min = st.cfg.min;
-      res.max = st.cfg.max;
-      res.counts.assign(server_status_count, 0);
-      for (const auto& [id, child] : st.servers) {
-        ++res.counts[static_cast<size_t>(child.rec.status)];
-        res.servers.push_back(child.rec);
-      }
-      std::sort(res.servers.begin(), res.servers.end(),
-                [](const auto& a, const auto& b) {
-                  return a.created_at_ms < b.created_at_ms;
-                });
-      return res;
-    },
+    [self](atom::get) -> pool_status { return make_status(self); },
     [self](atom::record, server_record& rec) {
       auto& st = self->state;
       auto i = st.servers.find(rec.id);

@@ -34,6 +34,10 @@ struct pool_state {
   snapshot_actor snapshots;
   provider_actor provider;
   node_actor node;
+  /// The pool's policy actor; invalid when the policy is external.
+  policy_actor policy;
+  /// The pool is shutting down (no policy actor restarts).
+  bool stopping = false;
   std::map<std::string, pool_child> servers;
   std::map<caf::actor_addr, std::string> ids_by_addr;
   /// Cached `active_count(servers)`, kept in step by every change.

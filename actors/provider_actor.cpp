@@ -309,6 +309,28 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
       return submit(self, prio::destroy, "delete",
                     [pid](provider& p) { return p.destroy(pid); });
     },
+    [self](atom::limits) -> rate_budget {
+      auto& st = self->state;
+      auto now = steady_ms(self);
+      rate_budget res;
+      auto tokens = st.limiter->available(now);
+      res.limit = static_cast<int64_t>(
+        std::min(st.limiter->options().burst, 1e15));
+      res.remaining = static_cast<int64_t>(std::min(tokens, 1e15));
+      // A budget that has been reset since the provider reported it says
+      // nothing any more. `budget_left` is the reported remainder minus the
+      // requests made since.
+      const auto& remote = st.stats.last_budget;
+      auto wall = st.cfg.wall_now();
+      if (remote.known() && st.budget_left >= 0
+          && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
+        res.remaining = std::min(res.remaining, st.budget_left);
+        res.reset_at_ms = remote.reset_at_ms;
+        if (remote.limit >= 0)
+          res.limit = remote.limit;
+      }
+      return res;
+    },
     [self](atom::tick) {
       auto& st = self->state;
       st.tick_scheduled = false;

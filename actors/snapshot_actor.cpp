@@ -16,11 +16,12 @@ constexpr uint32_t default_event_page = 1000;
 caf::typed_response_promise<uint64_t>
 enqueue(self_ptr self, std::vector<server_record> servers,
         std::vector<pool_record> pools, std::vector<event_record> events,
-        std::vector<webhook_cursor> cursors = {}) {
+        std::vector<webhook_cursor> cursors = {},
+        std::vector<decision_record> decisions = {}) {
   auto& st = self->state;
   auto promise = self->make_response_promise<uint64_t>();
   st.queue.push_back({std::move(servers), std::move(pools), std::move(events),
-                      std::move(cursors), promise});
+                      std::move(cursors), std::move(decisions), promise});
   // The flush message queues behind every put already in the mailbox, so
   // one batch takes all of them (group commit).
   if (!st.flush_scheduled) {
@@ -49,19 +50,22 @@ void flush(self_ptr self) {
   std::vector<pool_record> pools;
   std::vector<event_record> events;
   std::vector<webhook_cursor> cursors;
+  std::vector<decision_record> decisions;
   auto seq = st.last_seq;
   std::vector<uint64_t> last_seq_of;
   for (auto& w : batch) {
     servers.insert(servers.end(), w.servers.begin(), w.servers.end());
     pools.insert(pools.end(), w.pools.begin(), w.pools.end());
     cursors.insert(cursors.end(), w.cursors.begin(), w.cursors.end());
+    decisions.insert(decisions.end(), w.decisions.begin(), w.decisions.end());
     for (auto& ev : w.events) {
       ev.seq = ++seq;
       events.push_back(ev);
     }
     last_seq_of.push_back(seq);
   }
-  if (auto err = st.records->commit(servers, pools, events, cursors)) {
+  if (auto err = st.records->commit(servers, pools, events, cursors,
+                                    decisions)) {
     spdlog::error("snapshot commit of {} records failed: {}",
                   servers.size() + pools.size(),
                   self->system().render(err));
@@ -126,6 +130,18 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
         return res.error();
       return static_cast<uint64_t>(*res);
     },
+    [self](atom::put, decision_record& rec, std::vector<event_record>& events)
+      -> caf::result<uint64_t> {
+      return enqueue(self, {}, {}, std::move(events), {}, {std::move(rec)});
+    },
+    [self](atom::decisions, const std::string& pool, uint32_t limit)
+      -> caf::result<std::vector<decision_record>> {
+      flush(self);
+      auto res = self->state.records->latest_decisions(pool, limit);
+      if (!res)
+        return res.error();
+      return std::move(*res);
+    },
     [self](atom::get) -> caf::result<std::vector<server_record>> {
       // Committed data only, and everything acknowledged so far.
       flush(self);
@@ -133,6 +149,14 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
       if (!res)
         return res.error();
       return std::move(*res);
+    },
+    [self](atom::prune, atom::decisions,
+           int64_t older_than_ms) -> caf::result<uint64_t> {
+      flush(self);
+      auto res = self->state.records->prune_decisions(older_than_ms);
+      if (!res)
+        return res.error();
+      return static_cast<uint64_t>(*res);
     },
     [self](atom::cursor, const std::string& name)
       -> caf::result<webhook_cursor> {

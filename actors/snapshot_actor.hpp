@@ -18,6 +18,7 @@ struct pending_write {
   std::vector<pool_record> pools;
   std::vector<event_record> events;
   std::vector<webhook_cursor> cursors;
+  std::vector<decision_record> decisions;
   caf::typed_response_promise<uint64_t> promise;
 };
 

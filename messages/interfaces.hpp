@@ -31,6 +31,15 @@ using snapshot_actor = caf::typed_actor<
   // Erases deleted server records older than the given wall-clock ms;
   // replies with how many were erased.
   caf::replies_to<atom::prune, int64_t>::with<uint64_t>,
+  // Persists a policy decision and its events.
+  caf::replies_to<atom::put, decision_record, std::vector<event_record>>::with<
+    uint64_t>,
+  // Reads the N newest decisions of a pool, newest first.
+  caf::replies_to<atom::decisions, std::string, uint32_t>::with<
+    std::vector<decision_record>>,
+  // Erases decisions older than the given wall-clock ms; replies with how
+  // many were erased.
+  caf::replies_to<atom::prune, atom::decisions, int64_t>::with<uint64_t>,
   // Reads every server record in the store (after committing what is
   // queued), deleted ones included.
   caf::replies_to<atom::get>::with<std::vector<server_record>>,
@@ -63,6 +72,9 @@ using provider_actor = caf::typed_actor<
   caf::replies_to<atom::start, std::string>::with<provider_reply>,
   caf::replies_to<atom::reboot, std::string>::with<provider_reply>,
   caf::replies_to<atom::destroy, std::string>::with<provider_reply>,
+  // Reports the API calls available now: the token bucket and, when the
+  // provider reports one, its own remaining budget (the smaller counts).
+  caf::replies_to<atom::limits>::with<rate_budget>,
   // Internal: the poll tick.
   caf::reacts_to<atom::tick>,
   // Internal: tokens are available again.
@@ -73,6 +85,14 @@ using provider_actor = caf::typed_actor<
 using pool_actor = caf::typed_actor<
   // Sets the desired count (clamped to [min, max]).
   caf::replies_to<atom::ensure, int64_t>::with<scale_reply>,
+  // Sets the desired count for the given reason (the pool's policy).
+  caf::replies_to<atom::ensure, int64_t, std::string>::with<scale_reply>,
+  // Pauses or resumes the pool's policy (a persisted flag); replies with
+  // the pool.
+  caf::replies_to<atom::pause>::with<pool_status>,
+  caf::replies_to<atom::resume>::with<pool_status>,
+  // Evaluates the pool's policy now; replies with the decision.
+  caf::replies_to<atom::evaluate>::with<decision_record>,
   // Raises or lowers the desired count by N >= 0.
   caf::replies_to<atom::increase, int64_t>::with<scale_reply>,
   caf::replies_to<atom::decrease, int64_t>::with<scale_reply>,
@@ -95,6 +115,15 @@ using pool_actor = caf::typed_actor<
   // the persisted record.
   caf::replies_to<atom::adopt, server_record>::with<server_record>,
   // Reconciles and re-arms the periodic tick.
+  caf::reacts_to<atom::tick>>;
+
+/// A POLICY actor: one per pool with a policy; evaluates it every
+/// `policy.interval`, runs the guardrails, applies the result through the
+/// pool and records the decision.
+using policy_actor = caf::typed_actor<
+  // Evaluates now; replies with the recorded decision.
+  caf::replies_to<atom::evaluate>::with<decision_record>,
+  // Internal: the periodic evaluation.
   caf::reacts_to<atom::tick>>;
 
 /// A SERVER actor: one per cloud server; owns its transitions and timers.
@@ -136,6 +165,14 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atom::limits>::with<limits_info>,
   // Reports one server by dynserv id.
   caf::replies_to<atom::server, std::string>::with<server_record>,
+  // Pauses or resumes the policy of the named pool.
+  caf::replies_to<atom::pause, std::string>::with<pool_status>,
+  caf::replies_to<atom::resume, std::string>::with<pool_status>,
+  // The N newest policy decisions of the named pool, newest first.
+  caf::replies_to<atom::decisions, std::string, uint32_t>::with<
+    std::vector<decision_record>>,
+  // Evaluates the named pool's policy now; replies with the decision.
+  caf::replies_to<atom::evaluate, std::string>::with<decision_record>,
   // Applies the desired counts declared in a reloaded config file
   // (pool name -> count).
   caf::replies_to<atom::reload, std::vector<pool_record>>::with<
@@ -179,6 +216,12 @@ using admin_session_actor = caf::typed_actor<
     std::vector<event_record>>,
   // max_servers and its use.
   caf::replies_to<atom::limits>::with<limits_info>,
+  // Pauses or resumes a pool's policy.
+  caf::replies_to<atom::pause, std::string>::with<pool_status>,
+  caf::replies_to<atom::resume, std::string>::with<pool_status>,
+  // The N newest policy decisions of a pool, newest first.
+  caf::replies_to<atom::decisions, std::string, uint32_t>::with<
+    std::vector<decision_record>>,
   // Internal: idle check; a session unused for 15 minutes ends.
   caf::reacts_to<atom::tick>>;
 

@@ -219,12 +219,71 @@ struct pool_record {
   /// file overrides a count set at run time.
   int64_t file_desired = -1;
   int64_t updated_at_ms = 0;
+  /// The pool's policy is paused: its decisions are recorded, not applied.
+  bool paused = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_record& x) {
   return f(caf::meta::type_name("pool_record"), x.name, x.desired,
-           x.file_desired, x.updated_at_ms);
+           x.file_desired, x.updated_at_ms, x.paused);
+}
+
+/// One guardrail that changed a policy's count, and why.
+struct guardrail_step {
+  /// Which guardrail: pool_bounds, max_servers, scale_up_step,
+  /// max_in_flight, stabilization, cooldown, api_budget.
+  std::string name;
+  int64_t before = 0;
+  int64_t after = 0;
+  /// E.g. "max 9 by limits.max_servers (11 of 20 in use)".
+  std::string why;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, guardrail_step& x) {
+  return f(caf::meta::type_name("guardrail_step"), x.name, x.before, x.after,
+           x.why);
+}
+
+/// One evaluation of a pool's policy: what it wanted, what the guardrails
+/// made of it, and what was done. Kept for `policy.decision_retention`.
+struct decision_record {
+  std::string pool;
+  /// Wall-clock ms of the evaluation; unique per pool (the key).
+  int64_t at_ms = 0;
+  /// The policy kind, e.g. "http_metric".
+  std::string policy;
+  /// What the count is based on (metric value, schedule window, error).
+  std::string input;
+  /// The policy's count; -1 if it had none (metric unavailable).
+  int64_t wanted = -1;
+  /// The guardrails that changed the count, in order.
+  std::vector<guardrail_step> steps;
+  /// The count after the guardrails (the held count without `wanted`).
+  int64_t result = 0;
+  /// The pool's desired count before this decision.
+  int64_t previous_desired = 0;
+  /// Active (pending, starting, running, rebooting) servers, and how many
+  /// of them are still being created (pending or starting).
+  int64_t active = 0;
+  int64_t starting = 0;
+  /// "applied", "dry_run", "paused", "held" or "failed".
+  std::string mode;
+  /// True if the desired count changed because of this decision.
+  bool applied = false;
+  /// What was done, e.g. "creating 6", "stopping 2", "no change".
+  std::string action;
+  /// One line: "wanted 12; max 9 by limits.max_servers; 3 starting;
+  /// creating 6".
+  std::string summary;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decision_record& x) {
+  return f(caf::meta::type_name("decision_record"), x.pool, x.at_ms, x.policy,
+           x.input, x.wanted, x.steps, x.result, x.previous_desired, x.active,
+           x.starting, x.mode, x.applied, x.action, x.summary);
 }
 
 /// One entry of the event log. Reasons are CamelCase (`ServerRunning`).
@@ -310,12 +369,21 @@ struct pool_status {
   /// Count per status, indexed by `server_status`.
   std::vector<int64_t> counts;
   std::vector<server_record> servers;
+  /// The policy kind ("external" when none runs).
+  std::string policy = "external";
+  /// The policy is paused (pool record flag).
+  bool paused = false;
+  /// The policy only records decisions (config `dry_run`).
+  bool dry_run = false;
+  /// Servers that count towards `desired` (pending, starting, running,
+  /// rebooting, not asked to stop).
+  int64_t active = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_status& x) {
   return f(caf::meta::type_name("pool_status"), x.name, x.provider, x.desired,
-           x.min, x.max, x.counts, x.servers);
+           x.min, x.max, x.counts, x.servers, x.policy, x.paused, x.dry_run, x.active);
 }
 
 /// What a webhook actor reports about its deliveries (no secret, and the

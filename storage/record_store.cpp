@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -21,6 +22,7 @@ namespace {
 constexpr std::string_view server_prefix = "s/";
 constexpr std::string_view pool_prefix = "p/";
 constexpr std::string_view event_prefix = "e/";
+constexpr std::string_view decision_prefix = "d/";
 constexpr std::string_view cursor_prefix = "w/";
 constexpr std::string_view schema_key = "m/schema";
 constexpr size_t event_digits = 20;
@@ -118,6 +120,16 @@ std::string record_store::event_key(uint64_t seq) {
   return result;
 }
 
+std::string record_store::decision_key(std::string_view pool, int64_t at_ms) {
+  char buf[event_digits + 1];
+  std::snprintf(buf, sizeof(buf), "%020" PRId64, std::max<int64_t>(at_ms, 0));
+  std::string result{decision_prefix};
+  result += pool;
+  result += '/';
+  result += buf;
+  return result;
+}
+
 std::string record_store::cursor_key(std::string_view name) {
   std::string result{cursor_prefix};
   result += name;
@@ -129,7 +141,8 @@ std::string record_store::cursor_key(std::string_view name) {
 caf::error record_store::commit(const std::vector<server_record>& servers,
                                 const std::vector<pool_record>& pools,
                                 const std::vector<event_record>& events,
-                                const std::vector<webhook_cursor>& cursors) {
+                                const std::vector<webhook_cursor>& cursors,
+                                const std::vector<decision_record>& decisions) {
   return guarded("commit", [&]() -> caf::error {
     write_batch batch;
     for (const auto& x : servers) {
@@ -156,6 +169,12 @@ caf::error record_store::commit(const std::vector<server_record>& servers,
                           "cannot store a webhook cursor without name");
       batch.put(cursor_key(x.name), encode(x));
     }
+    for (const auto& x : decisions) {
+      if (x.pool.empty())
+        return make_error(ec::invalid_argument,
+                          "cannot store a decision without pool");
+      batch.put(decision_key(x.pool, x.at_ms), encode(x));
+    }
     if (batch.empty())
       return caf::none;
     if (auto err = check_schema(&batch))
@@ -178,6 +197,35 @@ caf::expected<size_t> record_store::prune_deleted(int64_t older_than_ms) {
                                      && x.status_since_ms < older_than_ms)
                                    batch.erase(std::string{key});
                                });
+    if (err)
+      return err;
+    if (batch.empty())
+      return size_t{0};
+    if (auto err = backend_.write(batch))
+      return err;
+    return batch.ops.size();
+  });
+}
+
+caf::expected<size_t> record_store::prune_decisions(int64_t older_than_ms) {
+  return guarded("prune_decisions", [&]() -> caf::expected<size_t> {
+    if (auto err = check_schema(nullptr))
+      return err;
+    write_batch batch;
+    // The time is the key's last 20 digits: no decoding needed.
+    auto err = backend_.scan(decision_prefix, [&](std::string_view key,
+                                                  std::string_view) {
+      if (key.size() < event_digits)
+        return true;
+      int64_t at_ms = 0;
+      auto digits = key.substr(key.size() - event_digits);
+      auto [end, ec] = std::from_chars(digits.data(),
+                                       digits.data() + digits.size(), at_ms);
+      if (ec == std::errc{} && end == digits.data() + digits.size()
+          && at_ms < older_than_ms)
+        batch.erase(std::string{key});
+      return true;
+    });
     if (err)
       return err;
     if (batch.empty())
@@ -294,6 +342,37 @@ record_store::events_since(uint64_t after_seq, size_t limit) {
       return err;
     if (decode_err)
       return decode_err;
+    return result;
+  });
+}
+
+caf::expected<std::vector<decision_record>>
+record_store::latest_decisions(const std::string& pool, size_t limit) {
+  using result_type = caf::expected<std::vector<decision_record>>;
+  return guarded("latest_decisions", [&]() -> result_type {
+    if (auto err = check_schema(nullptr))
+      return err;
+    std::vector<decision_record> result;
+    if (limit == 0)
+      return result;
+    // Keys sort by time: keep the last `limit` values of a forward scan.
+    std::deque<std::pair<std::string, std::string>> last;
+    auto prefix = std::string{decision_prefix} + pool + "/";
+    auto err = backend_.scan(prefix, [&](std::string_view key,
+                                         std::string_view value) {
+      last.emplace_back(std::string{key}, std::string{value});
+      if (last.size() > limit)
+        last.pop_front();
+      return true;
+    });
+    if (err)
+      return err;
+    for (auto i = last.rbegin(); i != last.rend(); ++i) {
+      auto x = decode_decision(i->second);
+      if (!x)
+        return at_key(i->first, x.error());
+      result.push_back(std::move(*x));
+    }
     return result;
   });
 }

@@ -21,8 +21,9 @@ namespace dynserv {
 ///
 /// Key layout: `s/<server id>`, `p/<pool name>`, `e/<seq>` with the sequence
 /// number as 20-digit zero-padded decimal (so key order is seq order),
-/// `w/<webhook name>` for webhook delivery cursors and `m/schema` for the
-/// layout version.
+/// `d/<pool name>/<at_ms>` for policy decisions (at_ms 20-digit zero-padded,
+/// so key order is time order per pool), `w/<webhook name>` for webhook
+/// delivery cursors and `m/schema` for the layout version.
 ///
 /// The event log is the webhooks' outbox: nothing erases `e/` keys. Should
 /// events ever be pruned, only those at or below the lowest `w/` cursor of
@@ -47,6 +48,9 @@ public:
   /// Returns `e/<seq>` with `seq` zero-padded to 20 digits.
   static std::string event_key(uint64_t seq);
 
+  /// Returns `d/<pool>/<at_ms>` with `at_ms` zero-padded to 20 digits
+  /// (negative times count as 0).
+  static std::string decision_key(std::string_view pool, int64_t at_ms);
   /// Returns `w/<name>`.
   static std::string cursor_key(std::string_view name);
 
@@ -59,7 +63,12 @@ public:
   caf::error commit(const std::vector<server_record>& servers,
                     const std::vector<pool_record>& pools,
                     const std::vector<event_record>& events,
-                    const std::vector<webhook_cursor>& cursors = {});
+                    const std::vector<webhook_cursor>& cursors = {},
+                    const std::vector<decision_record>& decisions = {});
+
+  /// Erases the decisions (of every pool) made before `older_than_ms`;
+  /// returns their count.
+  caf::expected<size_t> prune_decisions(int64_t older_than_ms);
 
   /// Erases the records of servers that are `deleted` since before
   /// `older_than_ms` (ms since the epoch) in one batch; returns their count.
@@ -82,6 +91,9 @@ public:
   caf::expected<std::vector<event_record>> events_since(uint64_t after_seq,
                                                         size_t limit);
 
+  /// Returns the `limit` newest decisions of `pool`, newest first.
+  caf::expected<std::vector<decision_record>>
+  latest_decisions(const std::string& pool, size_t limit);
   /// Returns the cursor of webhook `name` (`found` false if none is stored).
   caf::expected<webhook_cursor> get_cursor(const std::string& name);
 

@@ -57,6 +57,12 @@ public:
     writer_.String(x);
   }
 
+  /// Writes `key` followed by the raw JSON text `json`.
+  void add_raw(const char* key, const std::string& json) {
+    writer_.Key(key);
+    writer_.RawValue(json.data(), json.size(), rapidjson::kArrayType);
+  }
+
   std::string finish() {
     writer_.EndObject();
     return {buf_.GetString(), buf_.GetSize()};
@@ -267,6 +273,7 @@ std::string encode(const pool_record& x) {
   w.add("desired", x.desired);
   w.add("file_desired", x.file_desired);
   w.add("updated_at_ms", x.updated_at_ms);
+  w.add("paused", x.paused);
   return w.finish();
 }
 
@@ -280,6 +287,43 @@ std::string encode(const event_record& x) {
   w.add("from", x.from);
   w.add("to", x.to);
   w.add("message", x.message);
+  return w.finish();
+}
+
+std::string encode(const decision_record& x) {
+  rapidjson::StringBuffer steps_buf;
+  rapidjson::Writer<rapidjson::StringBuffer> sw{steps_buf};
+  sw.StartArray();
+  for (const auto& step : x.steps) {
+    sw.StartObject();
+    sw.Key("name");
+    sw.String(step.name.data(),
+              static_cast<rapidjson::SizeType>(step.name.size()));
+    sw.Key("before");
+    sw.Int64(step.before);
+    sw.Key("after");
+    sw.Int64(step.after);
+    sw.Key("why");
+    sw.String(step.why.data(),
+              static_cast<rapidjson::SizeType>(step.why.size()));
+    sw.EndObject();
+  }
+  sw.EndArray();
+  object_writer w;
+  w.add("pool", x.pool);
+  w.add("at_ms", x.at_ms);
+  w.add("policy", x.policy);
+  w.add("input", x.input);
+  w.add("wanted", x.wanted);
+  w.add_raw("steps", std::string{steps_buf.GetString(), steps_buf.GetSize()});
+  w.add("result", x.result);
+  w.add("previous_desired", x.previous_desired);
+  w.add("active", x.active);
+  w.add("starting", x.starting);
+  w.add("mode", x.mode);
+  w.add("applied", x.applied);
+  w.add("action", x.action);
+  w.add("summary", x.summary);
   return w.finish();
 }
 
@@ -333,6 +377,7 @@ caf::expected<pool_record> decode_pool(std::string_view str) {
     r.read("desired", x.desired);
     r.read("file_desired", x.file_desired);
     r.read("updated_at_ms", x.updated_at_ms);
+    r.read("paused", x.paused);
     if (auto err = r.error())
       return err;
     return x;
@@ -356,6 +401,56 @@ caf::expected<event_record> decode_event(std::string_view str) {
     r.read("message", x.message);
     if (auto err = r.error())
       return err;
+    return x;
+  });
+}
+
+caf::expected<decision_record> decode_decision(std::string_view str) {
+  return guarded("decision", [&]() -> caf::expected<decision_record> {
+    rapidjson::Document doc;
+    if (auto err = parse(doc, str, "decision"))
+      return err;
+    decision_record x;
+    object_reader r{doc, "decision"};
+    r.read("pool", x.pool, presence::required);
+    if (doc.FindMember("at_ms") == doc.MemberEnd())
+      return make_error(ec::corrupt_record,
+                        "corrupt decision record: field 'at_ms' is missing");
+    r.read("at_ms", x.at_ms);
+    r.read("policy", x.policy);
+    r.read("input", x.input);
+    r.read("wanted", x.wanted);
+    r.read("result", x.result);
+    r.read("previous_desired", x.previous_desired);
+    r.read("active", x.active);
+    r.read("starting", x.starting);
+    r.read("mode", x.mode);
+    r.read("applied", x.applied);
+    r.read("action", x.action);
+    r.read("summary", x.summary);
+    if (auto err = r.error())
+      return err;
+    auto steps = doc.FindMember("steps");
+    if (steps != doc.MemberEnd()) {
+      if (!steps->value.IsArray())
+        return make_error(ec::corrupt_record,
+                          "corrupt decision record: field 'steps' must be an "
+                          "array");
+      for (const auto& item : steps->value.GetArray()) {
+        if (!item.IsObject())
+          return make_error(ec::corrupt_record,
+                            "corrupt decision record: a step is not an object");
+        guardrail_step step;
+        object_reader sr{item, "decision step"};
+        sr.read("name", step.name);
+        sr.read("before", step.before);
+        sr.read("after", step.after);
+        sr.read("why", step.why);
+        if (auto err = sr.error())
+          return err;
+        x.steps.push_back(std::move(step));
+      }
+    }
     return x;
   });
 }

@@ -23,6 +23,9 @@ std::string encode(const pool_record& x);
 /// Encodes `x` like the server record overload.
 std::string encode(const event_record& x);
 
+/// Encodes a decision record; its guardrail steps become an array of
+/// {"name","before","after","why"} objects.
+std::string encode(const decision_record& x);
 /// Encodes a webhook cursor (name, seq, updated_at_ms).
 std::string encode(const webhook_cursor& x);
 
@@ -37,6 +40,8 @@ caf::expected<pool_record> decode_pool(std::string_view str);
 /// Decodes an event record; `seq` is required.
 caf::expected<event_record> decode_event(std::string_view str);
 
+/// Decodes a decision record; `pool` and `at_ms` are required.
+caf::expected<decision_record> decode_decision(std::string_view str);
 /// Decodes a webhook cursor; `name` and `seq` are required.
 caf::expected<webhook_cursor> decode_webhook_cursor(std::string_view str);
 

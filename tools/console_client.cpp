@@ -355,4 +355,19 @@ outcome<limits_info> client::limits() {
                            atom::limits_v);
 }
 
+outcome<std::vector<decision_record>> client::decisions(const std::string& pool,
+                                                        uint32_t limit) {
+  return call<std::vector<decision_record>>(session_,
+                                            caf::timespan{call_timeout},
+                                            atom::decisions_v, pool, limit);
+}
+
+outcome<pool_status> client::pause(const std::string& pool, bool pause) {
+  if (pause)
+    return call<pool_status>(session_, caf::timespan{call_timeout},
+                             atom::pause_v, pool);
+  return call<pool_status>(session_, caf::timespan{call_timeout},
+                           atom::resume_v, pool);
+}
+
 } // namespace dynserv::console

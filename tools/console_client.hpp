@@ -111,6 +111,13 @@ public:
 
   outcome<limits_info> limits();
 
+  /// The newest `limit` decisions of `pool`'s policy.
+  outcome<std::vector<decision_record>> decisions(const std::string& pool,
+                                                  uint32_t limit);
+
+  /// Pauses (`pause` true) or resumes a pool's policy.
+  outcome<pool_status> pause(const std::string& pool, bool pause);
+
 private:
   template <class T, class Handle, class... Ts>
   outcome<T> call(const Handle& target, caf::timespan timeout, Ts... xs);

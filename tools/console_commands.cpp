@@ -69,6 +69,12 @@ const std::vector<command_spec>& command_table() {
      {{"--pool", true}, {"--since", true}, {"--follow", false}}, true},
     {command_kind::limits, "limits", "limits",
      "max_servers and its use.", {}, true},
+    {command_kind::decisions, "decisions", "decisions [POOL] [--limit N]",
+     "Why POOL's policy set each count.", {{"--limit", true}}, true},
+    {command_kind::pause, "pause", "pause [POOL]",
+     "Pauses POOL's policy (decisions only).", {}, true},
+    {command_kind::resume, "resume", "resume [POOL]",
+     "Resumes POOL's policy.", {}, true},
     {command_kind::help, "help", "help [COMMAND]",
      "The commands, or the usage of one.", {}, false},
     {command_kind::quit, "quit", "quit",
@@ -126,6 +132,20 @@ const char* details_of(command_kind x) {
     case command_kind::limits:
       return "Prints limits.max_servers, how many servers count against it\n"
              "and the pools whose last request was cut by it.";
+    case command_kind::decisions:
+      return "Prints the newest decisions of the policy of POOL (default\n"
+             "\"default\"), newest first: when, the mode (applied, dry_run,\n"
+             "paused, held, failed), the count before and after, and why:\n"
+             "what the policy wanted and each guardrail that changed it.\n"
+             "--limit N prints N of them (1 to 1000, default 20).";
+    case command_kind::pause:
+      return "Pauses the policy of POOL (default \"default\"): it keeps\n"
+             "recording decisions but changes nothing until `resume`. The\n"
+             "flag survives restarts; ensure, increase and decrease still\n"
+             "work.";
+    case command_kind::resume:
+      return "Resumes the policy of POOL (default \"default\"): its next\n"
+             "decision applies again.";
     case command_kind::help:
       return "Without COMMAND, lists the commands; with it, prints its usage.";
     case command_kind::quit: return "Leaves the interactive console.";
@@ -520,11 +540,31 @@ command_result parse_command(const std::vector<std::string>& words) {
       break;
     }
     case command_kind::reboot:
+    case command_kind::pause:
+    case command_kind::resume:
       if (auto err = too_many(1))
         return *err;
       cmd.pool = pos.empty() ? default_pool : pos[0];
       if (auto err = non_empty(cmd.pool, "POOL"))
         return *err;
+      break;
+    case command_kind::decisions:
+      if (auto err = too_many(1))
+        return *err;
+      cmd.pool = pos.empty() ? default_pool : pos[0];
+      if (auto err = non_empty(cmd.pool, "POOL"))
+        return *err;
+      cmd.count = 20;
+      for (const auto& [opt, value] : args.options) {
+        // Only --limit exists for decisions.
+        std::string error;
+        auto n = parse_count(value, error);
+        if (!n || *n < 1 || *n > 1000)
+          return command_error(*kind, "--limit must be an integer from 1 to "
+                                      "1000, got "
+                                        + quoted(value));
+        cmd.count = *n;
+      }
       break;
     case command_kind::events:
       if (auto err = too_many(0))
@@ -868,6 +908,9 @@ std::vector<std::string> complete(std::string_view line_before_cursor,
       switch (*kind) {
         case command_kind::servers:
         case command_kind::reboot:
+        case command_kind::decisions:
+        case command_kind::pause:
+        case command_kind::resume:
           if (positional == 0)
             offer(data.pools);
           break;

@@ -44,6 +44,9 @@ enum class command_kind : uint8_t {
   stop,
   events,
   limits,
+  decisions,
+  pause,
+  resume,
   help,
   quit,
 };
@@ -57,12 +60,14 @@ constexpr size_t max_argument_size = 1024;
 /// A parsed console command with its arguments.
 struct command {
   command_kind kind = command_kind::help;
-  /// ensure/increase/decrease/reboot: the pool (`default_pool` if omitted);
+  /// ensure/increase/decrease/reboot/decisions/pause/resume: the pool
+  /// (`default_pool` if omitted);
   /// servers/events: a filter, empty for all pools.
   std::string pool;
   /// server/stop: the dynserv server id.
   std::string server_id;
-  /// ensure: the desired count; increase/decrease: the step (default 1).
+  /// ensure: the desired count; increase/decrease: the step (default 1);
+  /// decisions: how many (--limit, default 20).
   int64_t count = 0;
   /// servers --status S.
   std::optional<server_status> status_filter;

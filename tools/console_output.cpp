@@ -329,6 +329,39 @@ std::string format_limits(const limits_info& info, bool json) {
          + "\n" + "limited pools:  " + dash_if_empty(limited) + "\n";
 }
 
+std::string format_decisions(const std::string& pool,
+                             const std::vector<decision_record>& decisions,
+                             bool json) {
+  if (json) {
+    std::string body = "{\"pool\":" + json_string(pool) + ",\"decisions\":[";
+    for (size_t i = 0; i < decisions.size(); ++i)
+      body += (i > 0 ? "," : "") + decision_json(decisions[i]);
+    return body + "]}\n";
+  }
+  if (decisions.empty())
+    return "pool " + sanitize(pool)
+           + ": no decisions (the pool has no policy, or none was made yet)\n";
+  std::string res;
+  for (const auto& d : decisions)
+    res += format_time(d.at_ms) + "  " + sanitize(d.mode) + "  "
+           + std::to_string(d.previous_desired) + "->"
+           + std::to_string(d.applied ? d.result : d.previous_desired) + "  "
+           + sanitize(d.summary) + "\n";
+  return res;
+}
+
+std::string format_pause(const pool_status& p, bool json) {
+  if (json)
+    return pool_json(p) + "\n";
+  if (p.policy == "external")
+    return "pool " + sanitize(p.name) + ": " + (p.paused ? "paused" : "resumed")
+           + " (the pool has no policy; the flag applies once it has one)\n";
+  return "pool " + sanitize(p.name) + ": policy "
+         + (p.paused ? "paused (decisions are recorded, not applied)"
+                     : "resumed")
+         + "\n";
+}
+
 std::string format_events(const std::vector<event_record>& events,
                           uint64_t since, bool json) {
   if (json) {

@@ -67,6 +67,15 @@ std::string format_stop(const server_record& rec, bool json);
 /// `limits`.
 std::string format_limits(const limits_info& info, bool json);
 
+/// `decisions`: one line per decision, newest first ("TIME MODE PREV->NEW
+/// SUMMARY"), or {"pool", "decisions": [...]} as the HTTP API prints them.
+std::string format_decisions(const std::string& pool,
+                             const std::vector<decision_record>& decisions,
+                             bool json);
+
+/// `pause` and `resume`: the pool's new state, or its pool object.
+std::string format_pause(const pool_status& pool, bool json);
+
 /// `events` without --follow: every event, and (JSON) the seq to resume
 /// after (`last_seq`, at least `since`).
 std::string format_events(const std::vector<event_record>& events,

@@ -408,6 +408,25 @@ int run_command(console_state& st, const command& cmd) {
       print(format_limits(*info.value, json));
       return exit_ok;
     }
+    case command_kind::decisions: {
+      auto ds = with_node(st, true, [&] {
+        return node.decisions(cmd.pool, static_cast<uint32_t>(cmd.count));
+      });
+      if (!ds)
+        return report(ds.error);
+      print(format_decisions(cmd.pool, *ds.value, json));
+      return exit_ok;
+    }
+    case command_kind::pause:
+    case command_kind::resume: {
+      auto p = with_node(st, false, [&] {
+        return node.pause(cmd.pool, cmd.kind == command_kind::pause);
+      });
+      if (!p)
+        return report(p.error);
+      print(format_pause(*p.value, json));
+      return exit_ok;
+    }
   }
   return exit_ok;
 }

@@ -23,7 +23,7 @@ packages=(
   cmake g++ ninja-build ccache pkg-config
   libcaf-dev libboost-dev libboost-test-dev libssl-dev rapidjson-dev
   librocksdb-dev libspdlog-dev libfmt-dev libedit-dev
-  tmux openssl python3
+  tmux openssl python3 tzdata
   prometheus
 )
 

@@ -92,6 +92,23 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       hold();
       return caf::delegated<server_record>{};
     },
+    [=](atom::pause, const std::string&) -> caf::result<pool_status> {
+      hold();
+      return caf::delegated<pool_status>{};
+    },
+    [=](atom::resume, const std::string&) -> caf::result<pool_status> {
+      hold();
+      return caf::delegated<pool_status>{};
+    },
+    [=](atom::decisions, const std::string&,
+        uint32_t) -> caf::result<std::vector<decision_record>> {
+      hold();
+      return caf::delegated<std::vector<decision_record>>{};
+    },
+    [=](atom::evaluate, const std::string&) -> caf::result<decision_record> {
+      hold();
+      return caf::delegated<decision_record>{};
+    },
     [=](atom::reload, const std::vector<pool_record>&)
       -> caf::result<std::vector<scale_reply>> {
       hold();
@@ -380,6 +397,61 @@ BOOST_AUTO_TEST_CASE(reboot) {
   BOOST_TEST(r.status == 200);
   r = c.send("POST", "/v1/pools/nope/reboot");
   BOOST_TEST(r.status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(policy_decisions_pause_and_resume) {
+  auto& policy = cfg.pools["batch"].policy;
+  policy.kind = policy_kind::fixed;
+  policy.fixed_count = 2;
+  cfg.policy_interval = 100ms;
+  start();
+  auto c = client();
+  BOOST_REQUIRE(eventually([&] {
+    auto r = c.get("/v1/pools/batch/decisions?limit=1");
+    return r.status == 200 && r.json["decisions"].Size() == 1u;
+  }));
+  auto r = c.get("/v1/pools/batch/decisions");
+  BOOST_REQUIRE(r.status == 200);
+  const auto& first = r.json["decisions"][r.json["decisions"].Size() - 1];
+  BOOST_TEST(first["pool"].GetString() == std::string{"batch"});
+  BOOST_TEST(first["policy"].GetString() == std::string{"fixed"});
+  BOOST_TEST(first["wanted"].GetInt64() == 2);
+  BOOST_TEST(first["result"].GetInt64() == 2);
+  BOOST_TEST(first["steps"].IsArray());
+  BOOST_TEST(first["summary"].GetString()
+             == std::string{"wanted 2; creating 2"});
+  BOOST_TEST(first["applied"].GetBool());
+  BOOST_TEST(first["mode"].GetString() == std::string{"applied"});
+  r = c.send("POST", "/v1/pools/batch/pause");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.json["paused"].GetBool());
+  BOOST_TEST(r.json["policy"].GetString() == std::string{"fixed"});
+  BOOST_REQUIRE(eventually([&] {
+    auto d = c.get("/v1/pools/batch/decisions?limit=1");
+    return d.status == 200 && d.json["decisions"].Size() == 1u
+           && d.json["decisions"][0]["mode"].GetString()
+                == std::string{"paused"};
+  }));
+  r = c.get("/v1/pools/batch", std::nullopt);
+  BOOST_TEST(r.status == 401);
+  r = c.get("/v1/pools/batch");
+  BOOST_TEST(r.json["paused"].GetBool());
+  r = c.send_json("POST", "/v1/pools/batch/resume", "{}");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(!r.json["paused"].GetBool());
+  // A pool without a policy has no decisions.
+  r = c.get("/v1/pools/default/decisions");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.json["decisions"].Size() == 0u);
+  BOOST_TEST(c.get("/v1/pools/nope/decisions").status == 404);
+  BOOST_TEST(c.send("POST", "/v1/pools/nope/pause").status == 404);
+  r = c.get("/v1/pools/batch/decisions?limit=0");
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(r.error_code() == "invalid_query");
+  BOOST_TEST(c.get("/v1/pools/batch/decisions?since=1").status == 400);
+  r = c.send_json("POST", "/v1/pools/batch/pause", R"({"now": true})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(c.send("GET", "/v1/pools/batch/pause").status == 405);
 }
 
 BOOST_AUTO_TEST_CASE(events) {

@@ -188,6 +188,28 @@ BOOST_AUTO_TEST_CASE(reboot_takes_an_optional_pool) {
              == "reboot: unexpected argument 'b'");
 }
 
+BOOST_AUTO_TEST_CASE(policy_commands_take_an_optional_pool) {
+  for (auto kind :
+       {command_kind::pause, command_kind::resume, command_kind::decisions}) {
+    std::string name = to_string(kind);
+    BOOST_TEST((parse_ok({name}).kind == kind));
+    BOOST_TEST(parse_ok({name}).pool == "default");
+    BOOST_TEST(parse_ok({name, "workers"}).pool == "workers");
+    BOOST_TEST(parse_error({name, "a", "b"}).message
+               == name + ": unexpected argument 'b'");
+  }
+  BOOST_TEST(parse_ok({"decisions"}).count == 20);
+  BOOST_TEST(parse_ok({"decisions", "w", "--limit", "5"}).count == 5);
+  BOOST_TEST(parse_ok({"decisions", "--limit=1000"}).count == 1000);
+  for (auto bad : {"0", "1001", "x", "-1"})
+    BOOST_TEST(parse_error({"decisions", "--limit", bad}).message
+               == std::string{"decisions: --limit must be an integer from 1 "
+                              "to 1000, got '"}
+                    + bad + "'");
+  BOOST_TEST(parse_error({"pause", "--limit", "3"}).message
+             == "pause: unknown option '--limit'");
+}
+
 BOOST_AUTO_TEST_CASE(events_takes_pool_since_and_follow) {
   auto bare = parse_ok({"events"});
   BOOST_TEST((bare.kind == command_kind::events));
@@ -482,6 +504,9 @@ BOOST_AUTO_TEST_CASE(pool_arguments_complete_pool_names) {
   BOOST_TEST((complete("servers ", sample()) == words{"batch", "default"}));
   BOOST_TEST((complete("servers b", sample()) == words{"batch"}));
   BOOST_TEST((complete("reboot d", sample()) == words{"default"}));
+  BOOST_TEST((complete("pause b", sample()) == words{"batch"}));
+  BOOST_TEST((complete("decisions ", sample()) == words{"batch", "default"}));
+  BOOST_TEST((complete("decisions --l", sample()) == words{"--limit"}));
   BOOST_TEST((complete("increase ", sample()) == words{"batch", "default"}));
   BOOST_TEST((complete("decrease 2 ", sample()) == words{"batch", "default"}));
   BOOST_TEST(complete("ensure ", sample()).empty()); // N first

@@ -102,7 +102,8 @@ const std::vector<std::string> server_keys = {
 };
 
 const std::vector<std::string> pool_keys = {
-  "name", "provider", "desired", "min", "max", "provisioned", "counts",
+  "name",        "provider", "desired", "min",    "max",
+  "provisioned", "counts",   "policy",  "paused", "dry_run",
 };
 
 const std::vector<std::string> event_keys = {
@@ -360,6 +361,59 @@ BOOST_AUTO_TEST_CASE(json_stays_valid_with_odd_bytes) {
   auto doc = parse_json(format_event_line(ev, true));
   BOOST_TEST(std::string{doc["message"].GetString()}
              == "bad \xef\xbf\xbd utf-8 \x01 and \"quotes\"\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(policy_output)
+
+BOOST_AUTO_TEST_CASE(decisions_and_pause) {
+  decision_record d;
+  d.pool = "workers";
+  d.at_ms = t0;
+  d.policy = "http_metric";
+  d.input = "metric 120 at /wait/redis:default = ceil(120 / 10) = 12";
+  d.wanted = 12;
+  d.steps = {{"max_servers", 12, 9, "max 9 by limits.max_servers"}};
+  d.result = 9;
+  d.previous_desired = 3;
+  d.active = 3;
+  d.starting = 3;
+  d.mode = "applied";
+  d.applied = true;
+  d.action = "creating 6";
+  d.summary = "wanted 12; max 9 by limits.max_servers; 3 starting; "
+              "creating 6";
+  auto text = format_decisions("workers", {d}, false);
+  BOOST_TEST(text == format_time(t0) + "  applied  3->9  " + d.summary + "\n");
+  BOOST_TEST(format_decisions("w", {}, false)
+             == "pool w: no decisions (the pool has no policy, or none was "
+                "made yet)\n");
+  rapidjson::Document doc;
+  auto json = format_decisions("workers", {d}, true);
+  doc.Parse(json.c_str());
+  BOOST_REQUIRE(!doc.HasParseError());
+  BOOST_TEST(doc["pool"].GetString() == std::string{"workers"});
+  const auto& x = doc["decisions"][0];
+  BOOST_TEST(x["wanted"].GetInt64() == 12);
+  BOOST_TEST(x["steps"][0]["why"].GetString()
+             == std::string{"max 9 by limits.max_servers"});
+  BOOST_TEST(x["summary"].GetString() == d.summary);
+  d.wanted = -1;
+  doc.Parse(format_decisions("workers", {d}, true).c_str());
+  BOOST_TEST(doc["decisions"][0]["wanted"].IsNull());
+  pool_status p;
+  p.name = "workers";
+  p.policy = "http_metric";
+  p.paused = true;
+  BOOST_TEST(format_pause(p, false)
+             == "pool workers: policy paused (decisions are recorded, not "
+                "applied)\n");
+  p.paused = false;
+  BOOST_TEST(format_pause(p, false) == "pool workers: policy resumed\n");
+  doc.Parse(format_pause(p, true).c_str());
+  BOOST_TEST(!doc["paused"].GetBool());
+  BOOST_TEST(doc["policy"].GetString() == std::string{"http_metric"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(encoding_is_versioned_json_with_snake_case_names) {
                json << " should contain " << part);
   BOOST_TEST(encode(pool_record{"p", 2, -1, 3})
              == R"({"v":1,"name":"p","desired":2,"file_desired":-1,)"
-                R"("updated_at_ms":3})");
+                R"("updated_at_ms":3,"paused":false})");
   BOOST_TEST(encode(event_record{5, 6, "R", "p", "s", "a", "b", "m"})
              == R"({"v":1,"seq":5,"at_ms":6,"reason":"R","pool":"p",)"
                 R"("server_id":"s","from":"a","to":"b","message":"m"})");
