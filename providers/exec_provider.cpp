@@ -557,8 +557,7 @@ provider_reply exec_provider::create(const create_request& req) {
   spec_problems problems;
   if (!parse_spec(req.spec, spec, problems)) {
     auto reply = fresh_reply();
-    reply.error = make_error(error_kind::permanent, "invalid_spec",
-                             "invalid server spec: " + problems.front().second);
+    reply.error = invalid_spec(problems);
     return reply;
   }
   rapidjson::StringBuffer buf;

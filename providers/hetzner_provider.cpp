@@ -204,15 +204,6 @@ std::string create_body(const create_request& req, spec_problems& problems) {
   return to_json(doc);
 }
 
-std::string describe(const spec_problems& problems) {
-  std::string result = "invalid server spec:";
-  for (const auto& [key, problem] : problems)
-    result += " " + (key.empty() ? std::string{"(spec)"} : key) + ": " + problem
-              + ";";
-  result.pop_back();
-  return result;
-}
-
 } // namespace
 
 cloud_state map_hetzner_state(std::string_view raw) {
@@ -508,9 +499,7 @@ provider_reply hetzner_provider::create(const create_request& req) {
   spec_problems problems;
   auto body = create_body(req, problems);
   if (!problems.empty())
-    return fail(std::move(reply),
-                make_error(error_kind::permanent, "invalid_spec",
-                           describe(problems)));
+    return fail(std::move(reply), invalid_spec(problems));
   http_response rsp;
   if (!impl_->exchange(reply, op::create, "POST", "/servers", std::move(body),
                        rsp)) {
@@ -522,12 +511,11 @@ provider_reply hetzner_provider::create(const create_request& req) {
   std::optional<cloud_server> srv;
   if (parse_json(rsp.body, doc))
     srv = parse_server(member(&doc, "server"));
-  if (!srv) {
-    auto err = bad_response(rsp.status, "no server in the create answer",
-                            rsp.body);
-    err.kind = error_kind::outcome_unknown;
-    return fail(std::move(reply), std::move(err));
-  }
+  if (!srv)
+    return fail(std::move(reply),
+                unreadable_create_answer(rsp.status,
+                                         "no server in the create answer",
+                                         rsp.body));
   if (srv->labels.empty())
     srv->labels = req.labels;
   impl_->remember(srv->provider_id, doc, action_kind::create);

@@ -606,4 +606,20 @@ void check_spec(const rapidjson::Value& spec,
   }
 }
 
+provider_error invalid_spec(const spec_problems& problems) {
+  std::string message = "invalid server spec:";
+  for (const auto& [key, problem] : problems)
+    message += " " + (key.empty() ? std::string{"(spec)"} : key) + ": "
+               + problem + ";";
+  message.pop_back();
+  return make_error(error_kind::permanent, "invalid_spec", message);
+}
+
+provider_error unreadable_create_answer(int status, std::string_view what,
+                                        std::string_view body) {
+  auto err = bad_response(status, what, body);
+  err.kind = error_kind::outcome_unknown;
+  return err;
+}
+
 } // namespace dynserv::http_support

@@ -236,4 +236,14 @@ void check_spec(const rapidjson::Value& spec,
                 std::initializer_list<const char*> reserved,
                 spec_problems& problems);
 
+/// Permanent error "invalid_spec" listing `problems`: the pool's `server`
+/// object is wrong, so no create is sent and retrying cannot help.
+provider_error invalid_spec(const spec_problems& problems);
+
+/// The error for a 2xx create answer that names no server: the server may
+/// exist, so the outcome is unknown (the server actor then looks it up by
+/// its dynserv-id label) rather than a plain transient failure.
+provider_error unreadable_create_answer(int status, std::string_view what,
+                                        std::string_view body);
+
 } // namespace dynserv::http_support
