@@ -118,13 +118,28 @@ admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
       spdlog::info("admin console: decrease {} {}", loggable(pool), n);
       return self->delegate(self->state.node, atom::decrease_v, pool, n);
     },
-    [self, touch](atom::reboot,
-                  const std::string& pool) -> caf::result<int64_t> {
+    [self, touch](atom::reboot, const std::string& pool,
+                  const std::string& max_unavailable)
+      -> caf::result<rollout_record> {
       touch();
       if (auto err = check_argument("pool name", pool))
         return err;
-      spdlog::info("admin console: reboot {}", loggable(pool));
-      return self->delegate(self->state.node, atom::reboot_v, pool);
+      if (auto err = check_argument("max_unavailable", max_unavailable))
+        return err;
+      spdlog::info("admin console: reboot {} max_unavailable {}",
+                   loggable(pool),
+                   max_unavailable.empty() ? "(pool default)"
+                                           : loggable(max_unavailable));
+      return self->delegate(self->state.node, atom::reboot_v, pool,
+                            max_unavailable);
+    },
+    [self, touch](atom::abort,
+                  const std::string& pool) -> caf::result<rollout_record> {
+      touch();
+      if (auto err = check_argument("pool name", pool))
+        return err;
+      spdlog::info("admin console: reboot abort {}", loggable(pool));
+      return self->delegate(self->state.node, atom::abort_v, pool);
     },
     [self, touch](atom::stop,
                   const std::string& id) -> caf::result<server_record> {

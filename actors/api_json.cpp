@@ -182,6 +182,14 @@ std::string pool_json(const pool_status& p, bool with_servers) {
   key_value(w, "policy", p.policy);
   key_bool(w, "paused", p.paused);
   key_bool(w, "dry_run", p.dry_run);
+  key_int(w, "active", p.active);
+  key_int(w, "expired", p.expired);
+  auto rollout = rollout_json(p.rollout);
+  w.Key("rollout");
+  w.RawValue(rollout.data(), rollout.size(), rapidjson::kObjectType);
+  auto breaker = breaker_json(p.breaker);
+  w.Key("circuit_breaker");
+  w.RawValue(breaker.data(), breaker.size(), rapidjson::kObjectType);
   if (with_servers) {
     w.Key("servers");
     w.StartArray();
@@ -191,6 +199,45 @@ std::string pool_json(const pool_status& p, bool with_servers) {
     }
     w.EndArray();
   }
+  w.EndObject();
+  return text_of(buf);
+}
+
+std::string rollout_json(const rollout_record& r) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  key_value(w, "state", r.state);
+  key_value(w, "max_unavailable_spec", r.max_unavailable_spec);
+  key_int(w, "max_unavailable", r.max_unavailable);
+  key_int(w, "started_at_ms", r.started_at_ms);
+  key_int(w, "finished_at_ms", r.finished_at_ms);
+  key_int(w, "total", r.total);
+  key_int(w, "done", r.done);
+  key_int(w, "skipped", r.skipped);
+  for (auto [key, ids] : {std::pair{"rebooting", &r.rebooting},
+                          std::pair{"waiting", &r.waiting}}) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& id : *ids)
+      w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+    w.EndArray();
+  }
+  w.EndObject();
+  return text_of(buf);
+}
+
+std::string breaker_json(const breaker_record& b) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  key_value(w, "state", b.state);
+  key_int(w, "open_until_ms", b.open_until_ms);
+  key_int(w, "backoff_ms", b.backoff_ms);
+  key_int(w, "trips", b.trips);
+  key_value(w, "reason", b.reason);
+  key_int(w, "window_creates", b.window_creates);
+  key_int(w, "window_failures", b.window_failures);
   w.EndObject();
   return text_of(buf);
 }

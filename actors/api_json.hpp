@@ -56,6 +56,12 @@ std::string decision_json(const decision_record& d);
 /// {"pool","previous_desired","desired","note"}.
 std::string scale_json(const scale_reply& r);
 
+/// A rolling reboot as JSON.
+std::string rollout_json(const rollout_record& r);
+
+/// A pool's circuit breaker as JSON.
+std::string breaker_json(const breaker_record& b);
+
 /// {"max_servers","allocated","available","limited_pools"}.
 std::string limits_json(const limits_info& info);
 

@@ -12,6 +12,10 @@ const std::vector<std::string>& event_reasons() {
     reason::reboot_requested, reason::desired_changed, reason::orphan_found,
     reason::orphan_adopted,   reason::metric_failed,   reason::metric_recovered,
     reason::policy_paused,    reason::policy_resumed,
+    reason::rollout_started,  reason::rollout_skipped, reason::rollout_finished,
+    reason::rollout_aborted,  reason::remediating,     reason::remediation_gave_up,
+    reason::breaker_opened,   reason::breaker_half_open, reason::breaker_closed,
+    reason::expired,
   };
   return result;
 }

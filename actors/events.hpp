@@ -30,6 +30,16 @@ constexpr const char* metric_failed = "PolicyMetricFailed";
 constexpr const char* metric_recovered = "PolicyMetricRecovered";
 constexpr const char* policy_paused = "PolicyPaused";
 constexpr const char* policy_resumed = "PolicyResumed";
+constexpr const char* rollout_started = "RollingRebootStarted";
+constexpr const char* rollout_skipped = "RollingRebootSkipped";
+constexpr const char* rollout_finished = "RollingRebootFinished";
+constexpr const char* rollout_aborted = "RollingRebootAborted";
+constexpr const char* remediating = "ServerRemediating";
+constexpr const char* remediation_gave_up = "RemediationGaveUp";
+constexpr const char* breaker_opened = "CircuitBreakerOpened";
+constexpr const char* breaker_half_open = "CircuitBreakerHalfOpen";
+constexpr const char* breaker_closed = "CircuitBreakerClosed";
+constexpr const char* expired = "ServerExpired";
 } // namespace reason
 
 /// Every reason above, in declaration order (webhook filters are checked

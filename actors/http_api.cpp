@@ -164,12 +164,10 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
         .then(scaled, fail);
       break;
     case api_endpoint::reboot:
-      self->request(node, timeout, atom::reboot_v, call.param)
+      self->request(node, timeout, atom::reboot_v, call.param, std::string{})
         .then(
-          [reply, pool = call.param](int64_t affected) {
-            reply(json_response("{\"pool\":" + json_string(pool)
-                                + ",\"affected\":" + std::to_string(affected)
-                                + "}"));
+          [reply](const rollout_record& r) {
+            reply(json_response(rollout_json(r)));
           },
           fail);
       break;

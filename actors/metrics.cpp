@@ -349,6 +349,25 @@ node_metrics::node_metrics(registry& reg)
       errors_(reg.add("dynserv_errors_total",
                       "Failed provider calls by error kind.",
                       metric_type::counter, {"kind"})),
+      breaker_state_(reg.add("dynserv_circuit_breaker_state",
+                             "1 for the state the pool's create circuit "
+                             "breaker is in (closed, open, half_open).",
+                             metric_type::gauge, {"pool", "state"})),
+      breaker_trips_(reg.add("dynserv_circuit_breaker_trips_total",
+                             "Times the pool's create circuit breaker opened.",
+                             metric_type::counter, {"pool"})),
+      rollout_remaining_(reg.add("dynserv_rolling_reboot_remaining",
+                                 "Servers of the pool's rolling reboot not "
+                                 "rebooted yet.",
+                                 metric_type::gauge, {"pool"})),
+      remediations_(reg.add("dynserv_remediations_total",
+                            "Hanging or errored servers stopped and deleted "
+                            "by remediation.",
+                            metric_type::counter, {"pool", "status"})),
+      expired_(reg.add("dynserv_servers_expired_total",
+                       "Servers replaced because they passed the pool's "
+                       "max_lifetime.",
+                       metric_type::counter, {"pool"})),
       build_info_(reg.add("dynserv_build_info",
                           "Always 1; the version is in the label.",
                           metric_type::gauge, {"version"})) {
@@ -391,6 +410,28 @@ void node_metrics::provider_call(const std::string& provider,
 
 void node_metrics::provider_tokens(const std::string& provider, double tokens) {
   tokens_.gauge_with({provider}).set(tokens);
+}
+
+void node_metrics::breaker_state(const std::string& pool,
+                                 const std::string& state) {
+  for (const char* s : {"closed", "open", "half_open"})
+    breaker_state_.gauge_with({pool, s}).set(state == s ? 1 : 0);
+}
+
+void node_metrics::breaker_opened(const std::string& pool) {
+  breaker_trips_.counter_with({pool}).inc();
+}
+
+void node_metrics::rollout_remaining(const std::string& pool, int64_t n) {
+  rollout_remaining_.gauge_with({pool}).set(static_cast<double>(n));
+}
+
+void node_metrics::remediated(const std::string& pool, server_status status) {
+  remediations_.counter_with({pool, to_string(status)}).inc();
+}
+
+void node_metrics::expired(const std::string& pool) {
+  expired_.counter_with({pool}).inc();
 }
 
 // Both live until the process ends (never destroyed), so that an actor

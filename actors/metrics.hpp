@@ -190,6 +190,18 @@ public:
                      const provider_reply& reply, double seconds);
   /// Tokens left in the provider actor's local bucket.
   void provider_tokens(const std::string& provider, double tokens);
+  /// The pool's circuit breaker is in `state` ("closed", "open",
+  /// "half_open"): 1 for that state, 0 for the others.
+  void breaker_state(const std::string& pool, const std::string& state);
+  /// The pool's circuit breaker opened.
+  void breaker_opened(const std::string& pool);
+  /// Servers of the pool's rolling reboot not rebooted yet (0 when none
+  /// runs).
+  void rollout_remaining(const std::string& pool, int64_t n);
+  /// Remediation stopped a `status` (hanging/errored) server of the pool.
+  void remediated(const std::string& pool, server_status status);
+  /// A server of the pool passed its max_lifetime and is being replaced.
+  void expired(const std::string& pool);
 
   /// The registry these metrics live in.
   registry& reg() {
@@ -207,6 +219,11 @@ private:
   family& tokens_;
   family& to_running_;
   family& errors_;
+  family& breaker_state_;
+  family& breaker_trips_;
+  family& rollout_remaining_;
+  family& remediations_;
+  family& expired_;
   family& build_info_;
 };
 

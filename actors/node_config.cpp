@@ -23,6 +23,7 @@
 #include "providers/cloud_providers.hpp"
 
 #include "actors/events.hpp"
+#include "actors/reboot_rollout.hpp"
 
 #include "policies/http_metric.hpp"
 #include "policies/schedule.hpp"
@@ -500,6 +501,12 @@ private:
   void read_orphans(const Value& x, const std::string& path);
   void read_pools(const Value& x, const std::string& path);
   void read_pool(const Value& x, const std::string& path, pool_config& cfg);
+  void read_pool_reboot(const Value& x, const std::string& path,
+                        pool_config& cfg);
+  void read_remediation(const Value& x, const std::string& path,
+                        remediation_config& cfg);
+  void read_breaker(const Value& x, const std::string& path,
+                    breaker_config& cfg);
   void read_policy_defaults(const Value& x, const std::string& path);
   void read_policy(const Value& x, const std::string& path, policy_spec& cfg);
   void read_windows(const Value& x, const std::string& path,
@@ -1333,6 +1340,17 @@ void checker::read_pool(const Value& x, const std::string& path,
             max_given = true;
             max = integer(v, p);
           }},
+         {"reboot", false,
+          [&](auto& v, auto& p) { read_pool_reboot(v, p, cfg); }},
+         {"remediation", false,
+          [&](auto& v, auto& p) { read_remediation(v, p, cfg.remediation); }},
+         {"circuit_breaker", false,
+          [&](auto& v, auto& p) { read_breaker(v, p, cfg.breaker); }},
+         {"max_lifetime", false,
+          [&](auto& v, auto& p) {
+            store(cfg.max_lifetime,
+                  duration(v, p, millis{std::chrono::minutes{1}}));
+          }},
          {"server", false,
           [&](auto& v, auto& p) {
             if (!object(v, p))
@@ -1376,6 +1394,134 @@ void checker::read_pool(const Value& x, const std::string& path,
     fail(join(path, "desired"), "must be between min (" + std::to_string(*min)
                                   + ") and max (" + max_text + "), got "
                                   + std::to_string(*desired));
+}
+
+void checker::read_pool_reboot(const Value& x, const std::string& path,
+                               pool_config& cfg) {
+  if (!object(x, path))
+    return;
+  walk(x, path,
+       {
+         {"max_unavailable", false,
+          [&](auto& v, auto& p) {
+            // A count may be given as a number or a string; a percentage
+            // only as a string.
+            std::string spec;
+            if (v.IsInt64() || v.IsUint64()) {
+              auto n = integer(v, p);
+              if (!n)
+                return;
+              spec = std::to_string(*n);
+            } else if (v.IsString()) {
+              spec = str_of(v);
+            } else {
+              expected(p, "a count (2) or a percentage (\"25%\")", v);
+              return;
+            }
+            if (auto problem = max_unavailable_problem(spec)) {
+              fail(p, *problem);
+              return;
+            }
+            cfg.max_unavailable = spec;
+          }},
+       });
+}
+
+void checker::read_remediation(const Value& x, const std::string& path,
+                               remediation_config& cfg) {
+  if (!object(x, path))
+    return;
+  auto action = [this](remediation_action& dst) {
+    return [this, &dst](auto& v, auto& p) {
+      auto str = string(v, p);
+      if (!str)
+        return;
+      if (*str == "replace")
+        dst = remediation_action::replace;
+      else if (*str == "keep")
+        dst = remediation_action::keep;
+      else
+        fail(p, "expected \"replace\" or \"keep\", got " + in_quotes(*str));
+    };
+  };
+  walk(x, path,
+       {
+         {"hanging", false, action(cfg.hanging)},
+         {"errored", false, action(cfg.errored)},
+         {"delay", false,
+          [&](auto& v, auto& p) { store(cfg.delay, duration(v, p)); }},
+         {"max_attempts", false,
+          [&](auto& v, auto& p) {
+            auto n = integer(v, p);
+            if (n && (*n < 1 || *n > 100)) {
+              fail(p, "must be between 1 and 100, got " + std::to_string(*n));
+              return;
+            }
+            if (n)
+              cfg.max_attempts = static_cast<uint32_t>(*n);
+          }},
+       });
+}
+
+void checker::read_breaker(const Value& x, const std::string& path,
+                           breaker_config& cfg) {
+  if (!object(x, path))
+    return;
+  std::optional<millis> initial;
+  std::optional<millis> max;
+  walk(x, path,
+       {
+         {"enabled", false,
+          [&](auto& v, auto& p) { store(cfg.enabled, boolean(v, p)); }},
+         {"window", false,
+          [&](auto& v, auto& p) {
+            auto n = integer(v, p);
+            if (n && (*n < 1 || *n > 1000)) {
+              fail(p, "must be between 1 and 1000, got " + std::to_string(*n));
+              return;
+            }
+            if (n)
+              cfg.window = static_cast<uint32_t>(*n);
+          }},
+         {"min_creates", false,
+          [&](auto& v, auto& p) {
+            auto n = integer(v, p);
+            if (n && *n < 1) {
+              fail(p, "must be at least 1, got " + std::to_string(*n));
+              return;
+            }
+            if (n)
+              cfg.min_creates = static_cast<uint32_t>(std::min<int64_t>(*n, 1000));
+          }},
+         {"failure_ratio", false,
+          [&](auto& v, auto& p) {
+            auto r = fraction(v, p);
+            if (r && *r <= 0.0) {
+              fail(p, "must be above 0, got 0");
+              return;
+            }
+            store(cfg.failure_ratio, r);
+          }},
+         {"backoff_initial", false,
+          [&](auto& v, auto& p) {
+            initial = duration(v, p, millis{1});
+            store(cfg.backoff_initial, initial);
+          }},
+         {"backoff_max", false,
+          [&](auto& v, auto& p) {
+            max = duration(v, p, millis{1});
+            store(cfg.backoff_max, max);
+          }},
+       });
+  if (cfg.min_creates > cfg.window)
+    fail(join(path, "min_creates"),
+         "must be at most window (" + std::to_string(cfg.window) + "), got "
+           + std::to_string(cfg.min_creates));
+  if (cfg.backoff_max < cfg.backoff_initial)
+    fail(join(path, max ? "backoff_max" : "backoff_initial"),
+         "backoff_max (" + format_duration(cfg.backoff_max)
+           + ") must be at least backoff_initial ("
+           + format_duration(cfg.backoff_initial) + ")");
 }
 
 void checker::read_policy_defaults(const Value& x, const std::string& path) {
@@ -1825,6 +1971,10 @@ void checker::read_webhook(const Value& x, const std::string& path,
 } // namespace
 
 // -- public API ---------------------------------------------------------------
+
+const char* to_string(remediation_action x) {
+  return x == remediation_action::replace ? "replace" : "keep";
+}
 
 const char* to_string(orphan_action x) {
   return orphan_actions[static_cast<size_t>(x)];

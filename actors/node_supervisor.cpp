@@ -177,9 +177,16 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
         return self->delegate(*hdl, atom::decrease_v, n);
       return unknown_pool(self, pool);
     },
-    [self](atom::reboot, const std::string& pool) -> caf::result<int64_t> {
+    [self](atom::reboot, const std::string& pool,
+           std::string& max_unavailable) -> caf::result<rollout_record> {
       if (auto hdl = find_pool(self, pool))
-        return self->delegate(*hdl, atom::reboot_v);
+        return self->delegate(*hdl, atom::reboot_v, std::move(max_unavailable));
+      return unknown_pool(self, pool);
+    },
+    [self](atom::abort,
+           const std::string& pool) -> caf::result<rollout_record> {
+      if (auto hdl = find_pool(self, pool))
+        return self->delegate(*hdl, atom::abort_v);
       return unknown_pool(self, pool);
     },
     [self](atom::stop, std::string& id) -> caf::result<server_record> {

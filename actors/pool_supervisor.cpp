@@ -9,8 +9,9 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/events.hpp"
-#include "actors/policy_actor.hpp"
 #include "actors/metrics.hpp"
+#include "actors/policy_actor.hpp"
+#include "actors/reboot_rollout.hpp"
 #include "actors/server_actor.hpp"
 #include "actors/server_naming.hpp"
 #include "actors/stop_order.hpp"
@@ -35,8 +36,49 @@ int64_t now_ms(self_ptr self) {
 template <class F>
 void modify(pool_state& st, pool_child& child, F f) {
   st.active -= is_active(child) ? 1 : 0;
+  st.rebooting -= child.rec.status == server_status::rebooting ? 1 : 0;
   f(child);
   st.active += is_active(child) ? 1 : 0;
+  st.rebooting += child.rec.status == server_status::rebooting ? 1 : 0;
+}
+
+/// Takes a child out of the cached counts (before it is erased).
+void uncount(pool_state& st, const pool_child& child) {
+  st.active -= is_active(child) ? 1 : 0;
+  st.rebooting -= child.rec.status == server_status::rebooting ? 1 : 0;
+}
+
+/// Persists the pool record (desired count, rollout, breaker) with
+/// `events`, then runs `then` (only on success).
+void persist_pool(self_ptr self, std::vector<event_record> events,
+                  std::function<void()> then = {}) {
+  auto& st = self->state;
+  st.rec.updated_at_ms = now_ms(self);
+  self->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
+                std::move(events))
+    .then(
+      [then](uint64_t) {
+        if (then)
+          then();
+      },
+      [self](caf::error& err) {
+        spdlog::error("pool {} cannot persist its record: {}",
+                      self->state.cfg.name, self->system().render(err));
+      });
+}
+
+/// Age of a server for max_lifetime: since the provider created it, else
+/// since dynserv did.
+int64_t age_ms(const server_record& rec, int64_t now) {
+  auto born = rec.provider_created_at_ms > 0 ? rec.provider_created_at_ms
+                                             : rec.created_at_ms;
+  return now - born;
+}
+
+bool is_expired(const pool_state& st, const server_record& rec, int64_t now) {
+  return st.cfg.max_lifetime.count() > 0
+         && rec.status == server_status::running
+         && age_ms(rec, now) > st.cfg.max_lifetime.count();
 }
 
 void reconcile_soon(self_ptr self) {
@@ -56,6 +98,10 @@ void spawn_child(self_ptr self, server_record rec) {
   st.ids_by_addr[handle.address()] = id;
   auto& child = st.servers[id] = pool_child{handle, std::move(rec), false};
   st.active += is_active(child) ? 1 : 0;
+  st.rebooting += child.rec.status == server_status::rebooting ? 1 : 0;
+  auto status = child.rec.status;
+  if (status == server_status::hanging || status == server_status::errored)
+    st.troubled.insert(id);
 }
 
 /// Creates and starts `n` new servers (slots already granted by the node).
@@ -74,29 +120,351 @@ void create_servers(self_ptr self, int64_t n) {
     auto id = rec.id;
     spawn_child(self, std::move(rec));
     self->send(st.servers[id].handle, atom::start_v);
+    st.breaker->on_create_sent();
   }
+}
+
+/// Sends a stop to `id` on behalf of the pool (scale-down, remediation,
+/// max_lifetime); a refused stop counts the server again.
+void send_stop(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto& child = st.servers[id];
+  modify(st, child, [](pool_child& c) { c.stop_sent = true; });
+  self->request(child.handle, caf::infinite, atom::stop_v)
+    .then([](const server_record&) {},
+          [self, id](caf::error& err) {
+            auto& st = self->state;
+            auto i = st.servers.find(id);
+            if (i != st.servers.end())
+              modify(st, i->second, [](pool_child& c) {
+                c.stop_sent = false;
+                c.retiring = false;
+              });
+            spdlog::warn("pool {} could not stop {}: {}", st.cfg.name, id,
+                         self->system().render(err));
+          });
+}
+
+/// Reports a breaker change in events, metrics and the pool record.
+void breaker_changed(self_ptr self, circuit_breaker::change ch) {
+  using change = circuit_breaker::change;
+  if (ch == change::none)
+    return;
+  auto& st = self->state;
+  const auto& b = st.breaker->state();
+  st.rec.breaker = b;
+  metrics::global().breaker_state(st.cfg.name, b.state);
+  auto at = now_ms(self);
+  std::string msg;
+  const char* why = nullptr;
+  switch (ch) {
+    case change::opened:
+      why = reason::breaker_opened;
+      msg = b.reason + "; no creates for " + format_duration(millis{b.backoff_ms})
+            + " (opened " + std::to_string(b.trips) + " times)";
+      metrics::global().breaker_opened(st.cfg.name);
+      // Look again when the backoff has passed.
+      self->delayed_send(self_handle(self), millis{b.backoff_ms},
+                         atom::reconcile_v);
+      break;
+    case change::half_opened:
+      why = reason::breaker_half_open;
+      msg = "backoff of " + format_duration(millis{b.backoff_ms})
+            + " passed; trying one create";
+      break;
+    case change::closed:
+      why = reason::breaker_closed;
+      msg = "a create succeeded; creating again";
+      break;
+    case change::none: break;
+  }
+  spdlog::warn("pool {}: circuit breaker {}: {}", st.cfg.name, b.state, msg);
+  persist_pool(self, {pool_event_record(st.cfg.name, at, why, msg)});
+}
+
+/// A retiring server is stopped once its replacement runs (every active
+/// server running), or at once if no replacement can be made.
+void stop_retiring(self_ptr self, bool replacement_impossible) {
+  auto& st = self->state;
+  std::vector<std::string> retiring;
+  for (const auto& [id, child] : st.servers)
+    if (child.retiring && !child.stop_sent)
+      retiring.push_back(id);
+  if (retiring.empty())
+    return;
+  if (!replacement_impossible) {
+    int64_t running = 0;
+    for (const auto& [id, child] : st.servers)
+      running += is_active(child) && child.rec.status == server_status::running;
+    if (running < st.rec.desired)
+      return;
+  }
+  for (const auto& id : retiring)
+    send_stop(self, id);
+}
+
+/// Marks the oldest server past max_lifetime as retiring, one at a time and
+/// only while the pool is otherwise settled.
+void check_lifetime(self_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.max_lifetime.count() <= 0)
+    return;
+  auto now = now_ms(self);
+  const pool_child* oldest = nullptr;
+  for (const auto& [id, child] : st.servers) {
+    if (child.retiring)
+      return stop_retiring(self, false); // one at a time
+    if (is_active(child) && child.rec.status != server_status::running)
+      return; // still settling: starting, rebooting or pending
+    if (is_active(child) && is_expired(st, child.rec, now)
+        && (!oldest || age_ms(child.rec, now) > age_ms(oldest->rec, now)))
+      oldest = &child;
+  }
+  if (!oldest || st.active < st.rec.desired || st.rec.rollout.running()
+      || (st.breaker->enabled() && st.breaker->state().state != "closed"))
+    return;
+  auto id = oldest->rec.id;
+  auto& child = st.servers[id];
+  modify(st, child, [](pool_child& c) { c.retiring = true; });
+  metrics::global().expired(st.cfg.name);
+  auto msg = "older than max_lifetime "
+             + format_duration(st.cfg.max_lifetime) + " ("
+             + format_duration(millis{age_ms(child.rec, now)})
+             + "); creating a replacement, then stopping it";
+  spdlog::info("pool {}: server {} {}", st.cfg.name, id, msg);
+  caf::anon_send(st.snapshots, atom::put_v,
+                 std::vector<event_record>{
+                   server_event_record(child.rec, now, reason::expired, msg)});
+  reconcile_soon(self);
+}
+
+/// Stops hanging and errored servers per `remediation` (after its delay,
+/// at most `max_attempts` times per server).
+void remediate(self_ptr self) {
+  auto& st = self->state;
+  if (st.troubled.empty())
+    return;
+  const auto& cfg = st.cfg.remediation;
+  auto now = now_ms(self);
+  std::vector<event_record> events;
+  for (auto i = st.troubled.begin(); i != st.troubled.end();) {
+    auto j = st.servers.find(*i);
+    if (j == st.servers.end()) {
+      i = st.troubled.erase(i);
+      continue;
+    }
+    auto& child = j->second;
+    auto status = child.rec.status;
+    if (status != server_status::hanging && status != server_status::errored) {
+      i = st.troubled.erase(i);
+      continue;
+    }
+    ++i;
+    auto action = status == server_status::hanging ? cfg.hanging : cfg.errored;
+    if (action == remediation_action::keep || child.stop_sent)
+      continue;
+    auto due = child.rec.status_since_ms + cfg.delay.count();
+    if (now < due)
+      continue; // a delayed reconcile was armed when it became troubled
+    auto& attempts = st.remediations[child.rec.id];
+    if (attempts >= cfg.max_attempts) {
+      if (st.gave_up.insert(child.rec.id).second)
+        events.push_back(server_event_record(
+          child.rec, now, reason::remediation_gave_up,
+          "still " + std::string{to_string(status)} + " after "
+            + std::to_string(attempts)
+            + " stops; left for an operator (it may still bill)"));
+      continue;
+    }
+    ++attempts;
+    auto msg = std::string{to_string(status)} + " while "
+               + to_string(child.rec.previous_status)
+               + (child.rec.last_error_code.empty()
+                    ? std::string{}
+                    : " (" + child.rec.last_error_code + ")")
+               + "; stopping and deleting it, the pool replaces it (attempt "
+               + std::to_string(attempts) + " of "
+               + std::to_string(cfg.max_attempts) + ")";
+    spdlog::warn("pool {}: remediating server {}: {}", st.cfg.name,
+                 child.rec.id, msg);
+    events.push_back(
+      server_event_record(child.rec, now, reason::remediating, msg));
+    metrics::global().remediated(st.cfg.name, status);
+    send_stop(self, child.rec.id);
+  }
+  if (!events.empty())
+    caf::anon_send(st.snapshots, atom::put_v, std::move(events));
+}
+
+/// Sends the rollout's next reboots (persisting the rollout first) and
+/// finishes it when nothing is left.
+void advance_rollout(self_ptr self, std::vector<event_record> events = {}) {
+  auto& st = self->state;
+  auto& r = st.rec.rollout;
+  if (!r.running()) {
+    if (!events.empty())
+      persist_pool(self, std::move(events));
+    return;
+  }
+  // Rebooting servers outside the rollout count as unavailable as well; the
+  // rollout's own picks count from the moment they are picked.
+  int64_t outside = st.rebooting;
+  for (const auto& id : r.rebooting) {
+    auto i = st.servers.find(id);
+    if (i != st.servers.end()
+        && i->second.rec.status == server_status::rebooting)
+      --outside;
+  }
+  auto unavailable = static_cast<int64_t>(r.rebooting.size())
+                     + std::max<int64_t>(outside, 0);
+  auto skipped_before = r.skipped;
+  auto picked = next_reboots(r, unavailable, [&st](const std::string& id) {
+    auto i = st.servers.find(id);
+    if (i == st.servers.end() || i->second.stop_sent || i->second.retiring)
+      return std::optional<server_status>{};
+    return std::optional<server_status>{i->second.rec.status};
+  });
+  auto now = now_ms(self);
+  if (finish_if_done(r, now)) {
+    auto msg = describe(r) + "; took "
+               + format_duration(millis{r.finished_at_ms - r.started_at_ms});
+    spdlog::info("pool {}: rolling reboot finished: {}", st.cfg.name, msg);
+    events.push_back(pool_event_record(st.cfg.name, now,
+                                       reason::rollout_finished, msg));
+  }
+  metrics::global().rollout_remaining(
+    st.cfg.name, static_cast<int64_t>(r.waiting.size() + r.rebooting.size()));
+  if (picked.empty() && events.empty() && r.skipped == skipped_before)
+    return;
+  // The picks are durable before any reboot goes out: after a crash the
+  // rollout knows which servers may be rebooting.
+  persist_pool(self, std::move(events), [self, picked] {
+    auto& st = self->state;
+    for (const auto& id : picked) {
+      auto i = st.servers.find(id);
+      if (i == st.servers.end())
+        continue;
+      self->request(i->second.handle, caf::infinite, atom::reboot_v)
+        .then([](const server_record&) {},
+              [self, id](caf::error& err) {
+                auto& st = self->state;
+                if (!skip_in_rollout(st.rec.rollout, id))
+                  return;
+                auto msg = "server " + id + " refused the reboot: "
+                           + self->system().render(err);
+                spdlog::warn("pool {}: {}", st.cfg.name, msg);
+                advance_rollout(self,
+                                {pool_event_record(st.cfg.name, now_ms(self),
+                                                   reason::rollout_skipped,
+                                                   msg)});
+              });
+    }
+  });
+}
+
+/// Starts a rolling reboot. One asked for while another runs starts over
+/// with every server: as in the original, a server rebooting now is
+/// rebooted again once it is running.
+caf::result<rollout_record> start_rollout(self_ptr self, std::string spec) {
+  auto& st = self->state;
+  if (spec.empty())
+    spec = st.cfg.max_unavailable;
+  if (auto problem = max_unavailable_problem(spec))
+    return make_error(ec::invalid_argument, "max_unavailable: " + *problem);
+  std::vector<server_record> targets;
+  for (const auto& [id, child] : st.servers)
+    if (is_active(child) && is_provisioned(child.rec.status))
+      targets.push_back(child.rec);
+  auto now = now_ms(self);
+  std::vector<std::string> carried;
+  if (st.rec.rollout.running())
+    carried = st.rec.rollout.rebooting;
+  st.rec.rollout = begin_rollout(std::move(targets), spec, now);
+  auto& r = st.rec.rollout;
+  // Reboots under way still count against max_unavailable until they end;
+  // the servers are in `waiting` as well and are rebooted again.
+  r.rebooting = carried;
+  auto msg = std::to_string(r.total) + " servers, at most "
+             + std::to_string(r.max_unavailable) + " at a time (max_unavailable "
+             + r.max_unavailable_spec + ")";
+  if (!carried.empty())
+    msg += "; started over, " + std::to_string(carried.size())
+           + " rebooting now are rebooted again once running";
+  spdlog::info("pool {}: rolling reboot started: {}", st.cfg.name, msg);
+  auto started
+    = pool_event_record(st.cfg.name, now, reason::rollout_started, msg);
+  auto promise = self->make_response_promise<rollout_record>();
+  // The rollout is durable before its first reboot is sent.
+  persist_pool(self, {started}, [self, promise]() mutable {
+    promise.deliver(self->state.rec.rollout);
+    advance_rollout(self);
+  });
+  return promise;
+}
+
+/// Aborts the rolling reboot: servers still waiting are not rebooted.
+caf::result<rollout_record> abort_rollout(self_ptr self) {
+  auto& st = self->state;
+  auto& r = st.rec.rollout;
+  if (!r.running())
+    return make_error(ec::invalid_argument,
+                      "pool " + st.cfg.name + " has no rolling reboot running");
+  auto now = now_ms(self);
+  auto msg = describe(r) + "; " + std::to_string(r.waiting.size())
+             + " servers will not be rebooted";
+  r.skipped += static_cast<int64_t>(r.waiting.size());
+  r.waiting.clear();
+  r.state = "aborted";
+  r.finished_at_ms = now;
+  metrics::global().rollout_remaining(st.cfg.name, 0);
+  spdlog::info("pool {}: rolling reboot aborted: {}", st.cfg.name, msg);
+  auto promise = self->make_response_promise<rollout_record>();
+  persist_pool(self,
+               {pool_event_record(st.cfg.name, now, reason::rollout_aborted,
+                                  msg)},
+               [self, promise]() mutable {
+                 promise.deliver(self->state.rec.rollout);
+               });
+  return promise;
 }
 
 /// One reconcile pass: switch on the difference between desired and active.
 void reconcile(self_ptr self) {
   auto& st = self->state;
+  remediate(self);
   auto diff = st.rec.desired - st.active;
   if (diff > 0) {
     if (st.reserve_in_flight)
       return;
+    auto allowed = st.breaker->allowed(now_ms(self), diff);
+    breaker_changed(self, st.breaker->take_change());
+    if (allowed <= 0) {
+      // A retiring server cannot be replaced now: keep it.
+      if (st.cfg.max_lifetime.count() > 0)
+        for (auto& [id, child] : st.servers)
+          if (child.retiring && !child.stop_sent)
+            modify(st, child, [](pool_child& c) { c.retiring = false; });
+      return;
+    }
     st.reserve_in_flight = true;
-    self->request(st.node, caf::infinite, atom::reserve_v, st.cfg.name, diff)
+    st.creates_allowed = allowed;
+    self
+      ->request(st.node, caf::infinite, atom::reserve_v, st.cfg.name, allowed)
       .then(
         [self](int64_t granted) {
           auto& st = self->state;
           st.reserve_in_flight = false;
           // Desired may have changed while we waited: take only what is
           // still needed and hand the rest back.
-          auto needed = std::max<int64_t>(
-            st.rec.desired - st.active, 0);
+          auto needed = std::min(std::max<int64_t>(st.rec.desired - st.active, 0),
+                                 st.creates_allowed);
           auto used = std::min(granted, needed);
           if (granted > used)
             self->send(st.node, atom::release_v, st.cfg.name, granted - used);
+          // No slot for the replacement of a retiring server (limits.
+          // max_servers): stop it first, its slot makes the replacement.
+          if (used < needed && st.cfg.max_lifetime.count() > 0)
+            stop_retiring(self, true);
           create_servers(self, used);
         },
         [self](caf::error& err) {
@@ -105,25 +473,32 @@ void reconcile(self_ptr self) {
                         self->state.cfg.name, self->system().render(err));
         });
   } else if (diff < 0) {
+    // Servers past max_lifetime go first (oldest first): after a restart
+    // that forgot a retiring server, its replacement stays.
+    auto now = now_ms(self);
+    auto n = static_cast<size_t>(-diff);
+    std::vector<server_record> expired;
     std::vector<server_record> candidates;
-    for (const auto& [id, child] : st.servers)
-      if (!child.stop_sent)
+    for (const auto& [id, child] : st.servers) {
+      if (child.stop_sent || !is_active(child))
+        continue;
+      if (is_expired(st, child.rec, now))
+        expired.push_back(child.rec);
+      else
         candidates.push_back(child.rec);
-    for (const auto& id : stop_order(candidates, static_cast<size_t>(-diff))) {
-      auto& child = st.servers[id];
-      modify(st, child, [](pool_child& c) { c.stop_sent = true; });
-      self->request(child.handle, caf::infinite, atom::stop_v)
-        .then([](const server_record&) {},
-              [self, id](caf::error& err) {
-                auto& st = self->state;
-                auto i = st.servers.find(id);
-                if (i != st.servers.end())
-                  modify(st, i->second,
-                         [](pool_child& c) { c.stop_sent = false; });
-                spdlog::warn("pool {} could not stop {}: {}", st.cfg.name, id,
-                             self->system().render(err));
-              });
     }
+    std::sort(expired.begin(), expired.end(),
+              [now](const auto& a, const auto& b) {
+                return age_ms(a, now) > age_ms(b, now);
+              });
+    std::vector<std::string> chosen;
+    for (size_t i = 0; i < expired.size() && chosen.size() < n; ++i)
+      chosen.push_back(expired[i].id);
+    if (chosen.size() < n)
+      for (auto& id : stop_order(candidates, n - chosen.size()))
+        chosen.push_back(std::move(id));
+    for (const auto& id : chosen)
+      send_stop(self, id);
   }
 }
 
@@ -234,6 +609,12 @@ pool_status make_status(self_ptr self) {
   res.paused = st.rec.paused;
   res.dry_run = st.cfg.policy.guardrails.dry_run;
   res.active = st.active;
+  res.rollout = st.rec.rollout;
+  res.breaker = st.breaker->state();
+  auto now = now_ms(self);
+  if (st.cfg.max_lifetime.count() > 0)
+    for (const auto& [id, child] : st.servers)
+      res.expired += is_expired(st, child.rec, now) ? 1 : 0;
   return res;
 }
 
@@ -292,8 +673,11 @@ void on_child_down(self_ptr self, const caf::down_msg& msg) {
   if (j == st.servers.end())
     return;
   if (j->second.rec.status == server_status::deleted) {
-    st.active -= is_active(j->second) ? 1 : 0;
+    uncount(st, j->second);
     st.servers.erase(j);
+    st.troubled.erase(id);
+    st.remediations.erase(id);
+    st.gave_up.erase(id);
     return;
   }
   // An unexpected death: restart from the last record, within intensity.
@@ -311,7 +695,7 @@ void on_child_down(self_ptr self, const caf::down_msg& msg) {
   spdlog::warn("pool {}: server actor {} died ({}); restarting it", st.cfg.name,
                id, self->system().render(msg.reason));
   auto rec = j->second.rec;
-  st.active -= is_active(j->second) ? 1 : 0;
+  uncount(st, j->second);
   st.servers.erase(j);
   spawn_child(self, std::move(rec));
 }
@@ -322,7 +706,7 @@ bool is_active(const pool_child& child) {
   const auto& rec = child.rec;
   auto counts = rec.status == server_status::pending
                 || is_provisioned(rec.status);
-  return counts && !rec.stop_requested && !child.stop_sent;
+  return counts && !rec.stop_requested && !child.stop_sent && !child.retiring;
 }
 
 int64_t active_count(const std::map<std::string, pool_child>& servers) {
@@ -347,7 +731,10 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
               ^ std::hash<std::string>{}(st.cfg.name) ^ st.ctx->seed);
   st.rec = std::move(stored);
   st.rec.name = st.cfg.name;
+  st.breaker.emplace(st.cfg.breaker, st.rec.breaker);
+  st.rec.breaker = st.breaker->state();
   metrics::global().pool_desired(st.cfg.name, st.rec.desired);
+  metrics::global().breaker_state(st.cfg.name, st.rec.breaker.state);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_child_down(self, msg); });
   // Server actors are monitored, not linked (one crashing server must not
@@ -368,6 +755,19 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
     spawn_child(self, std::move(rec));
     if (pending)
       self->send(st.servers[id].handle, atom::start_v);
+  }
+  // A rollout interrupted by a restart carries on; reboots that may not
+  // have been sent are sent (again).
+  if (st.rec.rollout.running()) {
+    restore_rollout(st.rec.rollout, [&st](const std::string& id) {
+      auto i = st.servers.find(id);
+      if (i == st.servers.end())
+        return std::optional<server_status>{};
+      return std::optional<server_status>{i->second.rec.status};
+    });
+    spdlog::info("pool {}: resuming rolling reboot: {}", st.cfg.name,
+                 describe(st.rec.rollout));
+    advance_rollout(self);
   }
   // Apply the file's declared count (if it changed since last applied)
   // before any command can arrive.
@@ -426,28 +826,10 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
       }
       return set_desired(self, file_desired, "config file", file_desired);
     },
-    [self](atom::reboot) -> int64_t {
-      auto& st = self->state;
-      int64_t affected = 0;
-      for (auto& [id, child] : st.servers) {
-        if (!is_provisioned(child.rec.status) || child.stop_sent
-            || child.rec.stop_requested)
-          continue;
-        ++affected;
-        self->request(child.handle, caf::infinite, atom::reboot_v)
-          .then([](const server_record&) {},
-                [self, id = id](caf::error& err) {
-                  spdlog::warn("pool {} could not reboot {}: {}",
-                               self->state.cfg.name, id,
-                               self->system().render(err));
-                });
-      }
-      auto ev = pool_event_record(st.cfg.name, now_ms(self),
-                                  reason::reboot_requested,
-                                  std::to_string(affected) + " servers");
-      caf::anon_send(st.snapshots, atom::put_v, std::vector<event_record>{ev});
-      return affected;
+    [self](atom::reboot, std::string& max_unavailable) {
+      return start_rollout(self, std::move(max_unavailable));
     },
+    [self](atom::abort) { return abort_rollout(self); },
     [self](atom::stop, const std::string& id) -> caf::result<server_record> {
       auto& st = self->state;
       auto i = st.servers.find(id);
@@ -463,10 +845,42 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
       if (i == st.servers.end())
         return;
       auto& child = i->second;
-      auto was_deleted = child.rec.status == server_status::deleted;
+      auto old_status = child.rec.status;
       modify(st, child, [&rec](pool_child& c) { c.rec = std::move(rec); });
-      if (!was_deleted && child.rec.status == server_status::deleted)
+      const auto& now_rec = child.rec;
+      auto status = now_rec.status;
+      if (old_status != server_status::deleted
+          && status == server_status::deleted)
         self->send(st.node, atom::release_v, st.cfg.name, int64_t{1});
+      // A create ended: running, or failed, hung or vanished on the way.
+      if (old_status == server_status::starting && status != old_status) {
+        auto failed = status == server_status::errored
+                      || status == server_status::hanging
+                      || status == server_status::deleted;
+        if (failed || status == server_status::running)
+          breaker_changed(self, st.breaker->record(failed, now_ms(self)));
+      }
+      if (status != old_status
+          && (status == server_status::hanging
+              || status == server_status::errored)) {
+        st.troubled.insert(now_rec.id);
+        auto delay = st.cfg.remediation.delay;
+        if (delay.count() > 0)
+          self->delayed_send(self_handle(self), delay, atom::reconcile_v);
+      }
+      if (st.rec.rollout.running()) {
+        auto ch = observe_rollout(st.rec.rollout, old_status, now_rec);
+        std::vector<event_record> events;
+        if (ch == rollout_change::skipped)
+          events.push_back(server_event_record(
+            now_rec, now_ms(self), reason::rollout_skipped,
+            std::string{"left the rolling reboot while "} + to_string(status)));
+        // A server that is running now may be next.
+        if (ch != rollout_change::none || status != old_status)
+          advance_rollout(self, std::move(events));
+      }
+      if (status != old_status && st.cfg.max_lifetime.count() > 0)
+        stop_retiring(self, false);
       reconcile_soon(self);
     },
     [self](atom::adopt, server_record& rec) -> caf::result<server_record> {
@@ -509,6 +923,7 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
       reconcile(self);
     },
     [self](atom::tick) {
+      check_lifetime(self);
       reconcile(self);
       self->delayed_send(self_handle(self), self->state.ctx->reconcile_interval,
                          atom::tick_v);

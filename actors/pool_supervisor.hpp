@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "caf/actor_addr.hpp"
 
 #include "actors/actor_context.hpp"
+#include "actors/circuit_breaker.hpp"
 #include "messages/interfaces.hpp"
 
 namespace dynserv {
@@ -23,6 +25,9 @@ struct pool_child {
   server_record rec;
   /// A stop was sent and not yet reflected in `rec`.
   bool stop_sent = false;
+  /// Past the pool's max_lifetime: a replacement is being created, then
+  /// this server is stopped. Does not count as active meanwhile.
+  bool retiring = false;
 };
 
 struct pool_state {
@@ -42,6 +47,18 @@ struct pool_state {
   std::map<caf::actor_addr, std::string> ids_by_addr;
   /// Cached `active_count(servers)`, kept in step by every change.
   int64_t active = 0;
+  /// Cached number of servers in `rebooting` (for max_unavailable).
+  int64_t rebooting = 0;
+  /// The create circuit breaker; its persisted part goes to `rec.breaker`.
+  std::optional<circuit_breaker> breaker;
+  /// Creates the breaker allowed in the reserve request in flight.
+  int64_t creates_allowed = 0;
+  /// Hanging and errored servers: remediation candidates.
+  std::set<std::string> troubled;
+  /// Stops remediation sent per server since the node started.
+  std::map<std::string, uint32_t> remediations;
+  /// Servers whose RemediationGaveUp event was raised.
+  std::set<std::string> gave_up;
   bool reserve_in_flight = false;
   bool reconcile_scheduled = false;
   /// Times of recent unexpected child deaths (restart intensity).
@@ -65,7 +82,7 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
                 provider_actor provider, node_actor node);
 
 /// True for a server that counts towards the desired count: pending,
-/// starting, running or rebooting, and not asked to stop.
+/// starting, running or rebooting, not asked to stop and not retiring.
 bool is_active(const pool_child& child);
 
 /// Number of active servers in `servers` (O(n); the supervisor caches it).

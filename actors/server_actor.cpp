@@ -274,6 +274,15 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
         return apply(self, server_event::failed_permanently, &err);
       return retry_later(self, err);
     case server_call::lookup:
+      if (reply.ok() && rec.status != server_status::starting) {
+        // Stopping a server whose create never told us its provider id
+        // (errored or hanging while starting): find it by label first.
+        if (reply.servers.empty())
+          return apply(self, server_event::observed_gone);
+        rec.provider_id = reply.servers.front().provider_id;
+        rec.provider_created_at_ms = reply.servers.front().created_at_ms;
+        return persist(self, {});
+      }
       if (reply.ok()) {
         if (reply.servers.empty())
           return apply(self, server_event::missing_by_label);
@@ -452,7 +461,11 @@ void drive(self_ptr self) {
         call(self, server_call::reboot, atom::reboot_v, rec.provider_id);
       return;
     case server_status::stopping:
-      if (rec.call_accepted)
+      if (rec.provider_id.empty() && rec.create_attempts > 0)
+        call(self, server_call::lookup, atom::lookup_v, rec.id);
+      else if (rec.provider_id.empty())
+        apply(self, server_event::observed_gone); // never created
+      else if (rec.call_accepted)
         call(self, server_call::observe, atom::observe_v, rec.id,
              rec.provider_id);
       else

@@ -96,9 +96,14 @@ using pool_actor = caf::typed_actor<
   // Raises or lowers the desired count by N >= 0.
   caf::replies_to<atom::increase, int64_t>::with<scale_reply>,
   caf::replies_to<atom::decrease, int64_t>::with<scale_reply>,
-  // Reboots running servers now and starting/rebooting ones when up;
-  // replies with the number of servers affected.
-  caf::replies_to<atom::reboot>::with<int64_t>,
+  // Starts a rolling reboot of the pool's provisioned servers, at most
+  // `max_unavailable` ("2" or "25%"; empty: the pool's default) rebooting at
+  // once; starting and rebooting ones are rebooted once running. Replies with
+  // the rollout (the running one, unchanged, if one is under way).
+  caf::replies_to<atom::reboot, std::string>::with<rollout_record>,
+  // Aborts the rolling reboot: no further server is rebooted (the ones
+  // rebooting finish). Replies with the rollout.
+  caf::replies_to<atom::abort>::with<rollout_record>,
   // Stops (and deletes) one server of this pool.
   caf::replies_to<atom::stop, std::string>::with<server_record>,
   // Reports the pool with its servers.
@@ -152,8 +157,11 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atom::ensure, std::string, int64_t>::with<scale_reply>,
   caf::replies_to<atom::increase, std::string, int64_t>::with<scale_reply>,
   caf::replies_to<atom::decrease, std::string, int64_t>::with<scale_reply>,
-  // Reboots one pool.
-  caf::replies_to<atom::reboot, std::string>::with<int64_t>,
+  // Starts a rolling reboot of a pool (pool, max_unavailable or "").
+  caf::replies_to<atom::reboot, std::string, std::string>::with<
+    rollout_record>,
+  // Aborts a pool's rolling reboot.
+  caf::replies_to<atom::abort, std::string>::with<rollout_record>,
   // Stops one server by dynserv id.
   caf::replies_to<atom::stop, std::string>::with<server_record>,
   // Reports all pools with their servers.
@@ -207,8 +215,11 @@ using admin_session_actor = caf::typed_actor<
   caf::replies_to<atom::ensure, std::string, int64_t>::with<scale_reply>,
   caf::replies_to<atom::increase, std::string, int64_t>::with<scale_reply>,
   caf::replies_to<atom::decrease, std::string, int64_t>::with<scale_reply>,
-  // Reboots a pool; replies with the number of servers affected.
-  caf::replies_to<atom::reboot, std::string>::with<int64_t>,
+  // Starts a rolling reboot of a pool (pool, max_unavailable or "").
+  caf::replies_to<atom::reboot, std::string, std::string>::with<
+    rollout_record>,
+  // Aborts a pool's rolling reboot.
+  caf::replies_to<atom::abort, std::string>::with<rollout_record>,
   // Stops (and deletes) one server.
   caf::replies_to<atom::stop, std::string>::with<server_record>,
   // Up to N events with a seq greater than the given one.

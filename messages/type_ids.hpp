@@ -34,5 +34,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(dynserv, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::server_record>))
   CAF_ADD_TYPE_ID(dynserv, (dynserv::webhook_cursor))
   CAF_ADD_TYPE_ID(dynserv, (dynserv::webhook_status))
+  CAF_ADD_TYPE_ID(dynserv, (dynserv::rollout_record))
+  CAF_ADD_TYPE_ID(dynserv, (dynserv::breaker_record))
 
 CAF_END_TYPE_ID_BLOCK(dynserv)

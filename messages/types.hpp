@@ -210,6 +210,76 @@ typename Inspector::result_type inspect(Inspector& f, server_record& x) {
            x.last_error_code, x.last_error_message);
 }
 
+/// A rolling reboot of one pool. Kept in the pool record, so a restarted
+/// node carries on with the servers that were not rebooted yet.
+struct rollout_record {
+  /// "none" (never ran), "running", "finished" or "aborted".
+  std::string state = "none";
+  /// `max_unavailable` as asked: a count ("2") or a percentage ("25%").
+  std::string max_unavailable_spec;
+  /// Resolved against the servers in the rollout: rebooting at once, >= 1.
+  int64_t max_unavailable = 1;
+  int64_t started_at_ms = 0;
+  /// When it finished or was aborted; 0 while running.
+  int64_t finished_at_ms = 0;
+  /// Servers of the rollout not rebooted yet, oldest first. Starting and
+  /// rebooting ones wait here until they are running (the original's
+  /// deferred reboot).
+  std::vector<std::string> waiting;
+  /// Servers whose reboot was sent and that are not running again yet.
+  std::vector<std::string> rebooting;
+  /// Servers in the rollout when it started.
+  int64_t total = 0;
+  /// Servers rebooted and running again.
+  int64_t done = 0;
+  /// Servers that left the rollout: stopped, errored, hanging or gone.
+  int64_t skipped = 0;
+
+  bool running() const {
+    return state == "running";
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rollout_record& x) {
+  return f(caf::meta::type_name("rollout_record"), x.state,
+           x.max_unavailable_spec, x.max_unavailable, x.started_at_ms,
+           x.finished_at_ms, x.waiting, x.rebooting, x.total, x.done,
+           x.skipped);
+}
+
+/// The circuit breaker of a pool's creates. The state and backoff are kept
+/// in the pool record; the window counts are reported only.
+struct breaker_record {
+  /// "closed" (creating), "open" (not creating until `open_until_ms`) or
+  /// "half_open" (one probe create in flight decides).
+  std::string state = "closed";
+  /// While open: wall-clock ms when one probe create is allowed.
+  int64_t open_until_ms = 0;
+  /// Length of the current (or last) opening; doubles on each failed probe
+  /// up to the pool's `circuit_breaker.backoff_max`.
+  int64_t backoff_ms = 0;
+  /// Times the breaker opened since the pool was first created.
+  int64_t trips = 0;
+  /// Why it last opened, e.g. "4 of the last 5 creates failed or hung".
+  std::string reason;
+  /// Reported only: recent create outcomes in the window and how many of
+  /// them failed or hung.
+  int64_t window_creates = 0;
+  int64_t window_failures = 0;
+
+  bool open() const {
+    return state == "open";
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, breaker_record& x) {
+  return f(caf::meta::type_name("breaker_record"), x.state, x.open_until_ms,
+           x.backoff_ms, x.trips, x.reason, x.window_creates,
+           x.window_failures);
+}
+
 /// The persisted desired count of one pool.
 struct pool_record {
   std::string name;
@@ -221,12 +291,16 @@ struct pool_record {
   int64_t updated_at_ms = 0;
   /// The pool's policy is paused: its decisions are recorded, not applied.
   bool paused = false;
+  /// The current or last rolling reboot.
+  rollout_record rollout;
+  /// The circuit breaker of the pool's creates.
+  breaker_record breaker;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_record& x) {
   return f(caf::meta::type_name("pool_record"), x.name, x.desired,
-           x.file_desired, x.updated_at_ms, x.paused);
+           x.file_desired, x.updated_at_ms, x.paused, x.rollout, x.breaker);
 }
 
 /// One guardrail that changed a policy's count, and why.
@@ -378,12 +452,19 @@ struct pool_status {
   /// Servers that count towards `desired` (pending, starting, running,
   /// rebooting, not asked to stop).
   int64_t active = 0;
+  /// The current or last rolling reboot.
+  rollout_record rollout;
+  /// The circuit breaker of the pool's creates.
+  breaker_record breaker;
+  /// Servers past the pool's `max_lifetime` (0 when it has none).
+  int64_t expired = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_status& x) {
   return f(caf::meta::type_name("pool_status"), x.name, x.provider, x.desired,
-           x.min, x.max, x.counts, x.servers, x.policy, x.paused, x.dry_run, x.active);
+           x.min, x.max, x.counts, x.servers, x.policy, x.paused, x.dry_run,
+           x.active, x.rollout, x.breaker, x.expired);
 }
 
 /// What a webhook actor reports about its deliveries (no secret, and the

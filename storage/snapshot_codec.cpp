@@ -5,6 +5,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -55,6 +56,14 @@ public:
   void add(const char* key, const char* x) {
     writer_.Key(key);
     writer_.String(x);
+  }
+
+  void add(const char* key, const std::vector<std::string>& xs) {
+    writer_.Key(key);
+    writer_.StartArray();
+    for (const auto& x : xs)
+      writer_.String(x.data(), static_cast<rapidjson::SizeType>(x.size()));
+    writer_.EndArray();
   }
 
   /// Writes `key` followed by the raw JSON text `json`.
@@ -134,6 +143,24 @@ public:
         x = val->GetUint();
       else
         fail(key, "must be an unsigned 32-bit integer");
+    }
+  }
+
+  void read(const char* key, std::vector<std::string>& xs) {
+    auto val = find(key, presence::optional);
+    if (!val)
+      return;
+    if (!val->IsArray()) {
+      fail(key, "must be an array of strings");
+      return;
+    }
+    xs.clear();
+    for (const auto& item : val->GetArray()) {
+      if (!item.IsString()) {
+        fail(key, "must be an array of strings");
+        return;
+      }
+      xs.emplace_back(item.GetString(), item.GetStringLength());
     }
   }
 
@@ -274,6 +301,25 @@ std::string encode(const pool_record& x) {
   w.add("file_desired", x.file_desired);
   w.add("updated_at_ms", x.updated_at_ms);
   w.add("paused", x.paused);
+  // Rolling reboot and circuit breaker; absent in records written before
+  // they existed, which decode to "none" and "closed".
+  const auto& r = x.rollout;
+  w.add("rollout_state", r.state);
+  w.add("rollout_max_unavailable_spec", r.max_unavailable_spec);
+  w.add("rollout_max_unavailable", r.max_unavailable);
+  w.add("rollout_started_at_ms", r.started_at_ms);
+  w.add("rollout_finished_at_ms", r.finished_at_ms);
+  w.add("rollout_waiting", r.waiting);
+  w.add("rollout_rebooting", r.rebooting);
+  w.add("rollout_total", r.total);
+  w.add("rollout_done", r.done);
+  w.add("rollout_skipped", r.skipped);
+  const auto& b = x.breaker;
+  w.add("breaker_state", b.state);
+  w.add("breaker_open_until_ms", b.open_until_ms);
+  w.add("breaker_backoff_ms", b.backoff_ms);
+  w.add("breaker_trips", b.trips);
+  w.add("breaker_reason", b.reason);
   return w.finish();
 }
 
@@ -378,6 +424,23 @@ caf::expected<pool_record> decode_pool(std::string_view str) {
     r.read("file_desired", x.file_desired);
     r.read("updated_at_ms", x.updated_at_ms);
     r.read("paused", x.paused);
+    auto& ro = x.rollout;
+    r.read("rollout_state", ro.state);
+    r.read("rollout_max_unavailable_spec", ro.max_unavailable_spec);
+    r.read("rollout_max_unavailable", ro.max_unavailable);
+    r.read("rollout_started_at_ms", ro.started_at_ms);
+    r.read("rollout_finished_at_ms", ro.finished_at_ms);
+    r.read("rollout_waiting", ro.waiting);
+    r.read("rollout_rebooting", ro.rebooting);
+    r.read("rollout_total", ro.total);
+    r.read("rollout_done", ro.done);
+    r.read("rollout_skipped", ro.skipped);
+    auto& b = x.breaker;
+    r.read("breaker_state", b.state);
+    r.read("breaker_open_until_ms", b.open_until_ms);
+    r.read("breaker_backoff_ms", b.backoff_ms);
+    r.read("breaker_trips", b.trips);
+    r.read("breaker_reason", b.reason);
     if (auto err = r.error())
       return err;
     return x;

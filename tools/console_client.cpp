@@ -334,9 +334,15 @@ outcome<scale_reply> client::scale(command_kind kind, const std::string& pool,
   }
 }
 
-outcome<int64_t> client::reboot(const std::string& pool) {
-  return call<int64_t>(session_, caf::timespan{call_timeout}, atom::reboot_v,
-                       pool);
+outcome<rollout_record> client::reboot(const std::string& pool,
+                                        const std::string& max_unavailable) {
+  return call<rollout_record>(session_, caf::timespan{call_timeout},
+                              atom::reboot_v, pool, max_unavailable);
+}
+
+outcome<rollout_record> client::abort_reboot(const std::string& pool) {
+  return call<rollout_record>(session_, caf::timespan{call_timeout},
+                              atom::abort_v, pool);
 }
 
 outcome<server_record> client::stop(const std::string& id) {

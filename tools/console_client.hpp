@@ -101,7 +101,11 @@ public:
   outcome<scale_reply> scale(command_kind kind, const std::string& pool,
                              int64_t n);
 
-  outcome<int64_t> reboot(const std::string& pool);
+  /// Starts a rolling reboot (`max_unavailable` empty: the pool's default).
+  outcome<rollout_record> reboot(const std::string& pool,
+                                 const std::string& max_unavailable);
+  /// Aborts a pool's rolling reboot.
+  outcome<rollout_record> abort_reboot(const std::string& pool);
 
   outcome<server_record> stop(const std::string& id);
 

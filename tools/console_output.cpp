@@ -293,19 +293,30 @@ std::string format_scale(const scale_reply& r, bool json) {
   return res + "\n";
 }
 
-std::string format_reboot(const std::string& pool, int64_t affected,
-                          bool json) {
+std::string format_rollout(const std::string& pool, const rollout_record& r,
+                           bool json) {
   if (json) {
     rapidjson::StringBuffer buf;
     json_writer w{buf};
     w.StartObject();
     key_value(w, "pool", pool);
-    key_int(w, "affected", affected);
+    key_value(w, "state", r.state);
+    key_int(w, "max_unavailable", r.max_unavailable);
+    key_int(w, "total", r.total);
+    key_int(w, "done", r.done);
+    key_int(w, "skipped", r.skipped);
+    key_int(w, "rebooting", static_cast<int64_t>(r.rebooting.size()));
+    key_int(w, "waiting", static_cast<int64_t>(r.waiting.size()));
     w.EndObject();
     return finish(buf);
   }
-  return "pool " + sanitize(pool) + ": rebooting " + plural(affected, "server")
-         + "\n";
+  return "pool " + sanitize(pool) + ": rolling reboot " + sanitize(r.state)
+         + ", " + plural(r.total, "server") + ", at most "
+         + std::to_string(r.max_unavailable) + " at a time: "
+         + std::to_string(r.done) + " done, "
+         + std::to_string(r.rebooting.size()) + " rebooting, "
+         + std::to_string(r.waiting.size()) + " waiting, "
+         + std::to_string(r.skipped) + " skipped\n";
 }
 
 std::string format_stop(const server_record& s, bool json) {

@@ -58,8 +58,9 @@ std::string format_server(const server_record& rec, bool json);
 /// `ensure`, `increase`, `decrease`.
 std::string format_scale(const scale_reply& reply, bool json);
 
-/// `reboot`: how many servers of `pool` were affected.
-std::string format_reboot(const std::string& pool, int64_t affected, bool json);
+/// `reboot`: the pool's rolling reboot.
+std::string format_rollout(const std::string& pool, const rollout_record& r,
+                           bool json);
 
 /// `stop ID`: the server's record after the stop was accepted.
 std::string format_stop(const server_record& rec, bool json);

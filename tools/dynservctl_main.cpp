@@ -387,10 +387,10 @@ int run_command(console_state& st, const command& cmd) {
       return exit_ok;
     }
     case command_kind::reboot: {
-      auto n = with_node(st, false, [&] { return node.reboot(cmd.pool); });
+      auto n = with_node(st, false, [&] { return node.reboot(cmd.pool, ""); });
       if (!n)
         return report(n.error);
-      print(format_reboot(cmd.pool, *n.value, json));
+      print(format_rollout(cmd.pool, *n.value, json));
       return exit_ok;
     }
     case command_kind::stop: {

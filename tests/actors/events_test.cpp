@@ -31,6 +31,7 @@ const std::set<std::string> known_reasons = {
   "ServerDeleted",       "ServerRebooting",     "ServerErrored",
   "ServerHanging",       "ServerVanished",      "ServerLimitHit",
   "RebootRequested",     "DesiredCountChanged", "OrphanFound",
+  "RollingRebootStarted", "RollingRebootSkipped", "RollingRebootFinished",
 };
 
 } // namespace
@@ -64,7 +65,7 @@ BOOST_AUTO_TEST_CASE(events_have_increasing_seq_and_camel_case_reasons) {
   for (const auto& reason :
        {"ServerCreating", "ServerRunning", "ServerRebooting", "ServerStopping",
         "ServerStopped", "ServerDeleting", "ServerDeleted",
-        "DesiredCountChanged", "RebootRequested"})
+        "DesiredCountChanged", "RollingRebootStarted"})
     BOOST_TEST(!events(reason).empty(), "no " << reason << " event");
 }
 

@@ -25,15 +25,19 @@ BOOST_AUTO_TEST_CASE(reboot_of_a_pool_reboots_only_that_pools_servers) {
   start();
   BOOST_TEST_REQUIRE(until_running("a", 2));
   BOOST_TEST_REQUIRE(until_running("b", 2));
-  auto affected = reboot("a");
+  auto affected = reboot("a", "100%");
   BOOST_REQUIRE_MESSAGE(affected, outcome(affected));
-  BOOST_TEST(*affected == 2);
+  BOOST_TEST(affected->total == 2);
+  BOOST_TEST(affected->max_unavailable == 2);
   BOOST_TEST(count("a", ss::rebooting) == 2u);
   BOOST_TEST(count("b", ss::running) == 2u);
   BOOST_TEST(cloud_calls("reboot") == 2u);
   for (const auto& rec : stored_servers("b"))
     BOOST_TEST(at_cloud(rec.id).at(0).raw_state == "running");
-  BOOST_TEST_REQUIRE(until_running("a", 2));
+  BOOST_TEST_REQUIRE(settle([&] {
+    return stored_pool("a").rollout.state == "finished";
+  }));
+  BOOST_TEST(count("a", ss::running) == 2u);
   for (const auto& rec : stored_servers("a")) {
     BOOST_TEST(events("ServerRebooting", rec.id).size() == 1u);
     BOOST_TEST(!rec.reboot_requested);
@@ -41,9 +45,18 @@ BOOST_AUTO_TEST_CASE(reboot_of_a_pool_reboots_only_that_pools_servers) {
   for (const auto& rec : stored_servers("b"))
     BOOST_TEST(events("ServerRebooting", rec.id).empty());
   BOOST_TEST(cloud_calls("reboot") == 2u);
-  auto requested = events("RebootRequested");
-  BOOST_TEST_REQUIRE(!requested.empty());
-  BOOST_TEST(requested.back().pool == "a");
+  auto started = events("RollingRebootStarted");
+  BOOST_TEST_REQUIRE(started.size() == 1u);
+  BOOST_TEST(started[0].pool == "a");
+  auto finished = events("RollingRebootFinished");
+  BOOST_TEST_REQUIRE(finished.size() == 1u);
+  BOOST_TEST(finished[0].message.find("2 of 2 rebooted") != std::string::npos,
+             finished[0].message);
+  auto r = stored_pool("a").rollout;
+  BOOST_TEST(r.done == 2);
+  BOOST_TEST(r.skipped == 0);
+  BOOST_TEST(r.waiting.empty());
+  BOOST_TEST(r.rebooting.empty());
 }
 
 BOOST_AUTO_TEST_CASE(reboot_while_starting_is_deferred_until_running) {
@@ -55,10 +68,10 @@ BOOST_AUTO_TEST_CASE(reboot_while_starting_is_deferred_until_running) {
   BOOST_TEST_REQUIRE((stored(id).status == ss::starting));
   auto affected = reboot("web");
   BOOST_REQUIRE_MESSAGE(affected, outcome(affected));
-  BOOST_TEST(*affected == 1);
+  BOOST_TEST(affected->total == 1);
   auto rec = stored(id);
   BOOST_TEST((rec.status == ss::starting));
-  BOOST_TEST(rec.reboot_requested);
+  BOOST_TEST(waits_for_reboot("web", id));
   BOOST_TEST(cloud_calls("reboot") == 0u);
   BOOST_TEST_REQUIRE(settle([&] {
     return stored(id).status == ss::running && cloud_calls("reboot") == 1;
@@ -82,9 +95,9 @@ BOOST_AUTO_TEST_CASE(reboot_while_rebooting_reboots_again_afterwards) {
   elapse(2s);
   auto again = reboot("web");
   BOOST_REQUIRE_MESSAGE(again, outcome(again));
-  BOOST_TEST(*again == 1);
+  BOOST_TEST(again->total == 1);
   BOOST_TEST((stored(id).status == ss::rebooting));
-  BOOST_TEST(stored(id).reboot_requested);
+  BOOST_TEST(waits_for_reboot("web", id));
   BOOST_TEST(cloud_calls("reboot") == 1u);
   BOOST_TEST_REQUIRE(settle([&] {
     return stored(id).status == ss::running && cloud_calls("reboot") == 2;
@@ -105,7 +118,7 @@ BOOST_AUTO_TEST_CASE(reboot_skips_servers_that_are_being_stopped) {
   BOOST_REQUIRE(decrease("web", 1));
   auto affected = reboot("web");
   BOOST_REQUIRE_MESSAGE(affected, outcome(affected));
-  BOOST_TEST(*affected == 1);
+  BOOST_TEST(affected->total == 1);
   BOOST_TEST_REQUIRE(settle([&] {
     return count("web", ss::deleted) == 1 && count("web", ss::running) == 1
            && cloud_calls("reboot") == 1;

@@ -240,10 +240,16 @@ BOOST_AUTO_TEST_CASE(scale_reboot_stop_and_limits) {
              == "pool default: desired 3 -> 5\n");
   BOOST_TEST(format_scale({"batch", 1, 4, "clamped to 4"}, false)
              == "pool batch: desired 1 -> 4 (clamped to 4)\n");
-  BOOST_TEST(format_reboot("batch", 3, false)
-             == "pool batch: rebooting 3 servers\n");
-  BOOST_TEST(format_reboot("batch", 1, false)
-             == "pool batch: rebooting 1 server\n");
+  rollout_record r;
+  r.state = "running";
+  r.total = 3;
+  r.max_unavailable = 1;
+  r.done = 1;
+  r.rebooting = {"s1"};
+  r.waiting = {"s2"};
+  BOOST_TEST(format_rollout("batch", r, false)
+             == "pool batch: rolling reboot running, 3 servers, at most 1 at "
+                "a time: 1 done, 1 rebooting, 1 waiting, 0 skipped\n");
   auto rec = make_server("s1", "default", server_status::stopping, t0);
   BOOST_TEST(format_stop(rec, false)
              == "server s1 (dynserv-default-s1, pool default): stopping\n");
@@ -328,9 +334,17 @@ BOOST_AUTO_TEST_CASE(scale_reboot_and_limits) {
               == std::vector<std::string>{"pool", "previous_desired", "desired",
                                           "note"}));
   BOOST_TEST(scale["desired"].GetInt64() == 4);
-  auto reboot = parse_json(format_reboot("batch", 3, true));
-  BOOST_TEST((keys_of(reboot) == std::vector<std::string>{"pool", "affected"}));
-  BOOST_TEST(reboot["affected"].GetInt64() == 3);
+  rollout_record r;
+  r.state = "running";
+  r.total = 3;
+  r.waiting = {"s2"};
+  auto reboot = parse_json(format_rollout("batch", r, true));
+  BOOST_TEST((keys_of(reboot)
+              == std::vector<std::string>{"pool", "state", "max_unavailable",
+                                          "total", "done", "skipped",
+                                          "rebooting", "waiting"}));
+  BOOST_TEST(reboot["total"].GetInt64() == 3);
+  BOOST_TEST(reboot["waiting"].GetInt64() == 1);
   auto limits = parse_json(format_limits({10, 7, {"batch"}}, true));
   BOOST_TEST((keys_of(limits)
               == std::vector<std::string>{"max_servers", "allocated",

@@ -169,10 +169,58 @@ BOOST_AUTO_TEST_CASE(encoding_is_versioned_json_with_snake_case_names) {
                json << " should contain " << part);
   BOOST_TEST(encode(pool_record{"p", 2, -1, 3})
              == R"({"v":1,"name":"p","desired":2,"file_desired":-1,)"
-                R"("updated_at_ms":3,"paused":false})");
+                R"("updated_at_ms":3,"paused":false,"rollout_state":"none",)"
+                R"("rollout_max_unavailable_spec":"",)"
+                R"("rollout_max_unavailable":1,"rollout_started_at_ms":0,)"
+                R"("rollout_finished_at_ms":0,"rollout_waiting":[],)"
+                R"("rollout_rebooting":[],"rollout_total":0,"rollout_done":0,)"
+                R"("rollout_skipped":0,"breaker_state":"closed",)"
+                R"("breaker_open_until_ms":0,"breaker_backoff_ms":0,)"
+                R"("breaker_trips":0,"breaker_reason":""})");
   BOOST_TEST(encode(event_record{5, 6, "R", "p", "s", "a", "b", "m"})
              == R"({"v":1,"seq":5,"at_ms":6,"reason":"R","pool":"p",)"
                 R"("server_id":"s","from":"a","to":"b","message":"m"})");
+}
+
+BOOST_AUTO_TEST_CASE(a_pool_record_keeps_its_rollout_and_breaker) {
+  pool_record x{"p", 4, 4, 9};
+  x.rollout.state = "running";
+  x.rollout.max_unavailable_spec = "25%";
+  x.rollout.max_unavailable = 2;
+  x.rollout.started_at_ms = 11;
+  x.rollout.waiting = {"a", "b"};
+  x.rollout.rebooting = {"c"};
+  x.rollout.total = 4;
+  x.rollout.done = 1;
+  x.breaker.state = "open";
+  x.breaker.open_until_ms = 300'011;
+  x.breaker.backoff_ms = 300'000;
+  x.breaker.trips = 2;
+  x.breaker.reason = "3 of the last 4 creates failed or hung";
+  auto y = decode_pool(encode(x));
+  BOOST_REQUIRE_MESSAGE(y, error_of(y));
+  BOOST_TEST(y->rollout.state == "running");
+  BOOST_TEST(y->rollout.max_unavailable_spec == "25%");
+  BOOST_TEST(y->rollout.max_unavailable == 2);
+  BOOST_TEST(y->rollout.started_at_ms == 11);
+  BOOST_TEST(y->rollout.waiting == x.rollout.waiting,
+             boost::test_tools::per_element());
+  BOOST_TEST(y->rollout.rebooting == x.rollout.rebooting,
+             boost::test_tools::per_element());
+  BOOST_TEST(y->rollout.total == 4);
+  BOOST_TEST(y->rollout.done == 1);
+  BOOST_TEST(y->breaker.state == "open");
+  BOOST_TEST(y->breaker.open_until_ms == 300'011);
+  BOOST_TEST(y->breaker.backoff_ms == 300'000);
+  BOOST_TEST(y->breaker.trips == 2);
+  BOOST_TEST(y->breaker.reason == x.breaker.reason);
+  // Written before rollouts existed: none and closed.
+  auto old = decode_pool(R"({"v":1,"name":"p","desired":2})");
+  BOOST_REQUIRE_MESSAGE(old, error_of(old));
+  BOOST_TEST(old->rollout.state == "none");
+  BOOST_TEST(old->breaker.state == "closed");
+  auto bad = decode_pool(R"({"v":1,"name":"p","rollout_waiting":[1]})");
+  BOOST_TEST(!bad);
 }
 
 BOOST_AUTO_TEST_CASE(stored_version_1_records_stay_readable) {
