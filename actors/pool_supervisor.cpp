@@ -864,6 +864,8 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
           && (status == server_status::hanging
               || status == server_status::errored)) {
         st.troubled.insert(now_rec.id);
+        // A stop sent earlier ended here: remediation may stop it again.
+        modify(st, child, [](pool_child& c) { c.stop_sent = false; });
         auto delay = st.cfg.remediation.delay;
         if (delay.count() > 0)
           self->delayed_send(self_handle(self), delay, atom::reconcile_v);

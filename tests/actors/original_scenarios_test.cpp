@@ -106,14 +106,6 @@ struct scenario_fixture : node_fixture {
     return recs[0].id;
   }
 
-  /// Lets virtual time pass (in 1 s steps) until `at_ms`.
-  void elapse_until(int64_t at_ms) {
-    auto now = now_ms();
-    BOOST_REQUIRE_MESSAGE(at_ms >= now,
-                          "already " << now - at_ms << " ms past the target");
-    elapse(std::chrono::milliseconds{at_ms - now});
-  }
-
   /// Sequence numbers of the events `reason` of server `id`.
   std::vector<uint64_t> seqs(const std::string& reason, const std::string& id) {
     std::vector<uint64_t> result;

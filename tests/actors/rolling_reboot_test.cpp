@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/reboot_rollout.hpp"
 #include "tests/fixtures/node_fixture.hpp"
 
 using namespace dynserv;
@@ -56,6 +57,91 @@ const rollout_case rollout_cases[] = {
 } // namespace
 
 BOOST_TEST_DONT_PRINT_LOG_VALUE(rollout_case)
+
+BOOST_AUTO_TEST_SUITE(reboot_rollout_unit)
+
+BOOST_AUTO_TEST_CASE(max_unavailable_is_a_count_or_a_percentage) {
+  for (const char* ok : {"1", "2", "100", "1%", "25%", "100%"})
+    BOOST_TEST(!max_unavailable_problem(ok), ok);
+  for (const char* bad : {"", "0", "-1", "0%", "101%", "1.5", "x", "%", "2 ",
+                          "25 %", "99999999999999999999"}) {
+    auto problem = max_unavailable_problem(bad);
+    BOOST_TEST_REQUIRE(problem.has_value(), bad);
+    BOOST_TEST(problem->find("got \"" + std::string{bad} + "\"")
+                 != std::string::npos,
+               *problem);
+  }
+  BOOST_TEST(resolve_max_unavailable("3", 10) == 3);
+  BOOST_TEST(resolve_max_unavailable("25%", 10) == 2); // rounds down
+  BOOST_TEST(resolve_max_unavailable("25%", 3) == 1);  // at least 1
+  BOOST_TEST(resolve_max_unavailable("100%", 7) == 7);
+  BOOST_TEST(resolve_max_unavailable("10%", 0) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(picks_running_servers_oldest_first_within_the_budget) {
+  std::vector<server_record> servers(4);
+  for (size_t i = 0; i < servers.size(); ++i) {
+    servers[i].id = "s" + std::to_string(i);
+    servers[i].created_at_ms = 100 - static_cast<int64_t>(i); // s3 oldest
+  }
+  auto r = begin_rollout(servers, "2", 7);
+  BOOST_TEST(r.state == "running");
+  BOOST_TEST(r.total == 4);
+  BOOST_TEST((r.waiting == std::vector<std::string>{"s3", "s2", "s1", "s0"}));
+  std::map<std::string, server_status> status{{"s0", ss::running},
+                                              {"s1", ss::running},
+                                              {"s2", ss::starting},
+                                              {"s3", ss::running}};
+  auto lookup = [&](const std::string& id) -> std::optional<server_status> {
+    auto i = status.find(id);
+    if (i == status.end())
+      return std::nullopt;
+    return i->second;
+  };
+  // s2 is starting: it waits; s3 and s1 go.
+  auto picked = next_reboots(r, 0, lookup);
+  BOOST_TEST((picked == std::vector<std::string>{"s3", "s1"}));
+  BOOST_TEST(next_reboots(r, 2, lookup).empty()); // budget used up
+  server_record s3;
+  s3.id = "s3";
+  s3.status = ss::running;
+  BOOST_TEST((observe_rollout(r, ss::rebooting, s3) == rollout_change::done));
+  BOOST_TEST(r.done == 1);
+  // s0 is stopped before its turn: skipped.
+  server_record s0;
+  s0.id = "s0";
+  s0.status = ss::stopping;
+  BOOST_TEST((observe_rollout(r, ss::running, s0) == rollout_change::skipped));
+  BOOST_TEST(r.skipped == 1);
+  status["s2"] = ss::running;
+  BOOST_TEST((next_reboots(r, 1, lookup) == std::vector<std::string>{"s2"}));
+  BOOST_TEST(!finish_if_done(r, 9));
+  for (const char* id : {"s1", "s2"}) {
+    server_record rec;
+    rec.id = id;
+    rec.status = ss::running;
+    observe_rollout(r, ss::rebooting, rec);
+  }
+  BOOST_TEST(finish_if_done(r, 9));
+  BOOST_TEST(r.state == "finished");
+  BOOST_TEST(r.done == 3);
+  BOOST_TEST(describe(r) == "3 of 4 rebooted, 0 rebooting, 0 waiting, 1 "
+                            "skipped; at most 2 at a time");
+}
+
+BOOST_AUTO_TEST_CASE(a_restore_sends_again_what_may_not_have_been_sent) {
+  rollout_record r;
+  r.state = "running";
+  r.rebooting = {"a", "b"};
+  r.waiting = {"c"};
+  restore_rollout(r, [](const std::string& id) -> std::optional<server_status> {
+    return id == "a" ? ss::running : ss::rebooting;
+  });
+  BOOST_TEST((r.rebooting == std::vector<std::string>{"b"}));
+  BOOST_TEST((r.waiting == std::vector<std::string>{"a", "c"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(rolling_reboot_tests, node_fixture)
 

@@ -343,6 +343,98 @@ BOOST_AUTO_TEST_CASE(pool_references_and_ranges) {
   });
 }
 
+BOOST_AUTO_TEST_CASE(pool_lifecycle_settings) {
+  auto pool = [](std::string extra) {
+    return [extra](doc& d) {
+      d.pools = R"({"p": {"provider": "sim", "desired": 1, )" + extra + "}}";
+    };
+  };
+  check({
+    {"max_unavailable zero", pool(R"("reboot": {"max_unavailable": 0})"),
+     "pools.p.reboot.max_unavailable: expected a count of at least 1 (\"2\") "
+     "or a percentage from 1% to 100% (\"25%\"), got \"0\"\n"},
+    {"max_unavailable 150%",
+     pool(R"("reboot": {"max_unavailable": "150%"})"),
+     "pools.p.reboot.max_unavailable: expected a count of at least 1 (\"2\") "
+     "or a percentage from 1% to 100% (\"25%\"), got \"150%\"\n"},
+    {"max_unavailable bool", pool(R"("reboot": {"max_unavailable": true})"),
+     "pools.p.reboot.max_unavailable: expected a count (2) or a percentage "
+     "(\"25%\"), got a boolean\n"},
+    {"remediation action", pool(R"("remediation": {"hanging": "delete"})"),
+     "pools.p.remediation.hanging: expected \"replace\" or \"keep\", got "
+     "\"delete\"\n"},
+    {"remediation attempts", pool(R"("remediation": {"max_attempts": 0})"),
+     "pools.p.remediation.max_attempts: must be between 1 and 100, got 0\n"},
+    {"remediation delay", pool(R"("remediation": {"delay": "soon"})"),
+     "pools.p.remediation.delay: invalid duration \"soon\": expected a "
+     "number followed by ms, s, m or h, e.g. \"500ms\" or \"1.5s\"\n"},
+    {"breaker ratio", pool(R"("circuit_breaker": {"failure_ratio": 1.5})"),
+     "pools.p.circuit_breaker.failure_ratio: must be between 0 and 1, got "
+     "1.5\n"},
+    {"breaker ratio zero", pool(R"("circuit_breaker": {"failure_ratio": 0})"),
+     "pools.p.circuit_breaker.failure_ratio: must be above 0, got 0\n"},
+    {"breaker min_creates",
+     pool(R"("circuit_breaker": {"window": 3, "min_creates": 4})"),
+     "pools.p.circuit_breaker.min_creates: must be at most window (3), got "
+     "4\n"},
+    {"breaker backoff",
+     pool(R"("circuit_breaker": {"backoff_initial": "10m", )"
+          R"("backoff_max": "5m"})"),
+     "pools.p.circuit_breaker.backoff_max: backoff_max (5m) must be at least "
+     "backoff_initial (10m)\n"},
+    {"breaker unknown key", pool(R"("circuit_breaker": {"windw": 5})"),
+     "pools.p.circuit_breaker.windw: unknown key (did you mean "
+     "\"window\"?)\n"},
+    {"max_lifetime too short", pool(R"("max_lifetime": "30s")"),
+     "pools.p.max_lifetime: must be at least 1m, got 30s\n"},
+  });
+}
+
+BOOST_AUTO_TEST_CASE(pool_lifecycle_settings_are_read) {
+  auto res = parse_config(
+    R"({"node": {"data_dir": "d"}, "limits": {"max_servers": 5},
+        "providers": {"sim": {"type": "simulated"}},
+        "pools": {"p": {"provider": "sim", "desired": 1,
+          "reboot": {"max_unavailable": "50%"},
+          "remediation": {"hanging": "keep", "errored": "replace",
+                          "delay": "2m", "max_attempts": 5},
+          "circuit_breaker": {"enabled": false, "window": 20,
+                              "min_creates": 5, "failure_ratio": 0.25,
+                              "backoff_initial": "1m", "backoff_max": "1h"},
+          "max_lifetime": "24h"}}})",
+    "/base");
+  BOOST_REQUIRE(res.config);
+  const auto& p = res.config->pools.at("p");
+  BOOST_TEST(p.max_unavailable == "50%");
+  BOOST_TEST((p.remediation.hanging == remediation_action::keep));
+  BOOST_TEST((p.remediation.errored == remediation_action::replace));
+  BOOST_TEST(p.remediation.delay.count() == 120'000);
+  BOOST_TEST(p.remediation.max_attempts == 5u);
+  BOOST_TEST(!p.breaker.enabled);
+  BOOST_TEST(p.breaker.window == 20u);
+  BOOST_TEST(p.breaker.min_creates == 5u);
+  BOOST_TEST(p.breaker.failure_ratio == 0.25);
+  BOOST_TEST(p.breaker.backoff_initial.count() == 60'000);
+  BOOST_TEST(p.breaker.backoff_max.count() == 3'600'000);
+  BOOST_TEST(p.max_lifetime.count() == 86'400'000);
+  // Defaults: 25%, replace both after no delay, breaker on (5 min to 30).
+  auto defaults = parse_config(
+    R"({"node": {"data_dir": "d"}, "limits": {"max_servers": 5},
+        "providers": {"sim": {"type": "simulated"}},
+        "pools": {"p": {"provider": "sim", "desired": 1}}})",
+    "/base");
+  BOOST_REQUIRE(defaults.config);
+  const auto& d = defaults.config->pools.at("p");
+  BOOST_TEST(d.max_unavailable == "25%");
+  BOOST_TEST((d.remediation.hanging == remediation_action::replace));
+  BOOST_TEST((d.remediation.errored == remediation_action::replace));
+  BOOST_TEST(d.remediation.delay.count() == 0);
+  BOOST_TEST(d.breaker.enabled);
+  BOOST_TEST(d.breaker.backoff_initial.count() == 300'000);
+  BOOST_TEST(d.breaker.backoff_max.count() == 1'800'000);
+  BOOST_TEST(d.max_lifetime.count() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(numbers_out_of_range) {
   auto sim = [](const char* extra) {
     return [extra](doc& d) {
