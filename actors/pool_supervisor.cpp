@@ -37,15 +37,18 @@ template <class F>
 void modify(pool_state& st, pool_child& child, F f) {
   st.active -= is_active(child) ? 1 : 0;
   st.rebooting -= child.rec.status == server_status::rebooting ? 1 : 0;
+  st.retiring -= child.retiring ? 1 : 0;
   f(child);
   st.active += is_active(child) ? 1 : 0;
   st.rebooting += child.rec.status == server_status::rebooting ? 1 : 0;
+  st.retiring += child.retiring ? 1 : 0;
 }
 
 /// Takes a child out of the cached counts (before it is erased).
 void uncount(pool_state& st, const pool_child& child) {
   st.active -= is_active(child) ? 1 : 0;
   st.rebooting -= child.rec.status == server_status::rebooting ? 1 : 0;
+  st.retiring -= child.retiring ? 1 : 0;
 }
 
 /// Persists the pool record (desired count, rollout, breaker) with
@@ -186,6 +189,8 @@ void breaker_changed(self_ptr self, circuit_breaker::change ch) {
 /// server running), or at once if no replacement can be made.
 void stop_retiring(self_ptr self, bool replacement_impossible) {
   auto& st = self->state;
+  if (st.retiring == 0)
+    return;
   std::vector<std::string> retiring;
   for (const auto& [id, child] : st.servers)
     if (child.retiring && !child.stop_sent)
@@ -440,7 +445,7 @@ void reconcile(self_ptr self) {
     breaker_changed(self, st.breaker->take_change());
     if (allowed <= 0) {
       // A retiring server cannot be replaced now: keep it.
-      if (st.cfg.max_lifetime.count() > 0)
+      if (st.retiring > 0)
         for (auto& [id, child] : st.servers)
           if (child.retiring && !child.stop_sent)
             modify(st, child, [](pool_child& c) { c.retiring = false; });

@@ -49,6 +49,8 @@ struct pool_state {
   int64_t active = 0;
   /// Cached number of servers in `rebooting` (for max_unavailable).
   int64_t rebooting = 0;
+  /// Cached number of retiring servers (max_lifetime).
+  int64_t retiring = 0;
   /// The create circuit breaker; its persisted part goes to `rec.breaker`.
   std::optional<circuit_breaker> breaker;
   /// Creates the breaker allowed in the reserve request in flight.

@@ -127,7 +127,9 @@ std::vector<std::string> next_reboots(
   if (!r.running())
     return picked;
   auto budget = r.max_unavailable - unavailable;
-  for (auto i = r.waiting.begin(); i != r.waiting.end();) {
+  // Stops at the budget: a rollout of thousands costs O(picks) per step,
+  // and servers that left are dropped when the scan reaches them.
+  for (auto i = r.waiting.begin(); i != r.waiting.end() && budget > 0;) {
     auto status = status_of(*i);
     if (!status || !(*status == server_status::pending || is_provisioned(*status))) {
       // The pool no longer has it, or it is leaving.
@@ -136,8 +138,7 @@ std::vector<std::string> next_reboots(
       continue;
     }
     // A carried server still rebooting is picked again once running.
-    if (budget > 0 && *status == server_status::running
-        && !contains(r.rebooting, *i)) {
+    if (*status == server_status::running && !contains(r.rebooting, *i)) {
       r.rebooting.push_back(*i);
       picked.push_back(*i);
       i = r.waiting.erase(i);

@@ -61,7 +61,8 @@ std::string node_config(const std::string& data_dir,
                         const std::string& provider_json,
                         const std::string& server_spec, int64_t desired,
                         int64_t max_servers = 20,
-                        const std::string& extra_sections = "") {
+                        const std::string& extra_sections = "",
+                        const std::string& pool_keys = "") {
   return R"({"node": {"name": "e2e", "data_dir": ")" + data_dir
          + R"(", "reconcile_interval": "500ms"},
   "limits": {"max_servers": )"
@@ -76,7 +77,7 @@ std::string node_config(const std::string& data_dir,
   "pools": {"workers": {"provider": "cloud", "desired": )"
          + std::to_string(desired) + R"(, "max": )"
          + std::to_string(max_servers) + R"(, "server": )" + server_spec
-         + "}}}";
+         + pool_keys + "}}}";
 }
 
 std::string provider_json(const cloud_case& c, const cloudsim_process& sim,
@@ -142,9 +143,49 @@ public:
     return reasons;
   }
 
+  /// Every event in the node's log, parsed.
+  rapidjson::Document events() {
+    auto res = send("GET", "/v1/events?since=0&limit=1000");
+    BOOST_REQUIRE(res.status == 200);
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str());
+    BOOST_REQUIRE(!doc.HasParseError());
+    return doc;
+  }
+
+  /// The events' array inside `doc` (the body is an array or an object
+  /// with `events`).
+  static const rapidjson::Value& event_list(const rapidjson::Document& doc) {
+    if (doc.IsObject() && doc.HasMember("events"))
+      return doc["events"];
+    return doc;
+  }
+
+  /// How many events with `reason` the node's log holds.
+  size_t count_events(const std::string& reason) {
+    auto reasons = event_reasons();
+    return static_cast<size_t>(
+      std::count(reasons.begin(), reasons.end(), reason));
+  }
+
+  /// `GET /v1/pools/workers` parsed.
+  rapidjson::Document pool() {
+    auto res = send("GET", "/v1/pools/workers");
+    BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str());
+    BOOST_REQUIRE(!doc.HasParseError() && doc.IsObject());
+    return doc;
+  }
+
 private:
   std::unique_ptr<http_transport> client_;
 };
+
+bool ends_with(std::string_view str, std::string_view suffix) {
+  return str.size() >= suffix.size()
+         && str.substr(str.size() - suffix.size()) == suffix;
+}
 
 /// Servers of the simulator's inventory that carry owner label `owner`.
 std::vector<sim_server> owned(cloudsim_process& sim,
@@ -541,6 +582,122 @@ BOOST_AUTO_TEST_CASE(orphans_of_a_configured_pool_are_adopted) {
   BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
                                                  << box.node_log_tail());
   BOOST_TEST(count(api.event_reasons(), "OrphanFound") == 2u);
+  BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
+}
+
+BOOST_AUTO_TEST_CASE(a_rolling_reboot_keeps_max_unavailable_at_the_cloud) {
+  const auto& c = cloud_cases()[0]; // UpCloud: started -> maintenance
+  sandbox box{"cloud-rolling-reboot"};
+  cloudsim_process sim{box.dir(),
+                       {"--seed", "3", "--time-scale", "50", "--latency",
+                        "off"}};
+  ::setenv(api_token_env, api_token, 1);
+  box.write_config_text(node_config(box.data_dir(), provider_json(c, sim),
+                                    c.server_spec, 4, 20, "",
+                                    R"(, "reboot": {"max_unavailable": 1})"));
+  auto node = box.start_node();
+  node_api api{box};
+  auto problem = poll_until(90s, [&] {
+    return fleet_problem(box, sim, c.type, c.running_state, 4);
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
+                                                 << box.node_log_tail());
+  auto res = api.send("POST", "/v1/pools/workers/reboot");
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
+  problem = poll_until(120s, [&]() -> std::string {
+    auto doc = api.pool();
+    std::string state = doc["rollout"]["state"].GetString();
+    return state == "finished" ? "" : "rollout " + state;
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
+                                                 << box.node_log_tail());
+  auto pool = api.pool();
+  BOOST_TEST(pool["rollout"]["done"].GetInt64() == 4);
+  BOOST_TEST(pool["rollout"]["max_unavailable"].GetInt64() == 1);
+  // Replay the node's status changes: never two servers rebooting at once.
+  auto doc = api.events();
+  std::map<std::string, std::string> status;
+  int64_t rebooting = 0;
+  int64_t peak = 0;
+  for (const auto& ev : node_api::event_list(doc).GetArray()) {
+    if (std::string{ev["reason"].GetString()} != "ServerStatusChanged")
+      continue;
+    std::string id = ev["server_id"].GetString();
+    rebooting -= status[id] == "rebooting" ? 1 : 0;
+    status[id] = ev["to"].GetString();
+    rebooting += status[id] == "rebooting" ? 1 : 0;
+    peak = std::max(peak, rebooting);
+  }
+  BOOST_TEST(peak == 1);
+  // The cloud received exactly one reboot per server.
+  auto log = sim.control("GET", "/_sim/requests?since=0&limit=10000");
+  size_t reboots = 0;
+  for (const auto& r : log["requests"].GetArray()) {
+    std::string path = r["path"].GetString();
+    if (std::string{r["method"].GetString()} == "POST"
+        && ends_with(path, "/restart"))
+      ++reboots;
+  }
+  BOOST_TEST(reboots == 4u);
+  problem = poll_until(30s, [&] {
+    return fleet_problem(box, sim, c.type, c.running_state, 4);
+  });
+  BOOST_TEST(problem.empty(), problem);
+  BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
+}
+
+BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
+  const auto& c = cloud_cases()[1];
+  sandbox box{"cloud-breaker"};
+  cloudsim_process sim{box.dir(),
+                       {"--seed", "9", "--time-scale", "50", "--latency",
+                        "off"}};
+  // The project's quota is reached for the first four creates.
+  sim.control("POST", "/_sim/faults",
+              R"({"provider": "hetzner", "op": "create", "kind": "quota",
+                  "count": 4})");
+  ::setenv(api_token_env, api_token, 1);
+  box.write_config_text(node_config(
+    box.data_dir(), provider_json(c, sim), c.server_spec, 3, 20, "",
+    R"(, "circuit_breaker": {"window": 4, "min_creates": 3,
+                              "backoff_initial": "1s", "backoff_max": "2s"})"));
+  auto node = box.start_node();
+  node_api api{box};
+  // Three creates fail and open it (a replacement may have gone out before
+  // the third failure came back); probes after 1 s, then 2 s, until the
+  // quota is free: one runs and closes it.
+  auto problem = poll_until(90s, [&] {
+    return fleet_problem(box, sim, c.type, c.running_state, 3);
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
+                                                 << box.node_log_tail());
+  auto opened = api.count_events("CircuitBreakerOpened");
+  BOOST_TEST(opened >= 1u);
+  BOOST_TEST(api.count_events("CircuitBreakerHalfOpen") == opened);
+  BOOST_TEST(api.count_events("CircuitBreakerClosed") == 1u);
+  // The failed creates were cleaned up (remediation) and are gone.
+  BOOST_TEST(api.count_events("ServerRemediating") == 4u);
+  auto pool = api.pool();
+  BOOST_TEST(std::string{pool["circuit_breaker"]["state"].GetString()}
+             == "closed");
+  BOOST_TEST(pool["circuit_breaker"]["trips"].GetInt64()
+             == static_cast<int64_t>(opened));
+  auto metrics = api.send("GET", "/metrics");
+  BOOST_TEST(metrics.body.find("dynserv_circuit_breaker_trips_total{pool="
+                               "\"workers\"} "
+                               + std::to_string(opened))
+               != std::string::npos);
+  BOOST_TEST(metrics.body.find("dynserv_circuit_breaker_state{pool=\"workers\","
+                               "state=\"closed\"} 1")
+               != std::string::npos);
+  // Hetzner received four failed creates and three good ones, no more.
+  auto log = sim.control("GET", "/_sim/requests?since=0&limit=10000");
+  size_t creates = 0;
+  for (const auto& r : log["requests"].GetArray())
+    if (std::string{r["method"].GetString()} == "POST"
+        && ends_with(r["path"].GetString(), "/v1/servers"))
+      ++creates;
+  BOOST_TEST(creates == 7u);
   BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
 }
 
