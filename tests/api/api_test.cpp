@@ -67,9 +67,14 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       hold();
       return caf::delegated<scale_reply>{};
     },
-    [=](atom::reboot, const std::string&) -> caf::result<int64_t> {
+    [=](atom::reboot, const std::string&,
+        const std::string&) -> caf::result<rollout_record> {
       hold();
-      return caf::delegated<int64_t>{};
+      return caf::delegated<rollout_record>{};
+    },
+    [=](atom::abort, const std::string&) -> caf::result<rollout_record> {
+      hold();
+      return caf::delegated<rollout_record>{};
     },
     [=](atom::stop, const std::string&) -> caf::result<server_record> {
       hold();
