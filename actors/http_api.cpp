@@ -169,28 +169,26 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
       self
         ->request(node, timeout, atom::reboot_v, call.param,
                   call.max_unavailable)
-        .then(
-          [reply, pool = call.param](const rollout_record& r) {
-            reply(json_response(reboot_json(pool, r)));
-          },
-          fail);
+        .then([reply, pool = call.param](
+                const rollout_record&
+                  r) { reply(json_response(reboot_json(pool, r))); },
+              fail);
       break;
     case api_endpoint::abort_reboot:
       self->request(node, timeout, atom::abort_v, call.param)
-        .then(
-          [reply, pool = call.param](const rollout_record& r) {
-            reply(json_response(reboot_json(pool, r)));
-          },
-          [st, reply](caf::error& err) {
-            // The node's only invalid_argument here: nothing to abort. That
-            // is the pool's state, not the request's content: 409.
-            auto res = node_error(st, err);
-            if (res.code == "invalid_argument") {
-              res.status = 409;
-              res.code = "no_rollout";
-            }
-            reply(res);
-          });
+        .then([reply, pool = call.param](
+                const rollout_record&
+                  r) { reply(json_response(reboot_json(pool, r))); },
+              [st, reply](caf::error& err) {
+                // The node's only invalid_argument here: nothing to abort. That
+                // is the pool's state, not the request's content: 409.
+                auto res = node_error(st, err);
+                if (res.code == "invalid_argument") {
+                  res.status = 409;
+                  res.code = "no_rollout";
+                }
+                reply(res);
+              });
       break;
     case api_endpoint::pause:
     case api_endpoint::resume: {

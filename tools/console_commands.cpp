@@ -882,8 +882,9 @@ std::vector<std::string> complete(std::string_view line_before_cursor,
     pool.insert(pool.end(), xs.begin(), xs.end());
   };
   // Typical values; any count or percentage is accepted.
-  static const std::vector<std::string> max_unavailable_examples
-    = {"1", "2", "10%", "25%", "50%", "100%"};
+  static const std::vector<std::string> unavailable_examples{"1",   "2",
+                                                             "10%", "25%",
+                                                             "50%", "100%"};
   std::vector<std::string> statuses;
   for (size_t i = 0; i < server_status_count; ++i)
     statuses.emplace_back(to_string(static_cast<server_status>(i)));
@@ -898,7 +899,7 @@ std::vector<std::string> complete(std::string_view line_before_cursor,
       if (opt == "--pool")
         return &data.pools;
       if (opt == "--max-unavailable")
-        return &max_unavailable_examples;
+        return &unavailable_examples;
       return nullptr;
     };
     auto takes_value = [&](std::string_view opt) {
