@@ -220,11 +220,18 @@ std::string rollout_json(const rollout_record& r) {
     w.Key(key);
     w.StartArray();
     for (const auto& id : *ids)
-      w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+      string_value(w, id);
     w.EndArray();
   }
   w.EndObject();
   return text_of(buf);
+}
+
+std::string reboot_json(std::string_view pool, const rollout_record& r) {
+  // The rollout object with "pool" in front, so that a reply names its pool
+  // and the rest reads like the pool object's `rollout`.
+  auto rollout = rollout_json(r);
+  return "{\"pool\":" + json_string(pool) + "," + rollout.substr(1);
 }
 
 std::string breaker_json(const breaker_record& b) {

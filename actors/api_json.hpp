@@ -36,9 +36,9 @@ std::vector<server_record> select_servers(const std::vector<pool_status>& pools,
                                           std::optional<server_status> status);
 
 /// A pool object: name, provider, desired, min, max, provisioned, counts
-/// (every status present), policy, paused, dry_run, and with
-/// `with_servers` its `servers` array
-/// (ordered as by `select_servers`).
+/// (every status present), policy, paused, dry_run, active, expired,
+/// rollout (`rollout_json`), circuit_breaker (`breaker_json`), and with
+/// `with_servers` its `servers` array (ordered as by `select_servers`).
 std::string pool_json(const pool_status& p, bool with_servers = false);
 
 /// A server object with every field of `server_record`.
@@ -56,8 +56,14 @@ std::string decision_json(const decision_record& d);
 /// {"pool","previous_desired","desired","note"}.
 std::string scale_json(const scale_reply& r);
 
-/// A rolling reboot as JSON.
+/// A rolling reboot as JSON: state, max_unavailable_spec, max_unavailable,
+/// started_at_ms, finished_at_ms, total, done, skipped, rebooting and
+/// waiting (arrays of server ids).
 std::string rollout_json(const rollout_record& r);
+
+/// The answer to starting or aborting a rolling reboot: {"pool"} followed
+/// by the keys of `rollout_json`.
+std::string reboot_json(std::string_view pool, const rollout_record& r);
 
 /// A pool's circuit breaker as JSON.
 std::string breaker_json(const breaker_record& b);

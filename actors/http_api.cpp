@@ -46,6 +46,8 @@ struct api_call {
   std::string param;
   /// Count of set_desired, increase, decrease.
   int64_t count = 0;
+  /// max_unavailable of reboot; empty for the pool's default.
+  std::string max_unavailable;
   /// Filters of list_servers.
   std::string pool_filter;
   std::optional<server_status> status_filter;
@@ -164,12 +166,29 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
         .then(scaled, fail);
       break;
     case api_endpoint::reboot:
-      self->request(node, timeout, atom::reboot_v, call.param, std::string{})
-        .then(
-          [reply](const rollout_record& r) {
-            reply(json_response(rollout_json(r)));
-          },
-          fail);
+      self
+        ->request(node, timeout, atom::reboot_v, call.param,
+                  call.max_unavailable)
+        .then([reply, pool = call.param](
+                const rollout_record&
+                  r) { reply(json_response(reboot_json(pool, r))); },
+              fail);
+      break;
+    case api_endpoint::abort_reboot:
+      self->request(node, timeout, atom::abort_v, call.param)
+        .then([reply, pool = call.param](
+                const rollout_record&
+                  r) { reply(json_response(reboot_json(pool, r))); },
+              [st, reply](caf::error& err) {
+                // The node's only invalid_argument here: nothing to abort. That
+                // is the pool's state, not the request's content: 409.
+                auto res = node_error(st, err);
+                if (res.code == "invalid_argument") {
+                  res.status = 409;
+                  res.code = "no_rollout";
+                }
+                reply(res);
+              });
       break;
     case api_endpoint::pause:
     case api_endpoint::resume: {
@@ -461,7 +480,12 @@ std::optional<api_error> read_body(const http_request& req, api_call& call) {
       call.count = res.value;
       return res.error;
     }
-    case api_endpoint::reboot:
+    case api_endpoint::reboot: {
+      auto res = parse_reboot_body(req.body);
+      call.max_unavailable = std::move(res.max_unavailable);
+      return res.error;
+    }
+    case api_endpoint::abort_reboot:
     case api_endpoint::pause:
     case api_endpoint::resume:
     case api_endpoint::stop_server: return parse_empty_body(req.body);
@@ -523,6 +547,8 @@ void handle(const state_ptr& st, http_request& req, const exchange_ptr& ex) {
                      || call.endpoint == api_endpoint::increase
                      || call.endpoint == api_endpoint::decrease
                    ? " " + std::to_string(call.count)
+                 : !call.max_unavailable.empty()
+                   ? " max_unavailable " + call.max_unavailable
                    : std::string{},
                  loggable(req.remote));
   switch (call.endpoint) {

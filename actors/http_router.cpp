@@ -10,6 +10,7 @@
 
 #include "actors/access_control.hpp"
 #include "actors/api_json.hpp"
+#include "actors/reboot_rollout.hpp"
 
 namespace dynserv {
 
@@ -98,6 +99,7 @@ const std::vector<api_route>& api_routes() {
     {"POST", "/v1/pools/{pool}/increase", e::increase, true, false},
     {"POST", "/v1/pools/{pool}/decrease", e::decrease, true, false},
     {"POST", "/v1/pools/{pool}/reboot", e::reboot, true, false},
+    {"DELETE", "/v1/pools/{pool}/reboot", e::abort_reboot, true, false},
     {"POST", "/v1/pools/{pool}/pause", e::pause, true, false},
     {"POST", "/v1/pools/{pool}/resume", e::resume, true, false},
     {"GET", "/v1/pools/{pool}/decisions", e::list_decisions, false, false},
@@ -282,6 +284,51 @@ count_result parse_count_body(const std::string& body, const char* key,
     return result;
   }
   result.value = value ? *value : *fallback;
+  return result;
+}
+
+reboot_body_result parse_reboot_body(const std::string& body) {
+  reboot_body_result result;
+  rapidjson::Document doc;
+  if (auto err = parse_object(body, doc)) {
+    result.error = std::move(err);
+    return result;
+  }
+  for (auto i = doc.MemberBegin(); i != doc.MemberEnd(); ++i) {
+    std::string name{i->name.GetString(), i->name.GetStringLength()};
+    if (name != "max_unavailable") {
+      result.error = make_api_error(422, "invalid_body",
+                                    "unknown key " + quoted(valid_utf8(name))
+                                      + "; expected only 'max_unavailable'");
+      return result;
+    }
+    const auto& x = i->value;
+    std::string spec;
+    if (x.IsString()) {
+      spec.assign(x.GetString(), x.GetStringLength());
+    } else if (x.IsInt64()) {
+      spec = std::to_string(x.GetInt64());
+    } else if (x.IsUint64()) {
+      spec = std::to_string(x.GetUint64());
+    } else {
+      result.error = make_api_error(422, "invalid_body",
+                                    std::string{"'max_unavailable' must be a "
+                                                "count or a percentage (2 or "
+                                                "\"25%\"), got "}
+                                      + kind_of(x));
+      return result;
+    }
+    // No valid value is longer than "9223372036854775807": bound the echo.
+    if (spec.size() > 32)
+      spec = spec.substr(0, 32) + "...";
+    if (auto problem = max_unavailable_problem(spec)) {
+      result.error = make_api_error(422, "invalid_argument",
+                                    "'max_unavailable': "
+                                      + valid_utf8(loggable(*problem)));
+      return result;
+    }
+    result.max_unavailable = std::move(spec);
+  }
   return result;
 }
 

@@ -23,6 +23,7 @@ enum class api_endpoint {
   increase,
   decrease,
   reboot,
+  abort_reboot,
   pause,
   resume,
   list_decisions,
@@ -121,6 +122,20 @@ struct count_result {
 /// there is none.
 count_result parse_count_body(const std::string& body, const char* key,
                               std::optional<int64_t> fallback);
+
+/// A `max_unavailable` read from a reboot body, or why not.
+struct reboot_body_result {
+  /// "2" or "25%"; empty when the body does not name one (the pool's
+  /// default applies).
+  std::string max_unavailable;
+  std::optional<api_error> error;
+};
+
+/// Reads the body of POST /v1/pools/{pool}/reboot: empty, `{}`, or
+/// `{"max_unavailable": V}` with V a string ("2", "25%") or an integer. 400
+/// for malformed JSON; 422 `invalid_body` for another key or type; 422
+/// `invalid_argument` with the validator's message for a bad value.
+reboot_body_result parse_reboot_body(const std::string& body);
 
 /// Accepts an empty body or `{}`; 400/422 for anything else.
 std::optional<api_error> parse_empty_body(const std::string& body);

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <limits>
 
+#include "actors/reboot_rollout.hpp"
+
 namespace dynserv::console {
 
 namespace {
@@ -59,8 +61,10 @@ const std::vector<command_spec>& command_table() {
      "Raises POOL's desired count by N (default 1).", {}, true},
     {command_kind::decrease, "decrease", "decrease [N] [POOL]",
      "Lowers POOL's desired count by N (default 1).", {}, true},
-    {command_kind::reboot, "reboot", "reboot [POOL]",
-     "Reboots the servers of POOL.", {}, true},
+    {command_kind::reboot, "reboot",
+     "reboot [POOL] [--max-unavailable N|P%] [--abort]",
+     "Rolling reboot of POOL's servers, or aborts it.",
+     {{"--max-unavailable", true}, {"--abort", false}}, true},
     {command_kind::stop, "stop", "stop ID",
      "Stops and deletes one server.", {}, true},
     {command_kind::events, "events",
@@ -119,8 +123,14 @@ const char* details_of(command_kind x) {
              "(default 1, 0 or more). A single argument that starts with a\n"
              "digit is N, any other is POOL.";
     case command_kind::reboot:
-      return "Reboots the running servers of POOL (default \"default\") now,\n"
-             "and starting or rebooting ones once they are up.";
+      return "Starts a rolling reboot of POOL (default \"default\"): its\n"
+             "servers are rebooted oldest first, at most --max-unavailable at\n"
+             "a time (a count such as 2, or a percentage from 1% to 100% of\n"
+             "the servers, rounded down but at least 1; default: the pool's\n"
+             "reboot.max_unavailable, 25%). Starting or rebooting servers are\n"
+             "rebooted once they are running. A reboot while one runs starts\n"
+             "over. --abort stops the running one: servers rebooting finish,\n"
+             "waiting ones are not rebooted.";
     case command_kind::stop:
       return "Stops and then deletes server ID; the pool replaces it if its\n"
              "desired count asks for it.";
@@ -540,6 +550,26 @@ command_result parse_command(const std::vector<std::string>& words) {
       break;
     }
     case command_kind::reboot:
+      if (auto err = too_many(1))
+        return *err;
+      cmd.pool = pos.empty() ? default_pool : pos[0];
+      if (auto err = non_empty(cmd.pool, "POOL"))
+        return *err;
+      for (const auto& [opt, value] : args.options) {
+        if (opt == "--abort") {
+          cmd.abort = true;
+          continue;
+        }
+        // The node's own check, so that a bad value never reaches it and
+        // the message is the same as the HTTP API's.
+        if (auto problem = max_unavailable_problem(value))
+          return command_error(*kind, "--max-unavailable: "
+                                        + printable(*problem, 200));
+        cmd.max_unavailable = value;
+      }
+      if (cmd.abort && !cmd.max_unavailable.empty())
+        return command_error(*kind, "--abort takes no --max-unavailable");
+      break;
     case command_kind::pause:
     case command_kind::resume:
       if (auto err = too_many(1))
@@ -851,6 +881,10 @@ std::vector<std::string> complete(std::string_view line_before_cursor,
   auto offer = [&](const std::vector<std::string>& xs) {
     pool.insert(pool.end(), xs.begin(), xs.end());
   };
+  // Typical values; any count or percentage is accepted.
+  static const std::vector<std::string> unavailable_examples{"1",   "2",
+                                                             "10%", "25%",
+                                                             "50%", "100%"};
   std::vector<std::string> statuses;
   for (size_t i = 0; i < server_status_count; ++i)
     statuses.emplace_back(to_string(static_cast<server_status>(i)));
@@ -864,6 +898,8 @@ std::vector<std::string> complete(std::string_view line_before_cursor,
         return &statuses;
       if (opt == "--pool")
         return &data.pools;
+      if (opt == "--max-unavailable")
+        return &unavailable_examples;
       return nullptr;
     };
     auto takes_value = [&](std::string_view opt) {

@@ -75,6 +75,11 @@ struct command {
   uint64_t since = 0;
   /// events --follow.
   bool follow = false;
+  /// reboot --max-unavailable N|P%: checked with the node's validator;
+  /// empty for the pool's default.
+  std::string max_unavailable;
+  /// reboot --abort: stop the running rolling reboot instead.
+  bool abort = false;
   /// help COMMAND: the command's name; empty for the list.
   std::string topic;
   /// --json given on this command.

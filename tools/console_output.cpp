@@ -17,21 +17,6 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // -- JSON building blocks -----------------------------------------------------
 
-void string_value(json_writer& w, std::string_view str) {
-  auto clean = valid_utf8(str);
-  w.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
-}
-
-void key_value(json_writer& w, const char* key, std::string_view str) {
-  w.Key(key);
-  string_value(w, str);
-}
-
-void key_int(json_writer& w, const char* key, int64_t x) {
-  w.Key(key);
-  w.Int64(x);
-}
-
 void key_uint(json_writer& w, const char* key, uint64_t x) {
   w.Key(key);
   w.Uint64(x);
@@ -88,6 +73,17 @@ std::string counts_text(const pool_status& p) {
   return res;
 }
 
+/// What needs attention in a pool, one line each under the table: a
+/// running rolling reboot, a circuit breaker that is not closed, servers
+/// past max_lifetime.
+std::string notes_text(const std::vector<pool_status>& pools) {
+  std::string res;
+  for (const auto& p : pools)
+    for (const auto& note : pool_notes(p))
+      res += sanitize(p.name) + ": " + note + "\n";
+  return res;
+}
+
 std::string pools_table(const std::vector<pool_status>& pools) {
   if (pools.empty())
     return "(no pools)\n";
@@ -99,7 +95,8 @@ std::string pools_table(const std::vector<pool_status>& pools) {
                     counts_text(p)});
   return format_table({"POOL", "PROVIDER", "DESIRED", "MIN", "MAX",
                        "PROVISIONED", "COUNTS"},
-                      rows);
+                      rows)
+         + notes_text(pools);
 }
 
 std::string servers_table(const std::vector<server_record>& servers) {
@@ -184,6 +181,33 @@ unknown_pool_message(const std::vector<pool_status>& pools,
   }
   return "unknown_pool: unknown pool \"" + sanitize(name)
          + "\" (known: " + known + ")";
+}
+
+std::vector<std::string> pool_notes(const pool_status& p) {
+  std::vector<std::string> res;
+  const auto& r = p.rollout;
+  if (r.running()) {
+    auto line = "rolling reboot " + std::to_string(r.done) + "/"
+                + std::to_string(r.total) + " done, "
+                + std::to_string(r.rebooting.size()) + " rebooting";
+    if (r.skipped > 0)
+      line += ", " + std::to_string(r.skipped) + " skipped";
+    res.push_back(std::move(line));
+  }
+  const auto& b = p.breaker;
+  if (b.state != "closed") {
+    std::string line = "circuit breaker " + sanitize(b.state);
+    if (b.open())
+      line += " until " + format_time(b.open_until_ms);
+    else if (b.state == "half_open")
+      line += ": one probe create decides";
+    if (!b.reason.empty())
+      line += " (" + sanitize(b.reason) + ")";
+    res.push_back(std::move(line));
+  }
+  if (p.expired > 0)
+    res.push_back(plural(p.expired, "server") + " past max_lifetime");
+  return res;
 }
 
 // -- replies ------------------------------------------------------------------
@@ -295,21 +319,9 @@ std::string format_scale(const scale_reply& r, bool json) {
 
 std::string format_rollout(const std::string& pool, const rollout_record& r,
                            bool json) {
-  if (json) {
-    rapidjson::StringBuffer buf;
-    json_writer w{buf};
-    w.StartObject();
-    key_value(w, "pool", pool);
-    key_value(w, "state", r.state);
-    key_int(w, "max_unavailable", r.max_unavailable);
-    key_int(w, "total", r.total);
-    key_int(w, "done", r.done);
-    key_int(w, "skipped", r.skipped);
-    key_int(w, "rebooting", static_cast<int64_t>(r.rebooting.size()));
-    key_int(w, "waiting", static_cast<int64_t>(r.waiting.size()));
-    w.EndObject();
-    return finish(buf);
-  }
+  // The HTTP API answers the same document.
+  if (json)
+    return reboot_json(pool, r) + "\n";
   return "pool " + sanitize(pool) + ": rolling reboot " + sanitize(r.state)
          + ", " + plural(r.total, "server") + ", at most "
          + std::to_string(r.max_unavailable) + " at a time: "

@@ -40,6 +40,13 @@ std::optional<std::string>
 unknown_pool_message(const std::vector<pool_status>& pools,
                      const std::string& name);
 
+/// What needs attention in pool `p`, one phrase each (empty when nothing
+/// does): a running rolling reboot ("rolling reboot 3/12 done, 2
+/// rebooting"), a circuit breaker that is not closed ("circuit breaker open
+/// until TIME (REASON)"), servers past max_lifetime ("2 servers past
+/// max_lifetime"). `pools` and `status` print them under the table.
+std::vector<std::string> pool_notes(const pool_status& p);
+
 // -- replies ------------------------------------------------------------------
 
 /// `status`: the pools table, then the servers table.
@@ -58,7 +65,8 @@ std::string format_server(const server_record& rec, bool json);
 /// `ensure`, `increase`, `decrease`.
 std::string format_scale(const scale_reply& reply, bool json);
 
-/// `reboot`: the pool's rolling reboot.
+/// `reboot` and `reboot --abort`: the pool's rolling reboot; JSON as the
+/// HTTP API's answer (`reboot_json`).
 std::string format_rollout(const std::string& pool, const rollout_record& r,
                            bool json);
 

@@ -387,7 +387,10 @@ int run_command(console_state& st, const command& cmd) {
       return exit_ok;
     }
     case command_kind::reboot: {
-      auto n = with_node(st, false, [&] { return node.reboot(cmd.pool, ""); });
+      auto n = with_node(st, false, [&] {
+        return cmd.abort ? node.abort_reboot(cmd.pool)
+                         : node.reboot(cmd.pool, cmd.max_unavailable);
+      });
       if (!n)
         return report(n.error);
       print(format_rollout(cmd.pool, *n.value, json));

@@ -299,12 +299,13 @@
         el('div', { class: 'num running' }, el('b', { 'data-testid': 'pool-running' }), el('span', { text: 'running' }))),
       el('div', { class: 'bar', role: 'img' }),
       el('div', { class: 'counts', 'data-testid': 'pool-counts' }),
+      el('div', { class: 'pool-alerts', 'data-testid': 'pool-alerts' }),
       el('div', { class: 'pool-controls' },
         input,
         button('ensure', 'Ensure', 'primary', 'Set the desired count to the value on the left'),
         button('increase', '+ Increase', '', 'Raise the desired count by the value on the left'),
         button('decrease', '− Decrease', '', 'Lower the desired count by the value on the left'),
-        button('reboot', 'Reboot', 'danger', 'Reboot every provisioned server of this pool')),
+        button('reboot', 'Reboot', 'danger', 'Rolling reboot of this pool\'s servers, a few at a time (the pool\'s max_unavailable)')),
       el('div', { class: 'pool-note', 'data-testid': 'pool-note' }));
   }
 
@@ -330,6 +331,41 @@
       el('span', { class: 's-' + s, 'data-status': s },
         el('span', { class: 'sw' }), s + ' ' + c[s]))
       : [el('span', { text: 'no servers' })]));
+    card.querySelector('.pool-alerts').replaceChildren(...poolAlerts(p));
+  }
+
+  /// What needs attention in a pool, as in `dynservctl pools`: a running
+  /// rolling reboot with its progress, a circuit breaker that is not closed,
+  /// servers past max_lifetime. Empty when all is well.
+  function poolAlerts(p) {
+    const alerts = [];
+    const r = p.rollout || {};
+    if (r.state === 'running') {
+      const total = r.total || 0;
+      const rebooting = (r.rebooting || []).length;
+      const waiting = (r.waiting || []).length;
+      const bar = el('progress', { max: Math.max(total, 1), value: (r.done || 0) + (r.skipped || 0),
+        'aria-label': 'rolling reboot progress' });
+      alerts.push(el('div', { class: 'alert rollout', 'data-alert': 'rollout' },
+        el('span', { text: 'Rolling reboot ' + (r.done || 0) + '/' + total + ' done, ' + rebooting
+          + ' rebooting, ' + waiting + ' waiting' + (r.skipped ? ', ' + r.skipped + ' skipped' : '')
+          + ' (at most ' + r.max_unavailable + ' at a time)' }),
+        bar));
+    }
+    const b = p.circuit_breaker || {};
+    if (b.state && b.state !== 'closed') {
+      let line = 'Circuit breaker ' + b.state.replace('_', '-');
+      if (b.state === 'open' && b.open_until_ms) line += ' until ' + new Date(b.open_until_ms).toLocaleTimeString();
+      if (b.state === 'half_open') line += ': one probe create decides';
+      if (b.reason) line += ' (' + b.reason + ')';
+      alerts.push(el('div', { class: 'alert breaker', 'data-alert': 'circuit-breaker', text: line,
+        title: 'Creates are held back after repeated failures; tripped ' + (b.trips || 0) + ' time(s)' }));
+    }
+    if (p.expired > 0) {
+      alerts.push(el('div', { class: 'alert expired', 'data-alert': 'expired',
+        text: p.expired + (p.expired === 1 ? ' server' : ' servers') + ' past max_lifetime' }));
+    }
+    return alerts;
   }
 
   // -- pool commands --------------------------------------------------------
@@ -341,7 +377,7 @@
       input.focus();
       return;
     }
-    if (action === 'reboot' && !confirm('Reboot every provisioned server of pool ' + pool + '?')) return;
+    if (action === 'reboot' && !confirm('Start a rolling reboot of every provisioned server of pool ' + pool + '?')) return;
     const run = () => sendPoolAction(pool, action, n);
     if (!state.token) {
       state.pendingAction = run;
@@ -376,7 +412,8 @@
     hideBanner();
     const d = r.data || {};
     let note;
-    if (action === 'reboot') note = 'rebooting ' + (d.affected || 0) + ' server' + (d.affected === 1 ? '' : 's');
+    if (action === 'reboot') note = 'rolling reboot started: ' + (d.total || 0) + ' server' + (d.total === 1 ? '' : 's')
+      + ', at most ' + d.max_unavailable + ' at a time';
     else note = 'desired ' + d.previous_desired + ' → ' + d.desired + (d.note ? ' (' + d.note + ')' : '');
     if (card) card.querySelector('.pool-note').textContent = note;
     refreshSoon();

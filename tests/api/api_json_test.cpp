@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "rapidjson/document.h"
 
@@ -70,6 +71,50 @@ BOOST_AUTO_TEST_CASE(pools_with_servers) {
   BOOST_REQUIRE(doc["servers"].Size() == 2u);
   // Ordered by creation time.
   BOOST_TEST(doc["servers"][0]["id"].GetString() == std::string{"a"});
+}
+
+BOOST_AUTO_TEST_CASE(pools_carry_rollout_and_circuit_breaker_last) {
+  pool_status p;
+  p.name = "batch";
+  p.active = 3;
+  p.expired = 1;
+  p.rollout.state = "running";
+  p.rollout.max_unavailable_spec = "2";
+  p.rollout.max_unavailable = 2;
+  p.rollout.total = 3;
+  p.rollout.done = 1;
+  p.rollout.rebooting = {"s2", "s3"};
+  p.breaker.state = "open";
+  p.breaker.open_until_ms = 1'700'000'000'000;
+  p.breaker.trips = 2;
+  p.breaker.reason = "4 of the last 5 creates failed or hung";
+  auto doc = parse(pool_json(p, true));
+  // New keys only at the end (before the optional servers).
+  std::vector<std::string> keys;
+  for (auto i = doc.MemberBegin(); i != doc.MemberEnd(); ++i)
+    keys.emplace_back(i->name.GetString());
+  BOOST_REQUIRE(keys.size() == 15u);
+  BOOST_TEST((std::vector<std::string>(keys.begin() + 10, keys.end())
+              == std::vector<std::string>{"active", "expired", "rollout",
+                                          "circuit_breaker", "servers"}));
+  BOOST_TEST(doc["active"].GetInt64() == 3);
+  BOOST_TEST(doc["expired"].GetInt64() == 1);
+  const auto& r = doc["rollout"];
+  BOOST_TEST(r["state"].GetString() == std::string{"running"});
+  BOOST_TEST(r["max_unavailable"].GetInt64() == 2);
+  BOOST_TEST(r["rebooting"].Size() == 2u);
+  BOOST_TEST(r["waiting"].Size() == 0u);
+  const auto& b = doc["circuit_breaker"];
+  BOOST_TEST(b["state"].GetString() == std::string{"open"});
+  BOOST_TEST(b["open_until_ms"].GetInt64() == 1'700'000'000'000);
+  BOOST_TEST(b["trips"].GetInt64() == 2);
+  // A reboot reply is the rollout with its pool in front.
+  doc = parse(reboot_json("batch", p.rollout));
+  BOOST_TEST(doc.MemberBegin()->name.GetString() == std::string{"pool"});
+  BOOST_TEST(doc["pool"].GetString() == std::string{"batch"});
+  BOOST_TEST(doc["done"].GetInt64() == 1);
+  BOOST_TEST(doc.MemberCount() == parse(rollout_json(p.rollout)).MemberCount()
+                                    + 1);
 }
 
 BOOST_AUTO_TEST_CASE(events_and_servers_carry_every_field) {

@@ -67,9 +67,14 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       hold();
       return caf::delegated<scale_reply>{};
     },
-    [=](atom::reboot, const std::string&) -> caf::result<int64_t> {
+    [=](atom::reboot, const std::string&,
+        const std::string&) -> caf::result<rollout_record> {
       hold();
-      return caf::delegated<int64_t>{};
+      return caf::delegated<rollout_record>{};
+    },
+    [=](atom::abort, const std::string&) -> caf::result<rollout_record> {
+      hold();
+      return caf::delegated<rollout_record>{};
     },
     [=](atom::stop, const std::string&) -> caf::result<server_record> {
       hold();
@@ -211,6 +216,13 @@ BOOST_AUTO_TEST_CASE(public_reads_still_guard_changes) {
        {"/v1/pools/default/increase", "/v1/pools/default/decrease",
         "/v1/pools/default/reboot", "/v1/servers/x/stop"})
     BOOST_TEST(c.send("POST", target, {}, std::nullopt).status == 401, target);
+  BOOST_TEST(c.send("DELETE", "/v1/pools/default/reboot", {}, std::nullopt)
+               .status
+             == 401);
+  BOOST_TEST(c.send("DELETE", "/v1/pools/default/reboot", {},
+                    std::string{"wrong-token-wrong-token"})
+               .status
+             == 403);
   // Nothing changed.
   r = c.get("/v1/pools/default", std::nullopt);
   BOOST_TEST(r.json["desired"].GetInt64() == 0);
@@ -386,17 +398,110 @@ BOOST_AUTO_TEST_CASE(servers) {
 BOOST_AUTO_TEST_CASE(reboot) {
   start();
   auto c = client();
-  c.send_json("PUT", "/v1/pools/default/desired", R"({"count": 1})");
+  c.send_json("PUT", "/v1/pools/default/desired", R"({"count": 2})");
   BOOST_REQUIRE(eventually(
-    [&] { return server_ids(c, "default", "running").size() == 1; }));
+    [&] { return server_ids(c, "default", "running").size() == 2; }));
+  // No body: the pool's max_unavailable (25% of 2, at least 1).
   auto r = c.send("POST", "/v1/pools/default/reboot");
   BOOST_REQUIRE(r.status == 200);
   BOOST_TEST(r.json["pool"].GetString() == std::string{"default"});
-  BOOST_TEST(r.json["affected"].GetInt64() == 1);
+  BOOST_TEST(r.json["state"].GetString() == std::string{"running"});
+  BOOST_TEST(r.json["max_unavailable_spec"].GetString() == std::string{"25%"});
+  BOOST_TEST(r.json["max_unavailable"].GetInt64() == 1);
+  BOOST_TEST(r.json["total"].GetInt64() == 2);
+  BOOST_TEST(r.json["waiting"].Size() + r.json["rebooting"].Size() >= 2u);
+  // {} is the same; a count starts over with its own max_unavailable.
   r = c.send_json("POST", "/v1/pools/default/reboot", "{}");
   BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.json["max_unavailable_spec"].GetString() == std::string{"25%"});
+  r = c.send_json("POST", "/v1/pools/default/reboot",
+                  R"({"max_unavailable": 2})");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.json["max_unavailable_spec"].GetString() == std::string{"2"});
+  BOOST_TEST(r.json["max_unavailable"].GetInt64() == 2);
+  // The pool object shows it until it finishes.
+  BOOST_TEST(eventually([&] {
+    auto p = c.get("/v1/pools/default");
+    return p.status == 200
+           && p.json["rollout"]["state"].GetString()
+                == std::string{"finished"};
+  }));
+  r = c.get("/v1/pools/default");
+  BOOST_TEST(r.json["rollout"]["done"].GetInt64()
+               + r.json["rollout"]["skipped"].GetInt64()
+             == 2);
+  BOOST_TEST(r.json["rollout"]["finished_at_ms"].GetInt64() > 0);
+  // Nothing to abort: 409, in the node's words.
+  r = c.send("DELETE", "/v1/pools/default/reboot");
+  BOOST_TEST(r.status == 409);
+  BOOST_TEST(r.error_code() == "no_rollout");
+  BOOST_TEST(r.error_message().find("no rolling reboot") != std::string::npos,
+             r.error_message());
+  // Bad values are refused before the node sees them.
+  r = c.send_json("POST", "/v1/pools/default/reboot",
+                  R"({"max_unavailable": "101%"})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(r.error_code() == "invalid_argument");
+  BOOST_TEST(r.error_message().find("got \"101%\"") != std::string::npos,
+             r.error_message());
+  r = c.send_json("POST", "/v1/pools/default/reboot",
+                  R"({"max_unavailable": false})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(r.error_code() == "invalid_body");
+  r = c.send_json("DELETE", "/v1/pools/default/reboot", R"({"now": 1})");
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(r.error_code() == "invalid_body");
+  r = c.get("/v1/pools/default");
+  BOOST_TEST(r.json["rollout"]["state"].GetString()
+             == std::string{"finished"});
+  // Unknown pools.
   r = c.send("POST", "/v1/pools/nope/reboot");
   BOOST_TEST(r.status == 404);
+  BOOST_TEST(r.error_code() == "unknown_pool");
+  r = c.send("DELETE", "/v1/pools/nope/reboot");
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(r.error_code() == "unknown_pool");
+}
+
+BOOST_AUTO_TEST_CASE(reboot_abort) {
+  // Reboots take long enough (36 s at time_scale 100) to abort one.
+  cfg.providers["sim"].simulated.reboot_time = 1h;
+  start();
+  auto c = client();
+  c.send_json("PUT", "/v1/pools/batch/desired", R"({"count": 3})");
+  BOOST_REQUIRE(
+    eventually([&] { return server_ids(c, "batch", "running").size() == 3; }));
+  auto r = c.send_json("POST", "/v1/pools/batch/reboot",
+                       R"({"max_unavailable": "1"})");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.json["state"].GetString() == std::string{"running"});
+  BOOST_REQUIRE(eventually([&] {
+    auto p = c.get("/v1/pools/batch");
+    return p.status == 200 && p.json["rollout"]["rebooting"].Size() == 1u;
+  }));
+  r = c.get("/v1/pools");
+  BOOST_TEST(r.json["pools"][0]["rollout"]["waiting"].Size() == 2u);
+  BOOST_TEST(r.json["pools"][0]["circuit_breaker"]["state"].GetString()
+             == std::string{"closed"});
+  r = c.send("DELETE", "/v1/pools/batch/reboot");
+  BOOST_REQUIRE(r.status == 200);
+  BOOST_TEST(r.json["pool"].GetString() == std::string{"batch"});
+  BOOST_TEST(r.json["state"].GetString() == std::string{"aborted"});
+  BOOST_TEST(r.json["waiting"].Size() == 0u);
+  BOOST_TEST(r.json["rebooting"].Size() == 1u);
+  BOOST_TEST(r.json["skipped"].GetInt64() == 2);
+  BOOST_TEST(r.json["finished_at_ms"].GetInt64() > 0);
+  r = c.get("/v1/pools/batch");
+  BOOST_TEST(r.json["rollout"]["state"].GetString() == std::string{"aborted"});
+  r = c.send_json("DELETE", "/v1/pools/batch/reboot", "{}");
+  BOOST_TEST(r.status == 409);
+  BOOST_TEST(r.error_code() == "no_rollout");
+  r = c.get("/v1/events?limit=1000");
+  std::set<std::string> reasons;
+  for (const auto& ev : r.json["events"].GetArray())
+    reasons.insert(ev["reason"].GetString());
+  BOOST_TEST(reasons.count("RollingRebootStarted") == 1u);
+  BOOST_TEST(reasons.count("RollingRebootAborted") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(policy_decisions_pause_and_resume) {

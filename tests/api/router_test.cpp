@@ -77,6 +77,13 @@ BOOST_AUTO_TEST_CASE(wrong_methods_are_405_with_allow) {
   BOOST_TEST(allow_of(res.error) == "PUT");
   res = route_request("GET", "/v1/servers/x/stop");
   BOOST_TEST(allow_of(res.error) == "POST");
+  res = route_request("PUT", "/v1/pools/x/reboot");
+  BOOST_TEST(res.error.status == 405);
+  BOOST_TEST(allow_of(res.error) == "POST, DELETE");
+  res = route_request("DELETE", "/v1/pools/x/reboot");
+  BOOST_REQUIRE(res.match);
+  BOOST_TEST((res.match->route->endpoint == api_endpoint::abort_reboot));
+  BOOST_TEST(res.match->route->mutating);
   res = route_request("get", "/v1/pools");
   BOOST_TEST(res.error.status == 405);
 }
@@ -228,6 +235,71 @@ BOOST_AUTO_TEST_CASE(empty_bodies) {
   err = parse_empty_body("{");
   BOOST_REQUIRE(err);
   BOOST_TEST(err->status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(reboot_bodies_take_max_unavailable) {
+  struct {
+    const char* body;
+    const char* value;
+  } good[] = {
+    {"", ""},
+    {"{}", ""},
+    {R"({"max_unavailable": "25%"})", "25%"},
+    {R"({"max_unavailable": "100%"})", "100%"},
+    {R"({"max_unavailable": "3"})", "3"},
+    {R"({"max_unavailable": 2})", "2"},
+  };
+  for (const auto& g : good) {
+    BOOST_TEST_CONTEXT(g.body) {
+      auto res = parse_reboot_body(g.body);
+      BOOST_TEST(!res.error, (res.error ? res.error->message : ""));
+      BOOST_TEST(res.max_unavailable == g.value);
+    }
+  }
+  struct {
+    const char* body;
+    int status;
+    const char* code;
+    const char* expected;
+  } bad[] = {
+    {R"({"max_unavailable": "0"})", 422, "invalid_argument",
+     "'max_unavailable': expected a count of at least 1 (\"2\") or a "
+     "percentage from 1% to 100% (\"25%\"), got \"0\""},
+    {R"({"max_unavailable": 0})", 422, "invalid_argument", "got \"0\""},
+    {R"({"max_unavailable": -1})", 422, "invalid_argument", "got \"-1\""},
+    {R"({"max_unavailable": "101%"})", 422, "invalid_argument",
+     "got \"101%\""},
+    {R"({"max_unavailable": "x"})", 422, "invalid_argument", "got \"x\""},
+    {R"({"max_unavailable": 18446744073709551615})", 422, "invalid_argument",
+     "got \"18446744073709551615\""},
+    {R"({"max_unavailable": 2.5})", 422, "invalid_body",
+     "'max_unavailable' must be a count or a percentage (2 or \"25%\"), got "
+     "a number with a fraction"},
+    {R"({"max_unavailable": null})", 422, "invalid_body", "got null"},
+    {R"({"max_unavailable": true})", 422, "invalid_body", "got a boolean"},
+    {R"({"max_unavailable": ["1"]})", 422, "invalid_body", "got an array"},
+    {R"({"max_unavailble": "1"})", 422, "invalid_body",
+     "unknown key 'max_unavailble'; expected only 'max_unavailable'"},
+    {R"({"max_unavailable": "1", "now": true})", 422, "invalid_body",
+     "unknown key 'now'"},
+    {R"(["1"])", 422, "invalid_body", "expected a JSON object"},
+    {R"({"max_unavailable": )", 400, "malformed_json", "malformed JSON"},
+  };
+  for (const auto& b : bad) {
+    BOOST_TEST_CONTEXT(b.body) {
+      auto res = parse_reboot_body(b.body);
+      BOOST_REQUIRE(res.error);
+      BOOST_TEST(res.error->status == b.status);
+      BOOST_TEST(res.error->code == b.code);
+      BOOST_TEST(res.error->message.find(b.expected) != std::string::npos,
+                 res.error->message);
+    }
+  }
+  // A huge value is not echoed in full.
+  auto huge = parse_reboot_body(R"({"max_unavailable": ")"
+                                + std::string(5000, '7') + "\"}");
+  BOOST_REQUIRE(huge.error);
+  BOOST_TEST(huge.error->message.size() < 200u, huge.error->message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

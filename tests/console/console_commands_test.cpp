@@ -186,6 +186,51 @@ BOOST_AUTO_TEST_CASE(reboot_takes_an_optional_pool) {
   BOOST_TEST(parse_ok({"reboot", "batch"}).pool == "batch");
   BOOST_TEST(parse_error({"reboot", "a", "b"}).message
              == "reboot: unexpected argument 'b'");
+  // Without options: the pool's default max_unavailable, no abort.
+  auto plain = parse_ok({"reboot", "batch"});
+  BOOST_TEST(plain.max_unavailable == "");
+  BOOST_TEST(!plain.abort);
+}
+
+BOOST_AUTO_TEST_CASE(reboot_takes_max_unavailable_or_abort) {
+  auto cmd = parse_ok({"reboot", "batch", "--max-unavailable", "2"});
+  BOOST_TEST(cmd.pool == "batch");
+  BOOST_TEST(cmd.max_unavailable == "2");
+  BOOST_TEST(!cmd.abort);
+  BOOST_TEST(parse_ok({"reboot", "--max-unavailable=25%"}).max_unavailable
+             == "25%");
+  BOOST_TEST(parse_ok({"reboot", "--max-unavailable", "100%"}).pool
+             == "default");
+  cmd = parse_ok({"reboot", "batch", "--abort", "--json"});
+  BOOST_TEST(cmd.abort);
+  BOOST_TEST(cmd.json);
+  BOOST_TEST(cmd.max_unavailable == "");
+  // Bad values are refused before the node is asked, in the node's words.
+  for (auto bad : {"0", "101%", "x", "0%", "-1", "2.5", "%", ""}) {
+    BOOST_TEST_CONTEXT(bad) {
+      auto err = parse_error({"reboot", "batch", "--max-unavailable", bad});
+      BOOST_TEST(err.message.rfind("reboot: --max-unavailable: expected a "
+                                   "count of at least 1",
+                                   0)
+                   == 0u,
+                 err.message);
+      BOOST_TEST(err.usage.rfind("usage: reboot", 0) == 0u);
+    }
+  }
+  BOOST_TEST(parse_error({"reboot", "--max-unavailable", "101%"}).message
+             == "reboot: --max-unavailable: expected a count of at least 1 "
+                "(\"2\") or a percentage from 1% to 100% (\"25%\"), got "
+                "\"101%\"");
+  BOOST_TEST(parse_error({"reboot", "--max-unavailable"}).message
+             == "reboot: --max-unavailable needs a value");
+  BOOST_TEST(parse_error({"reboot", "--abort=yes"}).message
+             == "reboot: --abort takes no value");
+  BOOST_TEST(parse_error({"reboot", "--abort", "--max-unavailable", "1"})
+               .message
+             == "reboot: --abort takes no --max-unavailable");
+  // Terminal control bytes in a bad value are not echoed.
+  auto err = parse_error({"reboot", "--max-unavailable", "\x1b[2J"});
+  BOOST_TEST(err.message.find('\x1b') == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(policy_commands_take_an_optional_pool) {
@@ -514,6 +559,20 @@ BOOST_AUTO_TEST_CASE(pool_arguments_complete_pool_names) {
   BOOST_TEST(complete("ensure 3 batch ", sample()).empty());
   BOOST_TEST(
     (complete("events --pool ", sample()) == words{"batch", "default"}));
+}
+
+BOOST_AUTO_TEST_CASE(reboot_options_complete) {
+  BOOST_TEST((complete("reboot batch --", sample())
+              == words{"--abort", "--help", "--json", "--max-unavailable"}));
+  BOOST_TEST((complete("reboot --a", sample()) == words{"--abort"}));
+  BOOST_TEST((complete("reboot batch --max-unavailable 2", sample())
+              == words{"2", "25%"}));
+  BOOST_TEST((complete("reboot --max-unavailable=1", sample())
+              == words{"--max-unavailable=1", "--max-unavailable=10%",
+                       "--max-unavailable=100%"}));
+  // After the option's value, the pool still completes.
+  BOOST_TEST((complete("reboot --max-unavailable 1 ", sample())
+              == words{"batch", "default"}));
 }
 
 BOOST_AUTO_TEST_CASE(ids_statuses_options_and_topics) {

@@ -101,10 +101,36 @@ const std::vector<std::string> server_keys = {
   "last_error_message",
 };
 
+// New keys only ever come at the end: consumers may rely on the order.
 const std::vector<std::string> pool_keys = {
-  "name",        "provider", "desired", "min",    "max",
-  "provisioned", "counts",   "policy",  "paused", "dry_run",
+  "name",    "provider", "desired", "min",     "max",
+  "provisioned", "counts", "policy", "paused", "dry_run",
+  "active",  "expired",  "rollout", "circuit_breaker",
 };
+
+const std::vector<std::string> rollout_keys = {
+  "state", "max_unavailable_spec", "max_unavailable", "started_at_ms",
+  "finished_at_ms", "total", "done", "skipped", "rebooting", "waiting",
+};
+
+const std::vector<std::string> breaker_keys = {
+  "state",  "open_until_ms",  "backoff_ms",      "trips",
+  "reason", "window_creates", "window_failures",
+};
+
+/// A rollout of `pool` half way through: 1 done, 1 rebooting, 1 waiting.
+rollout_record sample_rollout() {
+  rollout_record r;
+  r.state = "running";
+  r.max_unavailable_spec = "25%";
+  r.max_unavailable = 1;
+  r.started_at_ms = t0;
+  r.total = 3;
+  r.done = 1;
+  r.rebooting = {"s1"};
+  r.waiting = {"s2"};
+  return r;
+}
 
 const std::vector<std::string> event_keys = {
   "seq", "at", "at_ms", "reason", "pool", "server_id", "from", "to", "message",
@@ -192,6 +218,46 @@ BOOST_AUTO_TEST_CASE(pools_table) {
   BOOST_TEST(format_pools({}, false) == "(no pools)\n");
 }
 
+BOOST_AUTO_TEST_CASE(pools_table_notes_rollout_breaker_and_expired) {
+  auto pools = sample_pools();
+  pools[0].rollout = sample_rollout();
+  pools[0].rollout.skipped = 2;
+  pools[1].breaker.state = "open";
+  pools[1].breaker.open_until_ms = t0;
+  pools[1].breaker.reason = "4 of the last 5 creates failed or hung";
+  pools[1].expired = 2;
+  auto text = format_pools(pools, false);
+  BOOST_TEST(text
+             == "POOL     PROVIDER  DESIRED  MIN  MAX  PROVISIONED  COUNTS\n"
+                "batch    sim       2        0    4    2            "
+                "starting=1 running=1\n"
+                "default  sim       1        1    6    0            "
+                "errored=1\n"
+                "batch: rolling reboot 1/3 done, 1 rebooting, 2 skipped\n"
+                "default: circuit breaker open until 2023-11-14T22:13:20Z (4 "
+                "of the last 5 creates failed or hung)\n"
+                "default: 2 servers past max_lifetime\n");
+  // status prints the same notes between the tables.
+  BOOST_TEST(format_status(pools, false).find("max_lifetime\n\nID  ")
+             != std::string::npos);
+  // Finished rollouts and closed breakers say nothing.
+  pools[0].rollout.state = "finished";
+  pools[1].breaker.state = "closed";
+  pools[1].expired = 0;
+  BOOST_TEST(pool_notes(pools[0]).empty());
+  BOOST_TEST(pool_notes(pools[1]).empty());
+  pools[1].breaker.state = "half_open";
+  BOOST_TEST((pool_notes(pools[1])
+              == std::vector<std::string>{
+                "circuit breaker half_open: one probe create decides (4 of "
+                "the last 5 creates failed or hung)"}));
+  pools[1].expired = 1;
+  BOOST_TEST(pool_notes(pools[1]).back() == "1 server past max_lifetime");
+  // The reason comes from the node: no terminal control bytes.
+  pools[1].breaker.reason = "evil\x1b[2J";
+  BOOST_TEST(format_pools(pools, false).find('\x1b') == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(servers_table) {
   auto text = format_servers(select_servers(sample_pools(), "", std::nullopt),
                              false);
@@ -240,16 +306,16 @@ BOOST_AUTO_TEST_CASE(scale_reboot_stop_and_limits) {
              == "pool default: desired 3 -> 5\n");
   BOOST_TEST(format_scale({"batch", 1, 4, "clamped to 4"}, false)
              == "pool batch: desired 1 -> 4 (clamped to 4)\n");
-  rollout_record r;
-  r.state = "running";
-  r.total = 3;
-  r.max_unavailable = 1;
-  r.done = 1;
-  r.rebooting = {"s1"};
-  r.waiting = {"s2"};
+  auto r = sample_rollout();
   BOOST_TEST(format_rollout("batch", r, false)
              == "pool batch: rolling reboot running, 3 servers, at most 1 at "
                 "a time: 1 done, 1 rebooting, 1 waiting, 0 skipped\n");
+  r.state = "aborted";
+  r.skipped = 1;
+  r.waiting.clear();
+  BOOST_TEST(format_rollout("batch", r, false)
+             == "pool batch: rolling reboot aborted, 3 servers, at most 1 at "
+                "a time: 1 done, 1 rebooting, 0 waiting, 1 skipped\n");
   auto rec = make_server("s1", "default", server_status::stopping, t0);
   BOOST_TEST(format_stop(rec, false)
              == "server s1 (dynserv-default-s1, pool default): stopping\n");
@@ -300,6 +366,12 @@ BOOST_AUTO_TEST_CASE(status_has_pools_and_servers_with_stable_keys) {
   BOOST_TEST_REQUIRE(pools.Size() == 2u);
   BOOST_TEST((keys_of(pools[0]) == pool_keys));
   BOOST_TEST(std::string{pools[0]["name"].GetString()} == "batch");
+  BOOST_TEST((keys_of(pools[0]["rollout"]) == rollout_keys));
+  BOOST_TEST(std::string{pools[0]["rollout"]["state"].GetString()} == "none");
+  BOOST_TEST((keys_of(pools[0]["circuit_breaker"]) == breaker_keys));
+  BOOST_TEST(std::string{pools[0]["circuit_breaker"]["state"].GetString()}
+             == "closed");
+  BOOST_TEST(pools[0]["expired"].GetInt64() == 0);
   BOOST_TEST(pools[0]["provisioned"].GetInt64() == 2);
   BOOST_TEST(pools[0]["counts"]["running"].GetInt64() == 1);
   BOOST_TEST(pools[0]["counts"].MemberCount() == server_status_count);
@@ -334,17 +406,23 @@ BOOST_AUTO_TEST_CASE(scale_reboot_and_limits) {
               == std::vector<std::string>{"pool", "previous_desired", "desired",
                                           "note"}));
   BOOST_TEST(scale["desired"].GetInt64() == 4);
-  rollout_record r;
-  r.state = "running";
-  r.total = 3;
-  r.waiting = {"s2"};
-  auto reboot = parse_json(format_rollout("batch", r, true));
-  BOOST_TEST((keys_of(reboot)
-              == std::vector<std::string>{"pool", "state", "max_unavailable",
-                                          "total", "done", "skipped",
-                                          "rebooting", "waiting"}));
+  // The HTTP API's answer: the pool, then the keys of a pool's "rollout".
+  auto reboot = parse_json(format_rollout("batch", sample_rollout(), true));
+  auto keys = rollout_keys;
+  keys.insert(keys.begin(), "pool");
+  BOOST_TEST((keys_of(reboot) == keys));
+  BOOST_TEST(std::string{reboot["pool"].GetString()} == "batch");
+  BOOST_TEST(std::string{reboot["state"].GetString()} == "running");
+  BOOST_TEST(std::string{reboot["max_unavailable_spec"].GetString()}
+             == "25%");
+  BOOST_TEST(reboot["max_unavailable"].GetInt64() == 1);
+  BOOST_TEST(reboot["started_at_ms"].GetInt64() == t0);
   BOOST_TEST(reboot["total"].GetInt64() == 3);
-  BOOST_TEST(reboot["waiting"].GetInt64() == 1);
+  BOOST_TEST(reboot["done"].GetInt64() == 1);
+  BOOST_TEST_REQUIRE(reboot["rebooting"].Size() == 1u);
+  BOOST_TEST(std::string{reboot["rebooting"][0].GetString()} == "s1");
+  BOOST_TEST_REQUIRE(reboot["waiting"].Size() == 1u);
+  BOOST_TEST(std::string{reboot["waiting"][0].GetString()} == "s2");
   auto limits = parse_json(format_limits({10, 7, {"batch"}}, true));
   BOOST_TEST((keys_of(limits)
               == std::vector<std::string>{"max_servers", "allocated",

@@ -209,6 +209,26 @@ async function main() {
       return servers.length === 5 && servers.every((s) => s.status === 'running')
         && rows.length === 5 && rows.every((r) => r.endsWith(' running'));
     });
+    // -- reboot: a rolling reboot; its progress shows while it runs ---------
+    assert.equal(await card('web').getByTestId('pool-alerts').locator('.alert').count(), 0,
+      'no alerts on a quiet pool');
+    await card('web').getByTestId('pool-reboot').click();
+    await until('the rolling reboot note', async () =>
+      /rolling reboot started: 4 servers, at most 1 at a time/.test(await text(card('web').getByTestId('pool-note'))));
+    // 4 reboots one at a time take seconds; every event refreshes the cards.
+    await until('the rollout progress on the card', async () =>
+      /Rolling reboot [0-3]\/4 done, 1 rebooting/.test(await text(card('web').getByTestId('pool-alerts'))));
+    await until('the rollout to finish', async () => {
+      const web = (await apiGet(base, '/v1/pools')).pools.find((p) => p.name === 'web');
+      return web.rollout.state === 'finished' && web.rollout.done === 4
+        && web.circuit_breaker.state === 'closed';
+    });
+    await until('the card to drop its rollout alert', async () =>
+      (await card('web').getByTestId('pool-alerts').locator('.alert').count()) === 0);
+    await until('five running servers after the reboot', async () => {
+      const rows = await rowIds();
+      return rows.length === 5 && rows.every((r) => r.endsWith(' running'));
+    });
     const shot = path.join(ARTIFACTS, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     log('screenshot', shot);

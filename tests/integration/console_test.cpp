@@ -63,7 +63,13 @@ std::vector<std::string> words(const std::string& text) {
 
 /// Keys of the JSON objects, in their documented order (docs/console.md).
 const auto pool_keys = words("name provider desired min max provisioned "
-                             "counts");
+                             "counts policy paused dry_run active expired "
+                             "rollout circuit_breaker");
+const auto rollout_keys = words("state max_unavailable_spec max_unavailable "
+                                "started_at_ms finished_at_ms total done "
+                                "skipped rebooting waiting");
+const auto breaker_keys = words("state open_until_ms backoff_ms trips reason "
+                                "window_creates window_failures");
 const auto status_keys = words("pending starting running rebooting stopping "
                                "stopped deleting deleted errored hanging");
 const auto server_keys = words(
@@ -234,6 +240,14 @@ void check_pool_object(const rapidjson::Value& p, const std::string& what) {
   check_keys(counts, status_keys, what + " counts");
   for (const auto& k : status_keys)
     num(counts, k.c_str(), what + " counts");
+  for (auto key : {"active", "expired"})
+    num(p, key, what);
+  const auto& rollout = member(p, "rollout", what);
+  check_keys(rollout, rollout_keys, what + " rollout");
+  str(rollout, "state", what + " rollout");
+  const auto& breaker = member(p, "circuit_breaker", what);
+  check_keys(breaker, breaker_keys, what + " circuit_breaker");
+  str(breaker, "state", what + " circuit_breaker");
 }
 
 /// Checks the keys and types of a server object.
@@ -899,17 +913,54 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
                         "no note on a clamped increase");
   }
   node.require_converged({{"default", 3}, {"batch", 2}});
-  // reboot [POOL]
-  BOOST_CHECK_EQUAL(expect_ok(node.ctl({"reboot", "batch"}), "reboot batch"),
-                    "pool batch: rebooting 2 servers\n");
+  // reboot [POOL] [--max-unavailable N|P%]: a rolling reboot, answered once
+  // persisted and before its first reboot.
+  BOOST_CHECK_EQUAL(expect_ok(node.ctl({"reboot", "batch", "--max-unavailable",
+                                        "1"}),
+                              "reboot batch --max-unavailable 1"),
+                    "pool batch: rolling reboot running, 2 servers, at most 1 "
+                    "at a time: 0 done, 0 rebooting, 2 waiting, 0 skipped\n");
   {
     auto doc = parse_line(expect_ok(node.ctl({"reboot", "--json"}),
                                     "reboot --json"),
                           "reboot --json");
-    check_keys(doc, {"pool", "affected"}, "reboot --json");
+    auto keys = rollout_keys;
+    keys.insert(keys.begin(), "pool");
+    check_keys(doc, keys, "reboot --json");
     BOOST_CHECK_EQUAL(str(doc, "pool", "reboot"), "default");
-    BOOST_CHECK_EQUAL(num(doc, "affected", "reboot"), 3);
+    BOOST_CHECK_EQUAL(str(doc, "state", "reboot"), "running");
+    // The pool's default: 25% of 3, at least 1.
+    BOOST_CHECK_EQUAL(str(doc, "max_unavailable_spec", "reboot"), "25%");
+    BOOST_CHECK_EQUAL(num(doc, "max_unavailable", "reboot"), 1);
+    BOOST_CHECK_EQUAL(num(doc, "total", "reboot"), 3);
+    BOOST_CHECK_EQUAL(array(doc, "waiting", "reboot").Size(), 3u);
   }
+  // Both rollouts finish; then there is nothing to abort.
+  {
+    auto problem = poll_until(converge_timeout, [&]() -> std::string {
+      auto out = node.ctl({"pools", "--json"});
+      if (!out.status.exited || out.status.code != 0)
+        return "pools --json failed: " + out.err;
+      rapidjson::Document doc;
+      doc.Parse(out.out.c_str());
+      if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("pools"))
+        return "pools --json: " + out.out;
+      for (const auto& p : doc["pools"].GetArray()) {
+        std::string state = p["rollout"]["state"].GetString();
+        if (state != "finished")
+          return std::string{p["name"].GetString()} + ": rollout " + state;
+        if (p["rollout"]["done"].GetInt64() != p["rollout"]["total"].GetInt64())
+          return std::string{p["name"].GetString()} + ": not every server "
+                 "was rebooted: " + out.out;
+      }
+      return "";
+    });
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem);
+  }
+  expect_failure(node.ctl({"reboot", "batch", "--abort"}), 1,
+                 "dynservctl: invalid_argument: pool batch has no rolling "
+                 "reboot running\n",
+                 "reboot batch --abort");
   node.require_converged({{"default", 3}, {"batch", 2}});
   // stop ID
   auto running = store_ids(node.box(), "default", "running");
@@ -1030,6 +1081,89 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
   node.stop(SIGTERM);
 }
 
+BOOST_AUTO_TEST_CASE(a_rolling_reboot_shows_in_pools_and_aborts) {
+  auto spec = console_spec(0);
+  spec.pools = {{"default", 0}, {"batch", 2}};
+  // Long reboots: the rollout is still running when it is aborted.
+  spec.sim_reboot_time = "60s";
+  console_node node{"ctl-rollout", spec};
+  node.start();
+  node.require_converged({{"default", 0}, {"batch", 2}});
+  BOOST_CHECK_EQUAL(expect_ok(node.ctl({"reboot", "batch", "--max-unavailable",
+                                        "1"}),
+                              "reboot batch --max-unavailable 1"),
+                    "pool batch: rolling reboot running, 2 servers, at most 1 "
+                    "at a time: 0 done, 0 rebooting, 2 waiting, 0 skipped\n");
+  // `pools` notes it under the table once the first reboot is sent.
+  {
+    std::string out;
+    auto problem = poll_until(show_timeout, [&]() -> std::string {
+      out = expect_ok(node.ctl({"pools"}), "pools");
+      if (out.find("\nbatch: rolling reboot 0/2 done, 1 rebooting\n")
+          == std::string::npos)
+        return "pools: " + out;
+      return "";
+    });
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem);
+    auto lines = lines_of(out);
+    BOOST_CHECK_EQUAL(lines.size(), 4u);
+    auto doc = parse_line(expect_ok(node.ctl({"pools", "--json"}),
+                                    "pools --json"),
+                          "pools --json");
+    const auto& batch = array(doc, "pools", "pools")[0];
+    check_pool_object(batch, "pools batch");
+    const auto& r = member(batch, "rollout", "batch");
+    BOOST_CHECK_EQUAL(str(r, "state", "rollout"), "running");
+    BOOST_CHECK_EQUAL(str(r, "max_unavailable_spec", "rollout"), "1");
+    BOOST_CHECK_EQUAL(array(r, "rebooting", "rollout").Size(), 1u);
+    BOOST_CHECK_EQUAL(array(r, "waiting", "rollout").Size(), 1u);
+    BOOST_CHECK_EQUAL(str(member(batch, "circuit_breaker", "batch"), "state",
+                          "circuit_breaker"),
+                      "closed");
+  }
+  // --abort --json: the waiting server is skipped, the rebooting one
+  // finishes.
+  {
+    auto doc = parse_line(expect_ok(node.ctl({"reboot", "batch", "--abort",
+                                              "--json"}),
+                                    "reboot batch --abort --json"),
+                          "reboot --abort --json");
+    BOOST_CHECK_EQUAL(str(doc, "pool", "abort"), "batch");
+    BOOST_CHECK_EQUAL(str(doc, "state", "abort"), "aborted");
+    BOOST_CHECK_EQUAL(num(doc, "done", "abort"), 0);
+    BOOST_CHECK_EQUAL(num(doc, "skipped", "abort"), 1);
+    BOOST_CHECK_EQUAL(array(doc, "waiting", "abort").Size(), 0u);
+    BOOST_CHECK_EQUAL(array(doc, "rebooting", "abort").Size(), 1u);
+    BOOST_CHECK_GT(num(doc, "finished_at_ms", "abort"), 0);
+  }
+  BOOST_CHECK_EQUAL(lines_of(expect_ok(node.ctl({"pools"}), "pools")).size(),
+                    3u);
+  expect_failure(node.ctl({"reboot", "batch", "--abort"}), 1,
+                 "dynservctl: invalid_argument: pool batch has no rolling "
+                 "reboot running\n",
+                 "reboot batch --abort again");
+  // Text: a new one, aborted at once.
+  expect_ok(node.ctl({"reboot", "batch", "--max-unavailable=100%"}),
+            "reboot batch --max-unavailable=100%");
+  auto out = expect_ok(node.ctl({"reboot", "batch", "--abort"}),
+                       "reboot batch --abort");
+  BOOST_CHECK_MESSAGE(
+    std::regex_match(out, std::regex{"pool batch: rolling reboot aborted, 2 "
+                                     "servers, at most 2 at a time: 0 done, "
+                                     "\\d rebooting, 0 waiting, \\d "
+                                     "skipped\n"}),
+    "reboot --abort: " << out);
+  size_t started = 0;
+  size_t aborted = 0;
+  for (const auto& ev : node.all_events()) {
+    started += ev.reason == "RollingRebootStarted" && ev.pool == "batch";
+    aborted += ev.reason == "RollingRebootAborted" && ev.pool == "batch";
+  }
+  BOOST_CHECK_EQUAL(started, 2u);
+  BOOST_CHECK_EQUAL(aborted, 2u);
+  node.stop(SIGTERM);
+}
+
 // -- 2. errors ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(unknown_pool_or_server_is_exit_1_with_a_clear_message) {
@@ -1107,6 +1241,18 @@ BOOST_AUTO_TEST_CASE(usage_errors_are_exit_2_with_the_usage_and_send_nothing) {
          {{"events", "--since", "x"},
           "dynservctl: events: --since needs an "
           "event seq"},
+         {{"reboot", "batch", "--max-unavailable", "0"},
+          "dynservctl: reboot: --max-unavailable: expected a count of at "
+          "least 1 (\"2\") or a percentage from 1% to 100% (\"25%\"), got "
+          "\"0\"\n"},
+         {{"reboot", "batch", "--max-unavailable", "101%"},
+          "dynservctl: reboot: --max-unavailable: expected a count of at "
+          "least 1"},
+         {{"reboot", "batch", "--max-unavailable=x"},
+          "dynservctl: reboot: --max-unavailable: expected a count of at "
+          "least 1"},
+         {{"reboot", "batch", "--abort", "--max-unavailable", "1"},
+          "dynservctl: reboot: --abort takes no --max-unavailable\n"},
        }) {
     auto res = node.ctl(c.args);
     auto what = c.args[0] + (c.args.size() > 1 ? " " + c.args[1] : "");

@@ -171,7 +171,7 @@ std::string to_json(const config_spec& spec) {
   write_string(w, "start_time", "200ms");
   write_string(w, "stop_time", "200ms");
   write_string(w, "delete_time", "200ms");
-  write_string(w, "reboot_time", "200ms");
+  write_string(w, "reboot_time", spec.sim_reboot_time);
   w.Key("jitter");
   w.Double(0.3);
   w.Key("seed");

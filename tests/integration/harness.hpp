@@ -52,6 +52,9 @@ struct config_spec {
   std::string reconcile_interval = "1s";
   std::string log_level = "info";
   uint64_t sim_seed = 1;
+  /// `reboot_time` of the simulated provider; long to catch a rolling
+  /// reboot while it runs.
+  std::string sim_reboot_time = "200ms";
   /// Fault injection of the simulated provider (none by default).
   double lost_create_response_rate = 0.0;
   std::map<std::string, double> error_rate;

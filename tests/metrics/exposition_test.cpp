@@ -32,6 +32,11 @@ std::string sample_text(registry& reg) {
   m.provider_call("hz", "create", r, 0.3);
   m.provider_tokens("hz", HUGE_VAL);
   m.time_to_running("web", 12.5);
+  m.breaker_state("web", "open");
+  m.breaker_opened("web");
+  m.rollout_remaining("web", 3);
+  m.remediated("web", server_status::hanging);
+  m.expired("web");
   return reg.render();
 }
 
@@ -91,7 +96,27 @@ BOOST_AUTO_TEST_CASE(node_metrics_pass_the_strict_parser) {
     parsed.value_or_zero(
       "dynserv_servers{pool=\"web \"blue\"\\green\n\",status=\"running\"}")
     == 1);
-  BOOST_TEST(parsed.types.size() == 10u);
+  // Every metric of node_metrics has its TYPE line.
+  BOOST_TEST(parsed.types.size() == 15u);
+  BOOST_TEST(parsed.value_or_zero(
+               "dynserv_circuit_breaker_state{pool=\"web\",state=\"open\"}")
+             == 1);
+  // The other states are present at 0, so that a query sees the change.
+  BOOST_TEST((parsed.get("dynserv_circuit_breaker_state{pool=\"web\","
+                         "state=\"closed\"}")
+              == std::optional<double>{0}));
+  BOOST_TEST(parsed.types.count("dynserv_circuit_breaker_state") == 1u);
+  BOOST_TEST(
+    parsed.value_or_zero("dynserv_circuit_breaker_trips_total{pool=\"web\"}")
+    == 1);
+  BOOST_TEST(
+    parsed.value_or_zero("dynserv_rolling_reboot_remaining{pool=\"web\"}")
+    == 3);
+  BOOST_TEST(parsed.value_or_zero("dynserv_remediations_total{pool=\"web\","
+                                  "status=\"hanging\"}")
+             == 1);
+  BOOST_TEST(
+    parsed.value_or_zero("dynserv_servers_expired_total{pool=\"web\"}") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(promtool_accepts_the_node_metrics) {
