@@ -52,9 +52,11 @@ void uncount(pool_state& st, const pool_child& child) {
 }
 
 /// Persists the pool record (desired count, rollout, breaker) with
-/// `events`, then runs `then` (only on success).
+/// `events`, then runs `then` on success or `failed` on an error (a reboot
+/// that is not durable is not sent, and its caller hears why).
 void persist_pool(self_ptr self, std::vector<event_record> events,
-                  std::function<void()> then = {}) {
+                  std::function<void()> then = {},
+                  std::function<void(const caf::error&)> failed = {}) {
   auto& st = self->state;
   st.rec.updated_at_ms = now_ms(self);
   self->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
@@ -64,9 +66,11 @@ void persist_pool(self_ptr self, std::vector<event_record> events,
         if (then)
           then();
       },
-      [self](caf::error& err) {
+      [self, failed](caf::error& err) {
         spdlog::error("pool {} cannot persist its record: {}",
                       self->state.cfg.name, self->system().render(err));
+        if (failed)
+          failed(err);
       });
 }
 
@@ -400,10 +404,13 @@ caf::result<rollout_record> start_rollout(self_ptr self, std::string spec) {
     = pool_event_record(st.cfg.name, now, reason::rollout_started, msg);
   auto promise = self->make_response_promise<rollout_record>();
   // The rollout is durable before its first reboot is sent.
-  persist_pool(self, {started}, [self, promise]() mutable {
-    promise.deliver(self->state.rec.rollout);
-    advance_rollout(self);
-  });
+  persist_pool(
+    self, {started},
+    [self, promise]() mutable {
+      promise.deliver(self->state.rec.rollout);
+      advance_rollout(self);
+    },
+    [promise](const caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 
@@ -429,6 +436,9 @@ caf::result<rollout_record> abort_rollout(self_ptr self) {
                                   msg)},
                [self, promise]() mutable {
                  promise.deliver(self->state.rec.rollout);
+               },
+               [promise](const caf::error& err) mutable {
+                 promise.deliver(err);
                });
   return promise;
 }
