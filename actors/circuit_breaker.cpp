@@ -6,7 +6,7 @@
 namespace dynserv {
 
 circuit_breaker::circuit_breaker(breaker_config cfg, breaker_record persisted)
-  : cfg_(cfg), rec_(std::move(persisted)) {
+    : cfg_(cfg), rec_(std::move(persisted)) {
   rec_.window_creates = 0;
   rec_.window_failures = 0;
   // A probe in flight when the node stopped is not known any more: a

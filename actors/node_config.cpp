@@ -1491,7 +1491,8 @@ void checker::read_breaker(const Value& x, const std::string& path,
               return;
             }
             if (n)
-              cfg.min_creates = static_cast<uint32_t>(std::min<int64_t>(*n, 1000));
+              cfg.min_creates = static_cast<uint32_t>(
+                std::min<int64_t>(*n, 1000));
           }},
          {"failure_ratio", false,
           [&](auto& v, auto& p) {
@@ -1514,9 +1515,9 @@ void checker::read_breaker(const Value& x, const std::string& path,
           }},
        });
   if (cfg.min_creates > cfg.window)
-    fail(join(path, "min_creates"),
-         "must be at most window (" + std::to_string(cfg.window) + "), got "
-           + std::to_string(cfg.min_creates));
+    fail(join(path, "min_creates"), "must be at most window ("
+                                      + std::to_string(cfg.window) + "), got "
+                                      + std::to_string(cfg.min_creates));
   if (cfg.backoff_max < cfg.backoff_initial)
     fail(join(path, max ? "backoff_max" : "backoff_initial"),
          "backoff_max (" + format_duration(cfg.backoff_max)

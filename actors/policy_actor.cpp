@@ -145,8 +145,8 @@ void decide(self_ptr self, const evaluation_ptr& ev) {
   d.result = res.count;
   d.action = action_text(ps.active, res.count);
   if (res.count > ps.active && ps.breaker.state != "closed")
-    d.action += " when the circuit breaker lets it (" + ps.breaker.state
-                + ": " + ps.breaker.reason + ")";
+    d.action += " when the circuit breaker lets it (" + ps.breaker.state + ": "
+                + ps.breaker.reason + ")";
   d.summary = summary_text(d);
   if (d.mode != "applied" || res.count == ps.desired) {
     record(self, std::move(d), std::move(events));

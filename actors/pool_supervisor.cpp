@@ -59,8 +59,9 @@ void persist_pool(self_ptr self, std::vector<event_record> events,
                   std::function<void(const caf::error&)> failed = {}) {
   auto& st = self->state;
   st.rec.updated_at_ms = now_ms(self);
-  self->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
-                std::move(events))
+  self
+    ->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
+              std::move(events))
     .then(
       [then](uint64_t) {
         if (then)
@@ -83,8 +84,7 @@ int64_t age_ms(const server_record& rec, int64_t now) {
 }
 
 bool is_expired(const pool_state& st, const server_record& rec, int64_t now) {
-  return st.cfg.max_lifetime.count() > 0
-         && rec.status == server_status::running
+  return st.cfg.max_lifetime.count() > 0 && rec.status == server_status::running
          && age_ms(rec, now) > st.cfg.max_lifetime.count();
 }
 
@@ -167,8 +167,9 @@ void breaker_changed(self_ptr self, circuit_breaker::change ch) {
   switch (ch) {
     case change::opened:
       why = reason::breaker_opened;
-      msg = b.reason + "; no creates for " + format_duration(millis{b.backoff_ms})
-            + " (opened " + std::to_string(b.trips) + " times)";
+      msg = b.reason + "; no creates for "
+            + format_duration(millis{b.backoff_ms}) + " (opened "
+            + std::to_string(b.trips) + " times)";
       metrics::global().breaker_opened(st.cfg.name);
       // Look again when the backoff has passed.
       self->delayed_send(self_handle(self), millis{b.backoff_ms},
@@ -236,9 +237,8 @@ void check_lifetime(self_ptr self) {
   auto& child = st.servers[id];
   modify(st, child, [](pool_child& c) { c.retiring = true; });
   metrics::global().expired(st.cfg.name);
-  auto msg = "older than max_lifetime "
-             + format_duration(st.cfg.max_lifetime) + " ("
-             + format_duration(millis{age_ms(child.rec, now)})
+  auto msg = "older than max_lifetime " + format_duration(st.cfg.max_lifetime)
+             + " (" + format_duration(millis{age_ms(child.rec, now)})
              + "); creating a replacement, then stopping it";
   spdlog::info("pool {}: server {} {}", st.cfg.name, id, msg);
   caf::anon_send(st.snapshots, atom::put_v,
@@ -278,11 +278,12 @@ void remediate(self_ptr self) {
     auto& attempts = st.remediations[child.rec.id];
     if (attempts >= cfg.max_attempts) {
       if (st.gave_up.insert(child.rec.id).second)
-        events.push_back(server_event_record(
-          child.rec, now, reason::remediation_gave_up,
-          "still " + std::string{to_string(status)} + " after "
-            + std::to_string(attempts)
-            + " stops; left for an operator (it may still bill)"));
+        events.push_back(
+          server_event_record(child.rec, now, reason::remediation_gave_up,
+                              "still " + std::string{to_string(status)}
+                                + " after " + std::to_string(attempts)
+                                + " stops; left for an operator (it may still "
+                                  "bill)"));
       continue;
     }
     ++attempts;
@@ -338,11 +339,12 @@ void advance_rollout(self_ptr self, std::vector<event_record> events = {}) {
     auto msg = describe(r) + "; took "
                + format_duration(millis{r.finished_at_ms - r.started_at_ms});
     spdlog::info("pool {}: rolling reboot finished: {}", st.cfg.name, msg);
-    events.push_back(pool_event_record(st.cfg.name, now,
-                                       reason::rollout_finished, msg));
+    events.push_back(
+      pool_event_record(st.cfg.name, now, reason::rollout_finished, msg));
   }
-  metrics::global().rollout_remaining(
-    st.cfg.name, static_cast<int64_t>(r.waiting.size() + r.rebooting.size()));
+  metrics::global().rollout_remaining(st.cfg.name,
+                                      static_cast<int64_t>(
+                                        r.waiting.size() + r.rebooting.size()));
   if (picked.empty() && events.empty() && r.skipped == skipped_before)
     return;
   // The picks are durable before any reboot goes out: after a crash the
@@ -394,14 +396,14 @@ caf::result<rollout_record> start_rollout(self_ptr self, std::string spec) {
   // the servers are in `waiting` as well and are rebooted again.
   r.rebooting = carried;
   auto msg = std::to_string(r.total) + " servers, at most "
-             + std::to_string(r.max_unavailable) + " at a time (max_unavailable "
-             + r.max_unavailable_spec + ")";
+             + std::to_string(r.max_unavailable)
+             + " at a time (max_unavailable " + r.max_unavailable_spec + ")";
   if (!carried.empty())
     msg += "; started over, " + std::to_string(carried.size())
            + " rebooting now are rebooted again once running";
   spdlog::info("pool {}: rolling reboot started: {}", st.cfg.name, msg);
-  auto started
-    = pool_event_record(st.cfg.name, now, reason::rollout_started, msg);
+  auto started = pool_event_record(st.cfg.name, now, reason::rollout_started,
+                                   msg);
   auto promise = self->make_response_promise<rollout_record>();
   // The rollout is durable before its first reboot is sent.
   persist_pool(
@@ -431,15 +433,10 @@ caf::result<rollout_record> abort_rollout(self_ptr self) {
   metrics::global().rollout_remaining(st.cfg.name, 0);
   spdlog::info("pool {}: rolling reboot aborted: {}", st.cfg.name, msg);
   auto promise = self->make_response_promise<rollout_record>();
-  persist_pool(self,
-               {pool_event_record(st.cfg.name, now, reason::rollout_aborted,
-                                  msg)},
-               [self, promise]() mutable {
-                 promise.deliver(self->state.rec.rollout);
-               },
-               [promise](const caf::error& err) mutable {
-                 promise.deliver(err);
-               });
+  persist_pool(
+    self, {pool_event_record(st.cfg.name, now, reason::rollout_aborted, msg)},
+    [self, promise]() mutable { promise.deliver(self->state.rec.rollout); },
+    [promise](const caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 
@@ -463,15 +460,15 @@ void reconcile(self_ptr self) {
     }
     st.reserve_in_flight = true;
     st.creates_allowed = allowed;
-    self
-      ->request(st.node, caf::infinite, atom::reserve_v, st.cfg.name, allowed)
+    self->request(st.node, caf::infinite, atom::reserve_v, st.cfg.name, allowed)
       .then(
         [self](int64_t granted) {
           auto& st = self->state;
           st.reserve_in_flight = false;
           // Desired may have changed while we waited: take only what is
           // still needed and hand the rest back.
-          auto needed = std::min(std::max<int64_t>(st.rec.desired - st.active, 0),
+          auto needed = std::min(std::max<int64_t>(st.rec.desired - st.active,
+                                                   0),
                                  st.creates_allowed);
           auto used = std::min(granted, needed);
           if (granted > used)
@@ -889,9 +886,10 @@ pool_supervisor(pool_actor::stateful_pointer<pool_state> self, pool_config cfg,
         auto ch = observe_rollout(st.rec.rollout, old_status, now_rec);
         std::vector<event_record> events;
         if (ch == rollout_change::skipped)
-          events.push_back(server_event_record(
-            now_rec, now_ms(self), reason::rollout_skipped,
-            std::string{"left the rolling reboot while "} + to_string(status)));
+          events.push_back(
+            server_event_record(now_rec, now_ms(self), reason::rollout_skipped,
+                                std::string{"left the rolling reboot while "}
+                                  + to_string(status)));
         // A server that is running now may be next.
         if (ch != rollout_change::none || status != old_status)
           advance_rollout(self, std::move(events));

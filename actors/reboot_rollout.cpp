@@ -131,7 +131,8 @@ std::vector<std::string> next_reboots(
   // and servers that left are dropped when the scan reaches them.
   for (auto i = r.waiting.begin(); i != r.waiting.end() && budget > 0;) {
     auto status = status_of(*i);
-    if (!status || !(*status == server_status::pending || is_provisioned(*status))) {
+    if (!status
+        || !(*status == server_status::pending || is_provisioned(*status))) {
       // The pool no longer has it, or it is leaving.
       i = r.waiting.erase(i);
       ++r.skipped;

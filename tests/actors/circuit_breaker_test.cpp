@@ -100,7 +100,8 @@ BOOST_AUTO_TEST_CASE(outcomes_of_earlier_creates_do_not_move_an_open_breaker) {
   BOOST_TEST(b.state().open_until_ms == 5 * minute);
 }
 
-BOOST_AUTO_TEST_CASE(a_restored_open_breaker_stays_open_and_disabled_never_opens) {
+BOOST_AUTO_TEST_CASE(
+  a_restored_open_breaker_stays_open_and_disabled_never_opens) {
   breaker_record stored;
   stored.state = "open";
   stored.open_until_ms = 10 * minute;
@@ -132,10 +133,11 @@ BOOST_AUTO_TEST_CASE(a_pool_whose_creates_fail_stops_creating_and_recovers) {
   start();
   BOOST_REQUIRE(ensure("web", 4));
   // Four creates go out at once and fail; the third failure opens it.
-  BOOST_TEST_REQUIRE(settle([&] { return !events("CircuitBreakerOpened").empty(); }));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return !events("CircuitBreakerOpened").empty(); }));
   auto opened_at = events("CircuitBreakerOpened").at(0).at_ms;
-  BOOST_TEST(events("CircuitBreakerOpened").at(0).message.find(
-               "of the last") != std::string::npos);
+  BOOST_TEST(events("CircuitBreakerOpened").at(0).message.find("of the last")
+             != std::string::npos);
   auto creates = fake.count("create");
   BOOST_TEST(creates == 4u);
   auto ps = status().at(0);
@@ -180,7 +182,8 @@ BOOST_AUTO_TEST_CASE(an_open_breaker_survives_a_restart) {
   add_pool("web", 3);
   fake.fail_next("create", permanent_422(), 1000);
   start();
-  BOOST_TEST_REQUIRE(settle([&] { return !events("CircuitBreakerOpened").empty(); }));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return !events("CircuitBreakerOpened").empty(); }));
   BOOST_TEST(stored_pool("web").breaker.state == "open");
   // The crash fires every pending timer, so the backoff is over when the
   // node is back, and the cloud works again. A breaker restored as open

@@ -56,12 +56,14 @@ BOOST_AUTO_TEST_CASE(old_servers_are_replaced_one_at_a_time) {
   auto first = ids("web", ss::running);
   auto seq = events().back().seq;
   // All three pass 30 minutes together; they go one after the other.
-  BOOST_TEST_REQUIRE(settle([&] {
-    for (const auto& id : first)
-      if (stored(id).status != ss::deleted)
-        return false;
-    return count("web", ss::running) == 3;
-  }, 3600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] {
+      for (const auto& id : first)
+        if (stored(id).status != ss::deleted)
+          return false;
+      return count("web", ss::running) == 3;
+    },
+    3600s));
   auto expired = events("ServerExpired");
   BOOST_TEST_REQUIRE(expired.size() == 3u);
   for (const auto& ev : expired)
@@ -70,7 +72,7 @@ BOOST_AUTO_TEST_CASE(old_servers_are_replaced_one_at_a_time) {
                ev.message);
   auto x = replay(events(), "web", seq);
   BOOST_TEST(x.min_running == 3); // the replacement runs before the stop
-  BOOST_TEST(x.max_alive == 4);   // one spare at a time
+  BOOST_TEST(x.max_alive == 4); // one spare at a time
   BOOST_TEST(cloud->live_count() == 3u);
   // The replacements are young: nothing more happens for a while.
   auto creates = cloud_calls("create");
@@ -85,12 +87,14 @@ BOOST_AUTO_TEST_CASE(at_the_server_limit_the_old_server_goes_first) {
   start();
   BOOST_TEST_REQUIRE(until_running("web", 2));
   auto first = ids("web", ss::running);
-  BOOST_TEST_REQUIRE(settle([&] {
-    for (const auto& id : first)
-      if (stored(id).status != ss::deleted)
-        return false;
-    return count("web", ss::running) == 2;
-  }, 3600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] {
+      for (const auto& id : first)
+        if (stored(id).status != ss::deleted)
+          return false;
+      return count("web", ss::running) == 2;
+    },
+    3600s));
   BOOST_TEST(events("ServerExpired").size() == 2u);
   // Never above the limit.
   BOOST_TEST(replay(events(), "web", 0).max_alive == 2);
@@ -118,11 +122,14 @@ BOOST_AUTO_TEST_CASE(an_expired_server_goes_first_on_scale_down) {
   elapse(120s);
   // One old server is being replaced; a decrease takes old ones first.
   BOOST_REQUIRE(decrease("web", 2));
-  BOOST_TEST_REQUIRE(settle([&] {
-    return count("web", ss::running) == 2
-           && count("web", ss::stopping) + count("web", ss::stopped)
-                  + count("web", ss::deleting) == 0;
-  }, 600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] {
+      return count("web", ss::running) == 2
+             && count("web", ss::stopping) + count("web", ss::stopped)
+                    + count("web", ss::deleting)
+                  == 0;
+    },
+    600s));
   // Every server that still runs is younger than max_lifetime.
   for (const auto& rec : stored_servers("web"))
     if (rec.status == ss::running)

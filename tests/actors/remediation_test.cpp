@@ -53,10 +53,14 @@ BOOST_AUTO_TEST_CASE(a_hanging_server_is_stopped_deleted_and_replaced) {
   fake.fail_next("list", transient_503(), 50);
   start();
   auto first = stored_servers("web").at(0).id;
-  BOOST_TEST_REQUIRE(settle([&] { return stored(first).status != ss::starting; }));
-  BOOST_TEST_REQUIRE(settle([&] {
-    return stored(first).status == ss::deleted && count("web", ss::running) == 1;
-  }, 600s));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored(first).status != ss::starting; }));
+  BOOST_TEST_REQUIRE(settle(
+    [&] {
+      return stored(first).status == ss::deleted
+             && count("web", ss::running) == 1;
+    },
+    600s));
   auto t = transitions(first);
   BOOST_TEST(contains_run(t, {"starting->hanging", "hanging->stopping"}),
              "transitions of the hanging server");
@@ -88,7 +92,8 @@ BOOST_AUTO_TEST_CASE(an_errored_create_is_cleaned_up_by_label_and_replaced) {
   start();
   auto first = errored_server();
   BOOST_TEST_REQUIRE(until_running("web", 1));
-  BOOST_TEST_REQUIRE(settle([&] { return stored(first).status == ss::deleted; }));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored(first).status == ss::deleted; }));
   strings want{"pending->starting", "starting->errored", "errored->stopping",
                "stopping->deleted"};
   BOOST_TEST(transitions(first) == want, boost::test_tools::per_element());
@@ -124,7 +129,8 @@ BOOST_AUTO_TEST_CASE(remediation_waits_for_its_delay) {
   elapse_until(since + 59'000);
   BOOST_TEST((stored(first).status == ss::errored));
   BOOST_TEST(events("ServerRemediating").empty());
-  BOOST_TEST_REQUIRE(settle([&] { return stored(first).status == ss::deleted; }));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored(first).status == ss::deleted; }));
   auto ev = events("ServerRemediating", first);
   BOOST_TEST_REQUIRE(ev.size() == 1u);
   BOOST_TEST(ev[0].at_ms >= since + 60'000);
@@ -144,10 +150,12 @@ BOOST_AUTO_TEST_CASE(remediation_gives_up_after_max_attempts) {
   fake.fail_next("reboot", permanent_422());
   fake.fail_next("stop", permanent_422(), 100);
   BOOST_REQUIRE(reboot("web"));
-  BOOST_TEST_REQUIRE(settle([&] {
-    return !events("RemediationGaveUp", id).empty()
-           && count("web", ss::running) == 1;
-  }, 600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] {
+      return !events("RemediationGaveUp", id).empty()
+             && count("web", ss::running) == 1;
+    },
+    600s));
   elapse(600s);
   BOOST_TEST((stored(id).status == ss::errored));
   BOOST_TEST(events("ServerRemediating", id).size() == 3u);

@@ -47,10 +47,7 @@ std::ostream& operator<<(std::ostream& os, const rollout_case& x) {
 }
 
 const rollout_case rollout_cases[] = {
-  {"1", 6, 1},
-  {"2", 7, 2},
-  {"25%", 8, 2},
-  {"30%", 5, 1}, // rounds down
+  {"1", 6, 1},    {"2", 7, 2}, {"25%", 8, 2}, {"30%", 5, 1}, // rounds down
   {"100%", 4, 4},
 };
 
@@ -73,7 +70,7 @@ BOOST_AUTO_TEST_CASE(max_unavailable_is_a_count_or_a_percentage) {
   }
   BOOST_TEST(resolve_max_unavailable("3", 10) == 3);
   BOOST_TEST(resolve_max_unavailable("25%", 10) == 2); // rounds down
-  BOOST_TEST(resolve_max_unavailable("25%", 3) == 1);  // at least 1
+  BOOST_TEST(resolve_max_unavailable("25%", 3) == 1); // at least 1
   BOOST_TEST(resolve_max_unavailable("100%", 7) == 7);
   BOOST_TEST(resolve_max_unavailable("10%", 0) == 1);
 }
@@ -125,8 +122,9 @@ BOOST_AUTO_TEST_CASE(picks_running_servers_oldest_first_within_the_budget) {
   BOOST_TEST(finish_if_done(r, 9));
   BOOST_TEST(r.state == "finished");
   BOOST_TEST(r.done == 3);
-  BOOST_TEST(describe(r) == "3 of 4 rebooted, 0 rebooting, 0 waiting, 1 "
-                            "skipped; at most 2 at a time");
+  BOOST_TEST(describe(r)
+             == "3 of 4 rebooted, 0 rebooting, 0 waiting, 1 "
+                "skipped; at most 2 at a time");
 }
 
 BOOST_AUTO_TEST_CASE(a_restore_sends_again_what_may_not_have_been_sent) {
@@ -159,8 +157,9 @@ BOOST_DATA_TEST_CASE_F(node_fixture,
   BOOST_TEST(r->max_unavailable_spec == c.spec);
   BOOST_TEST(static_cast<int64_t>(count("web", ss::rebooting))
              == c.expected_max);
-  BOOST_TEST_REQUIRE(settle(
-    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored_pool("web").rollout.state == "finished"; },
+           600s));
   auto all = events();
   BOOST_TEST(peak_rebooting(all, "web") == c.expected_max);
   // Every server rebooted exactly once and is running again.
@@ -230,7 +229,8 @@ BOOST_AUTO_TEST_CASE(an_aborted_rollout_reboots_no_further_server) {
   // Aborting twice is an error that says why.
   auto again = abort_reboot("web");
   BOOST_TEST_REQUIRE(!again);
-  BOOST_TEST(render(again.error()).find("no rolling reboot") != std::string::npos,
+  BOOST_TEST(render(again.error()).find("no rolling reboot")
+               != std::string::npos,
              render(again.error()));
 }
 
@@ -248,8 +248,9 @@ BOOST_AUTO_TEST_CASE(a_rollout_survives_a_crash) {
   BOOST_TEST(before.waiting.size() == 1u);
   crash();
   start();
-  BOOST_TEST_REQUIRE(settle(
-    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored_pool("web").rollout.state == "finished"; },
+           600s));
   // One reboot per server in all: the one under way at the crash was seen
   // through, not sent again.
   for (const auto& rec : stored_servers("web"))
@@ -268,8 +269,9 @@ BOOST_AUTO_TEST_CASE(a_server_stopped_during_a_rollout_is_skipped) {
   BOOST_TEST_REQUIRE(waiting.size() == 2u);
   auto res = ask<server_record>(node(), atom::stop_v, waiting.back());
   BOOST_REQUIRE_MESSAGE(res, outcome(res));
-  BOOST_TEST_REQUIRE(settle(
-    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored_pool("web").rollout.state == "finished"; },
+           600s));
   auto r = stored_pool("web").rollout;
   BOOST_TEST(r.done == 2);
   BOOST_TEST(r.skipped == 1);
@@ -285,8 +287,9 @@ BOOST_AUTO_TEST_CASE(servers_created_during_a_rollout_are_not_rebooted) {
   auto old_ids = ids("web", ss::running);
   BOOST_REQUIRE(reboot("web", "1"));
   BOOST_REQUIRE(increase("web", 2));
-  BOOST_TEST_REQUIRE(settle(
-    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored_pool("web").rollout.state == "finished"; },
+           600s));
   BOOST_TEST_REQUIRE(until_running("web", 4));
   BOOST_TEST(cloud_calls("reboot") == 2u);
   for (const auto& id : old_ids)
