@@ -187,6 +187,19 @@ bool ends_with(std::string_view str, std::string_view suffix) {
          && str.substr(str.size() - suffix.size()) == suffix;
 }
 
+/// Requests the simulator logged with `method` and a path ending in
+/// `suffix`.
+size_t count_requests(cloudsim_process& sim, const std::string& method,
+                      std::string_view suffix) {
+  auto log = sim.control("GET", "/_sim/requests?since=0&limit=10000");
+  size_t n = 0;
+  for (const auto& r : log["requests"].GetArray())
+    if (r["method"].GetString() == method
+        && ends_with(r["path"].GetString(), suffix))
+      ++n;
+  return n;
+}
+
 /// Servers of the simulator's inventory that carry owner label `owner`.
 std::vector<sim_server> owned(cloudsim_process& sim,
                               const std::string& provider,
@@ -630,15 +643,7 @@ BOOST_AUTO_TEST_CASE(a_rolling_reboot_keeps_max_unavailable_at_the_cloud) {
   }
   BOOST_TEST(peak == 1);
   // The cloud received exactly one reboot per server.
-  auto log = sim.control("GET", "/_sim/requests?since=0&limit=10000");
-  size_t reboots = 0;
-  for (const auto& r : log["requests"].GetArray()) {
-    std::string path = r["path"].GetString();
-    if (std::string{r["method"].GetString()} == "POST"
-        && ends_with(path, "/restart"))
-      ++reboots;
-  }
-  BOOST_TEST(reboots == 4u);
+  BOOST_TEST(count_requests(sim, "POST", "/restart") == 4u);
   problem = poll_until(30s, [&] {
     return fleet_problem(box, sim, c.type, c.running_state, 4);
   });
@@ -691,13 +696,7 @@ BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
                                "state=\"closed\"} 1")
                != std::string::npos);
   // Hetzner received four failed creates and three good ones, no more.
-  auto log = sim.control("GET", "/_sim/requests?since=0&limit=10000");
-  size_t creates = 0;
-  for (const auto& r : log["requests"].GetArray())
-    if (std::string{r["method"].GetString()} == "POST"
-        && ends_with(r["path"].GetString(), "/v1/servers"))
-      ++creates;
-  BOOST_TEST(creates == 7u);
+  BOOST_TEST(count_requests(sim, "POST", "/v1/servers") == 7u);
   BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
 }
 
