@@ -402,12 +402,17 @@ caf::result<rollout_record> start_rollout(self_ptr self, std::string spec) {
     msg += "; started over, " + std::to_string(carried.size())
            + " rebooting now are rebooted again once running";
   spdlog::info("pool {}: rolling reboot started: {}", st.cfg.name, msg);
-  auto started = pool_event_record(st.cfg.name, now, reason::rollout_started,
-                                   msg);
+  std::vector<event_record> events{
+    pool_event_record(st.cfg.name, now, reason::rollout_started, msg)};
+  // Nothing to reboot: the answer already says finished.
+  if (finish_if_done(r, now))
+    events.push_back(pool_event_record(st.cfg.name, now,
+                                       reason::rollout_finished,
+                                       "no servers to reboot"));
   auto promise = self->make_response_promise<rollout_record>();
   // The rollout is durable before its first reboot is sent.
   persist_pool(
-    self, {started},
+    self, std::move(events),
     [self, promise]() mutable {
       promise.deliver(self->state.rec.rollout);
       advance_rollout(self);

@@ -189,6 +189,17 @@ BOOST_AUTO_TEST_CASE(the_pools_default_max_unavailable_applies) {
   BOOST_TEST(count("web", ss::rebooting) == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_pool_without_servers_finishes_at_once) {
+  add_pool("web", 0);
+  start();
+  auto r = reboot("web");
+  BOOST_REQUIRE_MESSAGE(r, outcome(r));
+  BOOST_TEST(r->state == "finished");
+  BOOST_TEST(r->total == 0);
+  BOOST_TEST(events("RollingRebootFinished").size() == 1u);
+  BOOST_TEST(stored_pool("web").rollout.state == "finished");
+}
+
 BOOST_AUTO_TEST_CASE(an_invalid_max_unavailable_is_refused) {
   add_pool("web", 1);
   start();
