@@ -184,6 +184,11 @@ admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
       limit = std::min<uint32_t>(limit == 0 ? 20 : limit, 1000);
       return self->delegate(self->state.node, atom::decisions_v, pool, limit);
     },
+    [self, touch](atom::status,
+                  atom::webhooks) -> caf::result<std::vector<webhook_status>> {
+      touch();
+      return self->delegate(self->state.node, atom::status_v, atom::webhooks_v);
+    },
     [self](atom::tick) {
       auto& st = self->state;
       if (st.activity == 0) {

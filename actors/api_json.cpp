@@ -343,6 +343,37 @@ std::string scale_json(const scale_reply& r) {
   return text_of(buf);
 }
 
+std::string webhook_json(const webhook_status& ws) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  key_value(w, "name", ws.name);
+  // Already reduced by the webhook actor: no query, no credentials.
+  key_value(w, "url", ws.url);
+  key_uint(w, "cursor", ws.cursor);
+  key_uint(w, "persisted_cursor", ws.persisted_cursor);
+  key_uint(w, "last_seq", ws.last_seq);
+  key_uint(w, "lag", ws.lag());
+  key_uint(w, "delivered", ws.delivered);
+  key_uint(w, "failures", ws.failures);
+  key_uint(w, "attempts", ws.attempts);
+  key_uint(w, "pending_seq", ws.pending_seq);
+  key_value(w, "last_error", ws.last_error);
+  key_value(w, "next_retry_at", format_time_ms(ws.next_retry_at_ms));
+  key_int(w, "next_retry_at_ms", ws.next_retry_at_ms);
+  key_value(w, "last_success_at", format_time_ms(ws.last_success_at_ms));
+  key_int(w, "last_success_at_ms", ws.last_success_at_ms);
+  w.EndObject();
+  return text_of(buf);
+}
+
+std::string webhooks_json(const std::vector<webhook_status>& hooks) {
+  std::string body = "{\"webhooks\":[";
+  for (size_t i = 0; i < hooks.size(); ++i)
+    body += (i > 0 ? "," : "") + webhook_json(hooks[i]);
+  return body + "]}";
+}
+
 std::string limits_json(const limits_info& info) {
   rapidjson::StringBuffer buf;
   json_writer w{buf};

@@ -68,6 +68,15 @@ std::string reboot_json(std::string_view pool, const rollout_record& r);
 /// A pool's circuit breaker as JSON.
 std::string breaker_json(const breaker_record& b);
 
+/// A webhook's delivery status: name, url (scheme://host[:port]/... only),
+/// cursor, persisted_cursor, last_seq, lag, delivered, failures, attempts,
+/// pending_seq, last_error, next_retry_at, next_retry_at_ms,
+/// last_success_at, last_success_at_ms (times "-" and 0 when unset).
+std::string webhook_json(const webhook_status& ws);
+
+/// {"webhooks":[webhook...]} in the given order.
+std::string webhooks_json(const std::vector<webhook_status>& hooks);
+
 /// {"max_servers","allocated","available","limited_pools"}.
 std::string limits_json(const limits_info& info);
 

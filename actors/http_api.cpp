@@ -266,6 +266,14 @@ caf::behavior api_call_actor(caf::event_based_actor* self, state_ptr st,
           },
           fail);
       break;
+    case api_endpoint::list_webhooks:
+      // The node answers within its per-webhook timeout even when a
+      // webhook is blocked on its receiver (that one carries an error).
+      self->request(node, timeout, atom::status_v, atom::webhooks_v)
+        .then([reply](std::vector<webhook_status>&
+                        hooks) { reply(json_response(webhooks_json(hooks))); },
+              fail);
+      break;
     case api_endpoint::readyz: {
       // Ready when the supervisor answers (limits) and the store can be
       // read (an event read goes through the snapshot actor to the store).

@@ -108,6 +108,7 @@ const std::vector<api_route>& api_routes() {
     {"POST", "/v1/servers/{id}/stop", e::stop_server, true, false},
     {"GET", "/v1/events", e::list_events, false, false},
     {"GET", "/v1/events/stream", e::event_stream, false, false},
+    {"GET", "/v1/webhooks", e::list_webhooks, false, false},
     {"GET", "/healthz", e::healthz, false, true},
     {"GET", "/readyz", e::readyz, false, true},
     {"GET", "/v1/openapi.json", e::openapi, false, false},

@@ -32,6 +32,7 @@ enum class api_endpoint {
   stop_server,
   list_events,
   event_stream,
+  list_webhooks,
   healthz,
   readyz,
   openapi,

@@ -202,6 +202,17 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   return rt;
 }
 
+void attach_webhooks(node_runtime& rt,
+                     std::map<std::string, webhook_actor> hooks) {
+  for (auto& [name, hdl] : hooks) {
+    // The webhooks are spawned after the supervisor (they need the snapshot
+    // actor and may fail on their config); so they reach it by message.
+    if (rt.supervisor)
+      caf::anon_send(rt.supervisor, atom::put_v, atom::webhooks_v, name, hdl);
+    rt.webhooks[name] = std::move(hdl);
+  }
+}
+
 void stop_node(node_runtime& rt) {
   auto reason = caf::exit_reason::user_shutdown;
   if (rt.sweeper)

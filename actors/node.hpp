@@ -44,7 +44,8 @@ struct node_runtime {
   /// Invalid when `sweep_orphans` was off.
   orphan_sweeper_actor sweeper;
   /// One per entry of `webhooks`, by name; spawned by `start_webhooks`
-  /// (actors/webhook_actor.hpp) after `start_node`.
+  /// (actors/webhook_actor.hpp) after `start_node`, set by
+  /// `attach_webhooks`.
   std::map<std::string, webhook_actor> webhooks;
 };
 
@@ -61,6 +62,13 @@ open_provider(const node_config& cfg, const std::string& name,
 caf::expected<node_runtime> start_node(caf::actor_system& sys,
                                        const node_config& cfg,
                                        node_start_options opts);
+
+/// Keeps `hooks` in `rt.webhooks` (stop_node ends them) and hands them to
+/// the node supervisor, which reports their status to the API and the
+/// console. Call before the API and the console start: the supervisor then
+/// knows every webhook before the first status query can reach it.
+void attach_webhooks(node_runtime& rt,
+                     std::map<std::string, webhook_actor> hooks);
 
 /// Asks every actor of `rt` to shut down (the actor system's destructor then
 /// waits for them). Safe at any moment: every transition is already durable.

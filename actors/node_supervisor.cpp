@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include "caf/sec.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
@@ -89,6 +90,70 @@ void gather_pools(
   }
 }
 
+/// The entry of webhook `name` when its actor gave no status: the last one
+/// it gave (if any) with `why` in front of its last error.
+webhook_status unanswered_webhook(self_ptr self, const std::string& name,
+                                  const std::string& why) {
+  auto& cache = self->state.last_webhook_status;
+  webhook_status res;
+  if (auto i = cache.find(name); i != cache.end())
+    res = i->second;
+  res.name = name;
+  auto previous = std::move(res.last_error);
+  res.last_error = "status unavailable: " + why;
+  if (cache.count(name))
+    res.last_error += "; figures are from its last answer";
+  if (!previous.empty())
+    res.last_error += "; last error: " + previous;
+  return res;
+}
+
+/// Asks every webhook actor for its status and calls `done` with all of
+/// them, sorted by name. Never fails: an actor that does not answer within
+/// `webhook_status_timeout` or is gone gets an entry with an error text.
+void gather_webhooks(self_ptr self,
+                     std::function<void(std::vector<webhook_status>)> done) {
+  auto& st = self->state;
+  auto results = std::make_shared<std::vector<webhook_status>>();
+  auto remaining = std::make_shared<size_t>(st.webhooks.size());
+  auto finish = [results, remaining, done] {
+    if (--*remaining > 0)
+      return;
+    std::sort(results->begin(), results->end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    done(std::move(*results));
+  };
+  if (*remaining == 0) {
+    done({});
+    return;
+  }
+  auto timeout = st.webhook_status_timeout;
+  for (const auto& [name, hdl] : st.webhooks) {
+    self->request(hdl, timeout, atom::status_v)
+      .then(
+        [self, results, finish, name = name](webhook_status& ws) {
+          // The map's name is the one the operator configured; the actor
+          // reports the same, but the key keeps entries unique regardless.
+          ws.name = name;
+          self->state.last_webhook_status[name] = ws;
+          results->push_back(std::move(ws));
+          finish();
+        },
+        [self, results, finish, name = name, timeout](caf::error& err) {
+          std::string why;
+          if (err == caf::sec::request_timeout)
+            why = "no answer within " + std::to_string(timeout.count())
+                  + " ms (a request to the receiver may be in flight)";
+          else if (err == caf::sec::request_receiver_down)
+            why = "the webhook actor is not running";
+          else
+            why = self->system().render(err);
+          results->push_back(unanswered_webhook(self, name, why));
+          finish();
+        });
+  }
+}
+
 } // namespace
 
 node_actor::behavior_type
@@ -100,6 +165,7 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
   st.allocated = cfg.unmanaged_servers;
   st.deleted_retention = cfg.deleted_retention;
   st.decision_retention = cfg.decision_retention;
+  st.webhook_status_timeout = cfg.webhook_status_timeout;
   st.ctx = ctx;
   st.snapshots = snapshots;
   auto me = caf::actor_cast<node_actor>(self);
@@ -207,6 +273,19 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
           promise.deliver(res.error());
       });
       return promise;
+    },
+    [self](atom::status,
+           atom::webhooks) -> caf::result<std::vector<webhook_status>> {
+      auto promise = self->make_response_promise<std::vector<webhook_status>>();
+      gather_webhooks(self, [promise](std::vector<webhook_status> res) mutable {
+        promise.deliver(std::move(res));
+      });
+      return promise;
+    },
+    [self](atom::put, atom::webhooks, std::string& name, webhook_actor& hdl) {
+      auto& st = self->state;
+      st.last_webhook_status.erase(name);
+      st.webhooks[std::move(name)] = std::move(hdl);
     },
     [self](atom::limits) -> limits_info {
       auto& st = self->state;

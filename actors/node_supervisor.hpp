@@ -12,6 +12,9 @@
 
 namespace dynserv {
 
+/// Default of `node_supervisor_config::webhook_status_timeout`.
+constexpr auto default_webhook_status_timeout = millis{1000};
+
 /// What the node supervisor starts with.
 struct node_supervisor_config {
   int64_t max_servers = 0;
@@ -30,6 +33,10 @@ struct node_supervisor_config {
     provider_actor provider;
   };
   std::vector<pool_seed> pools;
+  /// How long a status query waits for each webhook actor. Short: a webhook
+  /// blocked on a slow receiver must not hold up the reply (whose callers
+  /// wait `node_timeout`, 5 s, at most).
+  millis webhook_status_timeout = default_webhook_status_timeout;
 };
 
 struct node_state {
@@ -46,6 +53,13 @@ struct node_state {
   std::map<std::string, pool_actor> pools;
   /// Pools whose last reservation was cut by the limit (one event per hit).
   std::set<std::string> limited_pools;
+  millis webhook_status_timeout{0};
+  /// The webhook actors by name (attach_webhooks); the node only asks them
+  /// for their status, it does not own them.
+  std::map<std::string, webhook_actor> webhooks;
+  /// The last status each webhook answered: shown (with an error text)
+  /// when it does not answer in time.
+  std::map<std::string, webhook_status> last_webhook_status;
 };
 
 /// Spawns the node supervisor and its pool supervisors.

@@ -146,6 +146,17 @@ using server_actor = caf::typed_actor<
   // The retry/poll timer armed with this generation fired.
   caf::reacts_to<atom::retry, uint64_t>>;
 
+/// A WEBHOOK actor: one per configured webhook, detached (it blocks on
+/// HTTP). Reads the event log after its persisted cursor, POSTs each
+/// matching event and advances the cursor only after a 2xx answer.
+using webhook_actor = caf::typed_actor<
+  // Reports cursor, lag, last error and next retry.
+  caf::replies_to<atom::status>::with<webhook_status>,
+  // Internal: read the next page of events or deliver the next event.
+  caf::reacts_to<atom::tick>,
+  // Internal: the retry or poll timer armed with this generation fired.
+  caf::reacts_to<atom::retry, uint64_t>>;
+
 /// The NODE supervisor: owns the pools, enforces `limits.max_servers`
 /// exactly, and is the entry point for operators (console, API).
 using node_actor = caf::typed_actor<
@@ -190,6 +201,14 @@ using node_actor = caf::typed_actor<
   // persisted record.
   caf::replies_to<atom::adopt, std::string, server_record>::with<
     server_record>,
+  // Every webhook's delivery status, sorted by name. A webhook that does not
+  // answer within a short timeout (it may be blocked on its receiver) is
+  // listed with its last known status and an error text instead.
+  caf::replies_to<atom::status, atom::webhooks>::with<
+    std::vector<webhook_status>>,
+  // Start-up (attach_webhooks): the webhook actor named so, whose status
+  // the node reports from now on.
+  caf::reacts_to<atom::put, atom::webhooks, std::string, webhook_actor>,
   // Internal: periodic housekeeping (pruning old deleted records).
   caf::reacts_to<atom::tick>>;
 
@@ -233,6 +252,9 @@ using admin_session_actor = caf::typed_actor<
   // The N newest policy decisions of a pool, newest first.
   caf::replies_to<atom::decisions, std::string, uint32_t>::with<
     std::vector<decision_record>>,
+  // Every webhook's delivery status, sorted by name.
+  caf::replies_to<atom::status, atom::webhooks>::with<
+    std::vector<webhook_status>>,
   // Internal: idle check; a session unused for 15 minutes ends.
   caf::reacts_to<atom::tick>>;
 
@@ -243,17 +265,6 @@ using admin_gate_actor = caf::typed_actor<
   // Logs in with a token; replies with a session or ec::unauthorized.
   caf::replies_to<atom::login, std::string>::with<caf::actor>,
   // Internal: answers a refused login after its throttling delay.
-  caf::reacts_to<atom::retry, uint64_t>>;
-
-/// A WEBHOOK actor: one per configured webhook, detached (it blocks on
-/// HTTP). Reads the event log after its persisted cursor, POSTs each
-/// matching event and advances the cursor only after a 2xx answer.
-using webhook_actor = caf::typed_actor<
-  // Reports cursor, lag, last error and next retry.
-  caf::replies_to<atom::status>::with<webhook_status>,
-  // Internal: read the next page of events or deliver the next event.
-  caf::reacts_to<atom::tick>,
-  // Internal: the retry or poll timer armed with this generation fired.
   caf::reacts_to<atom::retry, uint64_t>>;
 
 } // namespace dynserv

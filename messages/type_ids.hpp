@@ -5,6 +5,7 @@
 
 #include "caf/type_id.hpp"
 
+#include "messages/interfaces.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
 
@@ -36,5 +37,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(dynserv, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(dynserv, (dynserv::webhook_status))
   CAF_ADD_TYPE_ID(dynserv, (dynserv::rollout_record))
   CAF_ADD_TYPE_ID(dynserv, (dynserv::breaker_record))
+  CAF_ADD_TYPE_ID(dynserv, (std::vector<dynserv::webhook_status>))
+  CAF_ADD_TYPE_ID(dynserv, (dynserv::webhook_actor))
 
 CAF_END_TYPE_ID_BLOCK(dynserv)

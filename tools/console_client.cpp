@@ -361,6 +361,12 @@ outcome<limits_info> client::limits() {
                            atom::limits_v);
 }
 
+outcome<std::vector<webhook_status>> client::webhooks() {
+  return call<std::vector<webhook_status>>(session_,
+                                           caf::timespan{call_timeout},
+                                           atom::status_v, atom::webhooks_v);
+}
+
 outcome<std::vector<decision_record>> client::decisions(const std::string& pool,
                                                         uint32_t limit) {
   return call<std::vector<decision_record>>(session_,

@@ -115,6 +115,9 @@ public:
 
   outcome<limits_info> limits();
 
+  /// Every webhook's delivery status, by name.
+  outcome<std::vector<webhook_status>> webhooks();
+
   /// The newest `limit` decisions of `pool`'s policy.
   outcome<std::vector<decision_record>> decisions(const std::string& pool,
                                                   uint32_t limit);

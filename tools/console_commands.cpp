@@ -73,6 +73,8 @@ const std::vector<command_spec>& command_table() {
      {{"--pool", true}, {"--since", true}, {"--follow", false}}, true},
     {command_kind::limits, "limits", "limits",
      "max_servers and its use.", {}, true},
+    {command_kind::webhooks, "webhooks", "webhooks",
+     "Delivery status of each webhook.", {}, true},
     {command_kind::decisions, "decisions", "decisions [POOL] [--limit N]",
      "Why POOL's policy set each count.", {{"--limit", true}}, true},
     {command_kind::pause, "pause", "pause [POOL]",
@@ -142,6 +144,13 @@ const char* details_of(command_kind x) {
     case command_kind::limits:
       return "Prints limits.max_servers, how many servers count against it\n"
              "and the pools whose last request was cut by it.";
+    case command_kind::webhooks:
+      return "Prints one line per webhook: its receiver (scheme, host and\n"
+             "port only), the cursor against the last event seq it saw, the\n"
+             "lag (events not delivered yet), deliveries and failed attempts\n"
+             "since the node started, the next retry and the last error. A\n"
+             "webhook busy with a slow receiver shows \"status unavailable\"\n"
+             "and its last known figures.";
     case command_kind::decisions:
       return "Prints the newest decisions of the policy of POOL (default\n"
              "\"default\"), newest first: when, the mode (applied, dry_run,\n"
@@ -475,6 +484,7 @@ command_result parse_command(const std::vector<std::string>& words) {
     case command_kind::status:
     case command_kind::pools:
     case command_kind::limits:
+    case command_kind::webhooks:
     case command_kind::quit:
       if (auto err = too_many(0))
         return *err;

@@ -44,6 +44,7 @@ enum class command_kind : uint8_t {
   stop,
   events,
   limits,
+  webhooks,
   decisions,
   pause,
   resume,

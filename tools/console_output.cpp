@@ -352,6 +352,25 @@ std::string format_limits(const limits_info& info, bool json) {
          + "\n" + "limited pools:  " + dash_if_empty(limited) + "\n";
 }
 
+std::string format_webhooks(const std::vector<webhook_status>& hooks,
+                            bool json) {
+  if (json)
+    return webhooks_json(hooks) + "\n";
+  if (hooks.empty())
+    return "no webhooks (the config has no `webhooks` section)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& h : hooks)
+    rows.push_back({sanitize(h.name), sanitize(h.url),
+                    std::to_string(h.cursor) + "/" + std::to_string(h.last_seq),
+                    std::to_string(h.lag()), std::to_string(h.delivered),
+                    std::to_string(h.failures),
+                    format_time_ms(h.next_retry_at_ms),
+                    sanitize(h.last_error)});
+  return format_table({"NAME", "URL", "CURSOR", "LAG", "DELIVERED", "FAILURES",
+                       "NEXT RETRY", "LAST ERROR"},
+                      rows);
+}
+
 std::string format_decisions(const std::string& pool,
                              const std::vector<decision_record>& decisions,
                              bool json) {

@@ -76,6 +76,12 @@ std::string format_stop(const server_record& rec, bool json);
 /// `limits`.
 std::string format_limits(const limits_info& info, bool json);
 
+/// `webhooks`: one line per webhook (NAME, URL, CURSOR "cursor/last_seq",
+/// LAG, DELIVERED, FAILURES, NEXT RETRY, LAST ERROR), or {"webhooks":[...]}
+/// as the HTTP API prints it.
+std::string format_webhooks(const std::vector<webhook_status>& hooks,
+                            bool json);
+
 /// `decisions`: one line per decision, newest first ("TIME MODE PREV->NEW
 /// SUMMARY"), or {"pool", "decisions": [...]} as the HTTP API prints them.
 std::string format_decisions(const std::string& pool,

@@ -149,7 +149,7 @@ int run(const options& opts) {
     return 1;
   }
   if (auto hooks = dynserv::start_webhooks(sys, *cfg, node->snapshots)) {
-    node->webhooks = std::move(*hooks);
+    dynserv::attach_webhooks(*node, std::move(*hooks));
   } else {
     // Bad URL or unreadable CA file, found when making the HTTP client.
     auto& err = hooks.error();

@@ -411,6 +411,13 @@ int run_command(console_state& st, const command& cmd) {
       print(format_limits(*info.value, json));
       return exit_ok;
     }
+    case command_kind::webhooks: {
+      auto hooks = with_node(st, true, [&] { return node.webhooks(); });
+      if (!hooks)
+        return report(hooks.error);
+      print(format_webhooks(*hooks.value, json));
+      return exit_ok;
+    }
     case command_kind::decisions: {
       auto ds = with_node(st, true, [&] {
         return node.decisions(cmd.pool, static_cast<uint32_t>(cmd.count));

@@ -133,6 +133,54 @@ BOOST_AUTO_TEST_CASE(events_and_servers_carry_every_field) {
   BOOST_TEST(doc["status"].GetString() == std::string{"pending"});
 }
 
+BOOST_AUTO_TEST_CASE(webhooks_carry_every_field_in_order) {
+  webhook_status ws;
+  ws.name = "rx";
+  ws.url = "https://hooks.example.org/...";
+  ws.cursor = 7;
+  ws.persisted_cursor = 6;
+  ws.last_seq = 10;
+  ws.delivered = 7;
+  ws.failures = 2;
+  ws.attempts = 2;
+  ws.pending_seq = 8;
+  ws.last_error = "event n-8 attempt 2 failed: HTTP 503";
+  ws.next_retry_at_ms = 1'700'000'000'123;
+  auto doc = parse(webhooks_json({ws}));
+  BOOST_REQUIRE(doc["webhooks"].IsArray());
+  BOOST_REQUIRE(doc["webhooks"].Size() == 1u);
+  const auto& h = doc["webhooks"][0];
+  std::vector<std::string> keys;
+  for (auto i = h.MemberBegin(); i != h.MemberEnd(); ++i)
+    keys.emplace_back(i->name.GetString());
+  std::vector<std::string> expected{"name",
+                                    "url",
+                                    "cursor",
+                                    "persisted_cursor",
+                                    "last_seq",
+                                    "lag",
+                                    "delivered",
+                                    "failures",
+                                    "attempts",
+                                    "pending_seq",
+                                    "last_error",
+                                    "next_retry_at",
+                                    "next_retry_at_ms",
+                                    "last_success_at",
+                                    "last_success_at_ms"};
+  BOOST_TEST(keys == expected, boost::test_tools::per_element());
+  BOOST_TEST(h["lag"].GetUint64() == 3u);
+  BOOST_TEST(h["next_retry_at"].GetString()
+             == std::string{"2023-11-14T22:13:20.123Z"});
+  // Unset times: "-" and 0, as for servers and rollouts.
+  BOOST_TEST(h["last_success_at"].GetString() == std::string{"-"});
+  BOOST_TEST(h["last_success_at_ms"].GetInt64() == 0);
+  // A cursor ahead of the last seen end (a fresh restart) is no lag.
+  ws.cursor = 12;
+  BOOST_TEST(parse(webhook_json(ws))["lag"].GetUint64() == 0u);
+  BOOST_TEST(webhooks_json({}) == R"({"webhooks":[]})");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(openapi)

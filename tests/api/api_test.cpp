@@ -124,6 +124,12 @@ silent_node(node_actor::stateful_pointer<silent_state> self) {
       hold();
       return caf::delegated<server_record>{};
     },
+    [=](atom::status,
+        atom::webhooks) -> caf::result<std::vector<webhook_status>> {
+      hold();
+      return caf::delegated<std::vector<webhook_status>>{};
+    },
+    [=](atom::put, atom::webhooks, const std::string&, const webhook_actor&) {},
     [=](atom::tick) {},
   };
 }
@@ -645,6 +651,9 @@ BOOST_AUTO_TEST_CASE(a_silent_node_gives_503_in_time) {
   BOOST_TEST((std::chrono::steady_clock::now() - t0 < 10s));
   r = c.send_json("PUT", "/v1/pools/default/desired", R"({"count": 1})");
   BOOST_TEST(r.status == 503);
+  r = c.get("/v1/webhooks");
+  BOOST_TEST(r.status == 503);
+  BOOST_TEST(r.error_code() == "node_timeout");
   r = c.get("/readyz", std::nullopt);
   BOOST_TEST(r.status == 503);
   BOOST_TEST(r.error_code() == "not_ready");

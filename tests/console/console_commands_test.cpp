@@ -56,9 +56,11 @@ BOOST_AUTO_TEST_CASE(status_pools_limits_quit_take_no_arguments) {
   BOOST_TEST((parse_ok({"status"}).kind == command_kind::status));
   BOOST_TEST((parse_ok({"pools"}).kind == command_kind::pools));
   BOOST_TEST((parse_ok({"limits"}).kind == command_kind::limits));
+  BOOST_TEST((parse_ok({"webhooks"}).kind == command_kind::webhooks));
+  BOOST_TEST(parse_ok({"webhooks", "--json"}).json);
   BOOST_TEST((parse_ok({"quit"}).kind == command_kind::quit));
   BOOST_TEST((parse_ok({"exit"}).kind == command_kind::quit));
-  for (auto name : {"status", "pools", "limits", "quit"}) {
+  for (auto name : {"status", "pools", "limits", "webhooks", "quit"}) {
     auto err = parse_error({name, "x"});
     BOOST_TEST(err.message == std::string{name} + ": unexpected argument 'x'");
     BOOST_TEST(contains(err.usage, std::string{"usage: "} + name));
@@ -588,6 +590,9 @@ BOOST_AUTO_TEST_CASE(ids_statuses_options_and_topics) {
               == words{"--follow", "--help", "--json", "--pool", "--since"}));
   BOOST_TEST((complete("help en", sample()) == words{"ensure"}));
   BOOST_TEST(complete("limits ", sample()).empty());
+  BOOST_TEST((complete("web", sample()) == words{"webhooks"}));
+  BOOST_TEST(complete("webhooks ", sample()).empty());
+  BOOST_TEST((complete("webhooks --", sample()) == words{"--help", "--json"}));
   BOOST_TEST(complete("bogus ", sample()).empty());
 }
 

@@ -355,6 +355,40 @@ BOOST_AUTO_TEST_CASE(text_from_the_node_cannot_control_the_terminal) {
   BOOST_TEST(line.find('\n') == line.size() - 1);
 }
 
+BOOST_AUTO_TEST_CASE(webhooks_one_line_each) {
+  BOOST_TEST(format_webhooks({}, false)
+             == "no webhooks (the config has no `webhooks` section)\n");
+  webhook_status ok;
+  ok.name = "audit";
+  ok.url = "https://audit.example.org/...";
+  ok.cursor = 12;
+  ok.persisted_cursor = 12;
+  ok.last_seq = 12;
+  ok.delivered = 12;
+  ok.last_success_at_ms = t0;
+  webhook_status down;
+  down.name = "ops";
+  down.url = "http://10.0.0.5:8080/...";
+  down.cursor = 3;
+  down.last_seq = 9;
+  down.failures = 4;
+  down.attempts = 4;
+  down.pending_seq = 4;
+  down.last_error = "event n-4 attempt 4 failed: refused\x1b[2J";
+  down.next_retry_at_ms = t0;
+  auto text = format_webhooks({ok, down}, false);
+  BOOST_TEST(
+    text
+      == "NAME   URL                            CURSOR  LAG  DELIVERED  "
+         "FAILURES  NEXT RETRY                LAST ERROR\n"
+         "audit  https://audit.example.org/...  12/12   0    12         "
+         "0         -                         -\n"
+         "ops    http://10.0.0.5:8080/...       3/9     6    0          "
+         "4         2023-11-14T22:13:20.123Z  event n-4 attempt 4 "
+         "failed: refused\\x1b[2J\n",
+    text);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(json_output)
@@ -453,6 +487,20 @@ BOOST_AUTO_TEST_CASE(json_stays_valid_with_odd_bytes) {
   auto doc = parse_json(format_event_line(ev, true));
   BOOST_TEST(std::string{doc["message"].GetString()}
              == "bad \xef\xbf\xbd utf-8 \x01 and \"quotes\"\n");
+}
+
+BOOST_AUTO_TEST_CASE(webhooks_as_the_http_api_prints_them) {
+  webhook_status ws;
+  ws.name = "ops";
+  ws.url = "http://10.0.0.5:8080/...";
+  ws.cursor = 3;
+  ws.last_seq = 9;
+  auto doc = parse_json(format_webhooks({ws}, true));
+  BOOST_TEST((keys_of(doc) == std::vector<std::string>{"webhooks"}));
+  BOOST_TEST_REQUIRE(doc["webhooks"].Size() == 1u);
+  BOOST_TEST(doc["webhooks"][0]["lag"].GetUint64() == 6u);
+  BOOST_TEST(format_webhooks({ws}, true) == webhooks_json({ws}) + "\n");
+  BOOST_TEST(format_webhooks({}, true) == "{\"webhooks\":[]}\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

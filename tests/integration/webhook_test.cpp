@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -76,6 +78,93 @@ std::optional<uint64_t> log_end(sandbox& box, std::string& error) {
       return last;
     last = next;
   }
+}
+
+/// GET `target` of the node's HTTP API with its token; the body, or nullopt
+/// (with `error`) unless the answer is 200.
+std::optional<std::string> api_get(sandbox& box, const std::string& target,
+                                   std::string& error) {
+  auto addr = box.http_addr();
+  auto token = first_line(box.http_token_path());
+  if (addr.empty() || token.empty()) {
+    error = "no http.addr or http.token yet";
+    return std::nullopt;
+  }
+  http_client_options opts;
+  opts.base_url = "http://" + addr;
+  auto client = make_http_client(opts, &error);
+  if (!client)
+    return std::nullopt;
+  http_request req;
+  req.method = "GET";
+  req.target = target;
+  req.headers.emplace_back("Authorization", "Bearer " + token);
+  auto res = client->send(req);
+  if (!res.ok() || res.response.status != 200) {
+    error = "GET " + target + ": "
+            + (res.ok() ? res.response.body : res.detail);
+    return std::nullopt;
+  }
+  return res.response.body;
+}
+
+/// `dynservctl webhooks --json` against the node's admin console; its
+/// output, or nullopt (with `error`) if it fails.
+std::optional<std::string> ctl_webhooks(sandbox& box, std::string& error) {
+  auto addr = box.admin_addr();
+  if (addr.empty()) {
+    error = "no admin.addr yet";
+    return std::nullopt;
+  }
+  auto res = run_to_completion({dynservctl_binary(), "--connect", addr,
+                                "--token-file", box.admin_token_path(),
+                                "webhooks", "--json"},
+                               box.dir() + "/ctl-webhooks");
+  if (!res.status.exited || res.status.code != 0) {
+    error = "dynservctl webhooks: " + res.err;
+    return std::nullopt;
+  }
+  return res.out;
+}
+
+/// The entry "rx" of a {"webhooks":[...]} document with one webhook, or
+/// what is wrong with the document (in `error`).
+bool one_rx_entry(const std::string& json, rapidjson::Document& doc,
+                  std::string& error) {
+  doc.Parse(json.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("webhooks")
+      || !doc["webhooks"].IsArray() || doc["webhooks"].Size() != 1
+      || std::string{doc["webhooks"][0]["name"].GetString()} != "rx") {
+    error = "unexpected webhooks document: " + json;
+    return false;
+  }
+  return true;
+}
+
+/// Checks the live status of "rx" through both the HTTP API and the
+/// console until `check` accepts both (empty string) or 30 s pass.
+void require_live_status(
+  sandbox& box,
+  const std::function<std::string(const rapidjson::Value&)>& check) {
+  auto problem = poll_until(30s, [&]() -> std::string {
+    std::string error;
+    for (auto source : {"api", "ctl"}) {
+      auto json = std::string{source} == "api"
+                    ? api_get(box, "/v1/webhooks", error)
+                    : ctl_webhooks(box, error);
+      if (!json)
+        return error;
+      rapidjson::Document doc;
+      if (!one_rx_entry(*json, doc, error))
+        return error;
+      auto wrong = check(doc["webhooks"][0]);
+      if (!wrong.empty())
+        return std::string{source} + ": " + wrong + " in " + *json;
+    }
+    return "";
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
+                                                 << box.node_log_tail());
 }
 
 /// Seqs in 1..last that no 2xx answer acknowledged, as text (empty if none).
@@ -157,10 +246,35 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_was_down_gets_every_event) {
   BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
                                                  << box.node_log_tail());
   BOOST_TEST(rx.hooks().empty());
+  // While the receiver is down, the API and the console show the failures,
+  // the event held back and the next retry; never the path of the URL.
+  require_live_status(box, [](const rapidjson::Value& h) -> std::string {
+    if (h["failures"].GetUint64() == 0 || h["lag"].GetUint64() == 0
+        || h["pending_seq"].GetUint64() != 1 || h["delivered"].GetUint64() != 0)
+      return "no failures shown yet";
+    std::string error = h["last_error"].GetString();
+    std::string url = h["url"].GetString();
+    if (error.find("event e2e-1 attempt") == std::string::npos)
+      return "unexpected last_error";
+    if (url.find("/hook") != std::string::npos
+        || url.rfind("http://127.0.0.1:", 0) != 0)
+      return "unexpected url";
+    return "";
+  });
   std::string error;
   BOOST_REQUIRE_MESSAGE(rx.start(port, &error), error);
   uint64_t last = 0;
   wait_all_delivered(box, rx, last);
+  // Back up: the lag goes to 0 in both, at the end of the log.
+  require_live_status(box, [last](const rapidjson::Value& h) -> std::string {
+    if (h["lag"].GetUint64() != 0 || h["cursor"].GetUint64() < last
+        || h["pending_seq"].GetUint64() != 0 || h["attempts"].GetUint64() != 0)
+      return "lag not 0 yet";
+    if (h["delivered"].GetUint64() < last || h["failures"].GetUint64() == 0
+        || h["last_success_at_ms"].GetInt64() <= 0)
+      return "unexpected counters";
+    return "";
+  });
   BOOST_TEST(last >= 9u); // 3 servers, several events each
   auto hooks = rx.hooks();
   check_deliveries(hooks, "e2e");
