@@ -116,12 +116,24 @@ void gather_webhooks(self_ptr self,
   auto& st = self->state;
   auto results = std::make_shared<std::vector<webhook_status>>();
   auto remaining = std::make_shared<size_t>(st.webhooks.size());
-  auto finish = [results, remaining, done] {
+  auto finish = [self, results, remaining, done] {
     if (--*remaining > 0)
       return;
     std::sort(results->begin(), results->end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
-    done(std::move(*results));
+    // A webhook retrying one event does not read further, so its own end
+    // of the log stands still; the lag is against the log's real end.
+    auto& st = self->state;
+    self
+      ->request(st.snapshots, st.webhook_status_timeout, atom::cursor_v,
+                results->front().name)
+      .then(
+        [results, done](const webhook_cursor& c) {
+          for (auto& ws : *results)
+            ws.last_seq = std::max(ws.last_seq, c.last_seq);
+          done(std::move(*results));
+        },
+        [results, done](const caf::error&) { done(std::move(*results)); });
   };
   if (*remaining == 0) {
     done({});
