@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <sys/resource.h>
 #include <vector>
 
 #include "caf/actor_system.hpp"
@@ -22,11 +21,16 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/node.hpp"
+#include "actors/reboot_rollout.hpp"
 #include "messages/errors.hpp"
 #include "providers/simulated_provider.hpp"
+#include "tools/bench/bench_node.hpp"
+#include "tools/bench/counting_provider.hpp"
 #include "tools/bench/node_driver.hpp"
 #include "tools/bench/original_pattern.hpp"
+#include "tools/bench/process_stats.hpp"
 #include "tools/bench/provider_economy.hpp"
+#include "tools/bench/rolling_reboot.hpp"
 
 namespace {
 
@@ -34,13 +38,17 @@ using namespace std::chrono;
 using namespace dynserv;
 
 constexpr const char* usage_text
-  = R"(usage: dynserv-bench [--servers N]... [--time-scale X] [--dir DIR]
+  = R"(usage: dynserv-bench [--servers N]... [--reboot MAX_UNAVAILABLE]...
+                     [--time-scale X] [--dir DIR]
        dynserv-bench --providers [--provider P]... [--servers N]...
                      [--time-scale X] [--poll-interval S] [--seed N]
                      [--sim-rate-limits] [--dir DIR]
   Runs, for each N (default 1000 and 10000): ensure N on the simulated cloud,
   wait until all run, decrease to 0, wait until all are deleted; then restarts
   a node over a store of N running servers and times the recovery.
+  --reboot MAX_UNAVAILABLE (a count such as 20 or a percentage such as 10%;
+  repeatable): once all N run, a rolling reboot of the pool with that
+  max_unavailable, one after the other, each measured until it is finished.
   --providers: for each provider P (upcloud, hetzner, digitalocean; default
   all) and each N (default 100), runs the same lifecycle with the real
   provider client against an in-process dynserv-cloudsim (time scale X,
@@ -52,6 +60,7 @@ constexpr const char* usage_text
 
 struct bench_args {
   std::vector<int64_t> sizes;
+  std::vector<std::string> reboots;
   std::optional<double> time_scale;
   std::string dir;
   bool providers = false;
@@ -61,84 +70,123 @@ struct bench_args {
   bool sim_rate_limits = false;
 };
 
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
-  return secs(ru.ru_utime) + secs(ru.ru_stime);
-}
-
-long peak_rss_mib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024;
-}
-
-node_config make_config(const std::string& dir, int64_t n, double scale) {
-  node_config cfg;
-  cfg.name = "bench";
-  cfg.data_dir = dir;
-  cfg.max_servers = n;
-  cfg.reconcile_interval = seconds{5};
-  cfg.timing.poll_interval = milliseconds{100};
-  cfg.timing.backoff_initial = milliseconds{50};
-  cfg.timing.backoff_max = seconds{2};
-  cfg.timing.hanging_starting = minutes{30};
-  cfg.timing.hanging_stopping = minutes{30};
-  cfg.timing.hanging_deleting = minutes{30};
-  provider_config pc;
-  pc.name = "sim";
-  pc.type = "simulated";
-  // A local simulation has no API budget worth modelling here; the provider
-  // actor still runs every call through its token bucket.
-  pc.rate_limit = rate_limit_options{1e6, 1e6};
-  pc.simulated.create_time = seconds{20};
-  pc.simulated.stop_time = seconds{5};
-  pc.simulated.delete_time = seconds{5};
-  pc.simulated.jitter = 0.2;
-  pc.simulated.time_scale = scale;
-  cfg.providers["sim"] = pc;
-  pool_config pool;
-  pool.name = "bench";
-  pool.provider = "sim";
-  pool.desired = 0;
-  pool.min = 0;
-  pool.max = n;
-  cfg.pools["bench"] = pool;
-  return cfg;
-}
-
-std::shared_ptr<simulated_provider> open_sim(const node_config& cfg) {
-  const auto& pc = cfg.providers.at("sim");
-  auto sim = open_simulated_provider(cfg.data_dir + "/cloud/sim", pc.simulated,
-                                     system_wall_clock());
-  if (!sim) {
-    std::cerr << "cannot open the simulated cloud: " << describe(sim.error())
-              << "\n";
-    return nullptr;
-  }
-  return std::shared_ptr<simulated_provider>{std::move(*sim)};
-}
-
 /// Figures of one benchmark size.
 struct bench_result {
   double converge_s = -1;
   double restart_open_s = -1;
   double restart_all_s = -1;
   double drain_s = -1;
+  /// Rolling reboots (in phase 0, once all run): their CPU seconds and
+  /// provider calls, which the lifecycle figures leave out.
+  double reboot_cpu_s = 0;
+  std::map<std::string, uint64_t> reboot_calls;
+  bool reboots_ok = true;
 };
+
+/// Runs the rolling reboots of `args` on the running pool and prints one
+/// line per reboot; false if one did not finish or exceeded its
+/// max_unavailable.
+void run_reboots(caf::actor_system& sys, const node_actor& node,
+                 const bench_args& args, int64_t n, double scale,
+                 counting_provider& counter, bench_result& res) {
+  // The simulated reboot (make_config), before jitter, in virtual seconds.
+  const double reboot_virtual_s = 10.0;
+  // What the process burns with nothing to do (CAF's scheduler threads,
+  // timers), to read the rollouts' CPU against.
+  auto idle0 = process_cpu_seconds();
+  std::this_thread::sleep_for(seconds{1});
+  auto idle_cpu = process_cpu_seconds() - idle0;
+  for (const auto& spec : args.reboots) {
+    auto rss0 = current_rss_mib();
+    auto rss_reset = reset_peak_rss();
+    auto cpu0 = process_cpu_seconds();
+    auto r = run_rolling_reboot(sys, node, "bench", spec, counter,
+                                seconds{600});
+    auto cpu = process_cpu_seconds() - cpu0;
+    res.reboot_cpu_s += cpu;
+    for (const auto& [op, count] : r.calls)
+      res.reboot_calls[op] += count;
+    const auto& ro = r.rollout;
+    // At most max_unavailable at once: ceil(total / max) waves of one
+    // reboot each is the shortest a rollout can take.
+    auto waves = ro.max_unavailable > 0
+                   ? (ro.total + ro.max_unavailable - 1) / ro.max_unavailable
+                   : 0;
+    auto bound_s = static_cast<double>(waves) * reboot_virtual_s;
+    auto virtual_s = r.rollout_s * scale;
+    auto at = [&r](const char* op) {
+      auto i = r.calls.find(op);
+      return i == r.calls.end() ? uint64_t{0} : i->second;
+    };
+    auto lists = at("poll") + at("lookup");
+    std::string per_op;
+    for (const auto& [op, count] : r.calls)
+      per_op += " " + op + "=" + std::to_string(count);
+    auto nn = static_cast<double>(std::max<int64_t>(n, 1));
+    std::printf(
+      "reboot servers=%lld max_unavailable=%s resolved=%lld state=%s "
+      "rebooted=%lld skipped=%lld peak_rebooting=%lld "
+      "peak_picked_sampled=%lld wall_s=%.2f rollout_s=%.2f virtual_s=%.1f "
+      "waves=%lld lower_bound_virtual_s=%.0f ratio=%.2f "
+      "reboot_calls_per_server=%.2f list_calls=%llu "
+      "list_calls_per_server=%.4f provider_calls_per_server=%.2f cpu_s=%.1f "
+      "idle_cpu_s_per_s=%.2f "
+      "rss_start_mib=%ld peak_rss_mib=%ld%s calls:%s\n",
+      static_cast<long long>(n), spec.c_str(),
+      static_cast<long long>(ro.max_unavailable), ro.state.c_str(),
+      static_cast<long long>(ro.done), static_cast<long long>(ro.skipped),
+      static_cast<long long>(r.peak_rebooting),
+      static_cast<long long>(r.peak_picked_sampled), r.wall_s, r.rollout_s,
+      virtual_s, static_cast<long long>(waves), bound_s,
+      bound_s > 0 ? virtual_s / bound_s : 0.0,
+      static_cast<double>(at("reboot")) / nn,
+      static_cast<unsigned long long>(lists), static_cast<double>(lists) / nn,
+      static_cast<double>([&r] {
+        uint64_t sum = 0;
+        for (const auto& [op, count] : r.calls)
+          sum += count;
+        return sum;
+      }())
+        / nn,
+      cpu, idle_cpu, rss0, peak_rss_mib(),
+      rss_reset ? "" : " (peak of the whole run: the kernel kept VmHWM)",
+      per_op.c_str());
+    std::fflush(stdout);
+    if (!r.finished) {
+      std::cerr << "rolling reboot " << spec
+                << " did not finish: " << describe(ro) << "\n";
+      res.reboots_ok = false;
+    } else if (r.peak_rebooting != ro.max_unavailable) {
+      // Above is a bug in the pool; below means the pool never used its
+      // budget, which the benchmark exists to show as well.
+      std::cerr << "rolling reboot " << spec << ": peak of " << r.peak_rebooting
+                << " servers rebooting at once, "
+                << "max_unavailable resolved to " << ro.max_unavailable << "\n";
+      res.reboots_ok = false;
+    }
+  }
+}
 
 /// Phase 0: ensure n and wait until all run. Phase 1: restart over the store
 /// of n running servers, time the recovery, then ensure 0 and wait until all
 /// are deleted.
-bool run_phase(int phase, const node_config& cfg, int64_t n,
+bool run_phase(int phase, const bench_args& args, const node_config& cfg,
+               int64_t n, double scale,
                const std::shared_ptr<simulated_provider>& sim,
                bench_result& res) {
   caf::actor_system_config sys_cfg;
   add_dynserv_types(sys_cfg);
   caf::actor_system sys{sys_cfg};
   node_start_options opts;
-  opts.providers["sim"] = sim;
+  // Rolling reboots count their provider calls while the node runs; the
+  // simulated cloud's own counts are read once the node is gone.
+  std::shared_ptr<counting_provider> counted;
+  if (phase == 0 && !args.reboots.empty()) {
+    counted = std::make_shared<counting_provider>(sim);
+    opts.providers["sim"] = counted;
+  } else {
+    opts.providers["sim"] = sim;
+  }
   auto t0 = steady_clock::now();
   auto rt = start_node(sys, cfg, opts);
   if (!rt) {
@@ -152,6 +200,8 @@ bool run_phase(int phase, const node_config& cfg, int64_t n,
     ensure_servers(sys, rt->supervisor, "bench", n);
     res.converge_s = wait_for_counts(sys, rt->supervisor, all_running,
                                      seconds{600});
+    if (counted && res.converge_s >= 0)
+      run_reboots(sys, rt->supervisor, args, n, scale, *counted, res);
   } else {
     res.restart_open_s = duration<double>(steady_clock::now() - t0).count();
     auto rest = wait_for_counts(sys, rt->supervisor, all_running, seconds{600});
@@ -170,15 +220,15 @@ int run_size(const bench_args& args, int64_t n) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto scale = args.time_scale.value_or(100.0);
-  auto cfg = make_config(dir, n, scale);
+  auto cfg = bench_node_config(dir, n, scale);
   auto provisioning_s = 20.0 / scale;
-  auto cpu0 = cpu_seconds();
+  auto cpu0 = process_cpu_seconds();
   bench_result res;
   std::map<std::string, uint64_t> calls;
   uint64_t total_calls = 0;
   for (int phase = 0; phase < 2; ++phase) {
-    auto sim = open_sim(cfg);
-    if (!sim || !run_phase(phase, cfg, n, sim, res))
+    auto sim = open_bench_cloud(cfg);
+    if (!sim || !run_phase(phase, args, cfg, n, scale, sim, res))
       return 1;
     // The phase's actor system is gone: nothing calls the cloud any more.
     for (const auto& [op, count] : sim->call_counts()) {
@@ -186,7 +236,16 @@ int run_size(const bench_args& args, int64_t n) {
       total_calls += count;
     }
   }
-  auto cpu = cpu_seconds() - cpu0;
+  // The lifecycle's figures without the rolling reboots' (if any), so that
+  // they compare with runs without --reboot. The simulator counts a list
+  // as "list" whatever its selector.
+  for (const auto& [op, count] : res.reboot_calls) {
+    auto& c = calls[op == "poll" || op == "lookup" ? "list" : op];
+    auto taken = std::min(c, count);
+    c -= taken;
+    total_calls -= taken;
+  }
+  auto cpu = process_cpu_seconds() - cpu0 - res.reboot_cpu_s;
   std::string per_op;
   for (const auto& [op, count] : calls)
     per_op += " " + op + "=" + std::to_string(count);
@@ -196,11 +255,11 @@ int run_size(const bench_args& args, int64_t n) {
               "provider_calls_per_server=%.2f calls:%s\n",
               static_cast<long long>(n), provisioning_s, res.converge_s,
               res.converge_s / provisioning_s, res.drain_s, res.restart_open_s,
-              res.restart_all_s, cpu, peak_rss_mib(),
+              res.restart_all_s, cpu, run_peak_rss_mib(),
               static_cast<double>(total_calls) / static_cast<double>(n),
               per_op.c_str());
   std::fflush(stdout);
-  return res.converge_s < 0 || res.drain_s < 0 ? 1 : 0;
+  return res.converge_s < 0 || res.drain_s < 0 || !res.reboots_ok ? 1 : 0;
 }
 
 uint64_t at(const std::map<std::string, uint64_t>& m, const char* key) {
@@ -259,10 +318,10 @@ int run_providers(const bench_args& args) {
       eo.sim_rate_limits = args.sim_rate_limits;
       eo.dir = args.dir + "/providers/" + name + "-n" + std::to_string(n);
       auto wall0 = steady_clock::now();
-      auto cpu0 = cpu_seconds();
+      auto cpu0 = process_cpu_seconds();
       auto d = run_dynserv_lifecycle(eo);
       auto wall = duration<double>(steady_clock::now() - wall0).count();
-      auto cpu = cpu_seconds() - cpu0;
+      auto cpu = process_cpu_seconds() - cpu0;
       auto o = run_original_pattern(name, n, args.seed);
       if (!d.finished || !o.finished)
         rc = 1;
@@ -391,7 +450,16 @@ int main(int argc, char** argv) {
     };
     if (a == "--servers")
       args.sizes.push_back(std::stoll(value()));
-    else if (a == "--time-scale")
+    else if (a == "--reboot") {
+      auto spec = value();
+      // The node's own check, so that a typo fails here and not after the
+      // fleet of N was built.
+      if (auto problem = max_unavailable_problem(spec)) {
+        std::cerr << "--reboot: " << *problem << "\n";
+        return 2;
+      }
+      args.reboots.push_back(spec);
+    } else if (a == "--time-scale")
       args.time_scale = std::stod(value());
     else if (a == "--dir")
       args.dir = value();
@@ -414,8 +482,13 @@ int main(int argc, char** argv) {
     args.dir = std::filesystem::temp_directory_path() / "dynserv-bench";
   spdlog::set_level(std::getenv("DYNSERV_BENCH_LOG") ? spdlog::level::info
                                                      : spdlog::level::warn);
-  if (args.providers)
+  if (args.providers) {
+    if (!args.reboots.empty()) {
+      std::cerr << "--reboot does not apply to --providers\n";
+      return 2;
+    }
     return run_providers(args);
+  }
   if (args.sizes.empty())
     args.sizes = {1000, 10000};
   int rc = 0;

@@ -2,6 +2,7 @@
 #include "tools/bench/node_driver.hpp"
 
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 #include "caf/actor_system.hpp"
@@ -12,20 +13,25 @@ namespace dynserv {
 
 using namespace std::chrono;
 
+std::vector<pool_status> pool_statuses(caf::actor_system& sys,
+                                       const node_actor& node) {
+  std::vector<pool_status> result;
+  caf::scoped_actor self{sys};
+  self->request(node, seconds{60}, atom::status_v)
+    .receive([&](
+               std::vector<pool_status>& pools) { result = std::move(pools); },
+             [&](const caf::error& err) {
+               std::cerr << "status failed: " << sys.render(err) << "\n";
+             });
+  return result;
+}
+
 std::vector<int64_t> count_statuses(caf::actor_system& sys,
                                     const node_actor& node) {
   std::vector<int64_t> result(server_status_count, 0);
-  caf::scoped_actor self{sys};
-  self->request(node, seconds{60}, atom::status_v)
-    .receive(
-      [&](const std::vector<pool_status>& pools) {
-        for (const auto& p : pools)
-          for (size_t i = 0; i < p.counts.size() && i < result.size(); ++i)
-            result[i] += p.counts[i];
-      },
-      [&](const caf::error& err) {
-        std::cerr << "status failed: " << sys.render(err) << "\n";
-      });
+  for (const auto& p : pool_statuses(sys, node))
+    for (size_t i = 0; i < p.counts.size() && i < result.size(); ++i)
+      result[i] += p.counts[i];
   return result;
 }
 
@@ -65,6 +71,27 @@ bool ensure_servers(caf::actor_system& sys, const node_actor& node,
                std::cerr << "ensure failed: " << sys.render(err) << "\n";
              });
   return ok;
+}
+
+std::vector<event_record> read_events(caf::actor_system& sys,
+                                      const node_actor& node, uint64_t after) {
+  std::vector<event_record> result;
+  caf::scoped_actor self{sys};
+  for (;;) {
+    std::vector<event_record> page;
+    bool failed = false;
+    self->request(node, seconds{60}, atom::events_v, after, uint32_t{10000})
+      .receive([&](std::vector<event_record>& evs) { page = std::move(evs); },
+               [&](const caf::error& err) {
+                 std::cerr << "events failed: " << sys.render(err) << "\n";
+                 failed = true;
+               });
+    if (failed || page.empty())
+      return result;
+    after = page.back().seq;
+    result.insert(result.end(), std::make_move_iterator(page.begin()),
+                  std::make_move_iterator(page.end()));
+  }
 }
 
 } // namespace dynserv

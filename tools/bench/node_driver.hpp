@@ -14,6 +14,10 @@
 
 namespace dynserv {
 
+/// The status of every pool of `node`; empty if the node does not answer.
+std::vector<pool_status> pool_statuses(caf::actor_system& sys,
+                                       const node_actor& node);
+
 /// Server counts per status over all pools of `node`, indexed by
 /// `server_status`; all zero if the node does not answer.
 std::vector<int64_t> count_statuses(caf::actor_system& sys,
@@ -35,5 +39,10 @@ wait_for_counts(caf::actor_system& sys, const node_actor& node,
 /// Sends `ensure pool n`; false (with a message on stderr) on failure.
 bool ensure_servers(caf::actor_system& sys, const node_actor& node,
                     const std::string& pool, int64_t n);
+
+/// Every event of the node's log with a seq greater than `after`, read in
+/// pages; stops early (with a message on stderr) if a read fails.
+std::vector<event_record>
+read_events(caf::actor_system& sys, const node_actor& node, uint64_t after = 0);
 
 } // namespace dynserv

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <utility>
 
 #include "caf/actor_system.hpp"
@@ -15,6 +14,7 @@
 #include "actors/node.hpp"
 #include "actors/node_config.hpp"
 #include "providers/cloud_providers.hpp"
+#include "tools/bench/counting_provider.hpp"
 #include "tools/bench/node_driver.hpp"
 #include "tools/bench/sim_transport.hpp"
 #include "tools/cloudsim/cloud_sim.hpp"
@@ -24,84 +24,6 @@ namespace dynserv {
 namespace {
 
 using namespace std::chrono;
-
-/// Wraps the provider the node uses and counts what the provider actor
-/// counts in provider_stats (calls and their requests by operation), which
-/// no message exposes, plus the requests of each poll round. The provider
-/// actor calls one method at a time; the lock only guards the read at the
-/// end against a late call.
-class counting_provider : public provider {
-public:
-  explicit counting_provider(provider_ptr impl) : impl_(std::move(impl)) {}
-
-  std::string type_name() const override {
-    return impl_->type_name();
-  }
-
-  provider_capabilities capabilities() const override {
-    return impl_->capabilities();
-  }
-
-  provider_reply create(const create_request& req) override {
-    return count("create", impl_->create(req));
-  }
-
-  provider_reply get(const std::string& id) override {
-    return count("get", impl_->get(id));
-  }
-
-  provider_reply list(const label_map& selector) override {
-    // The provider actor's poll rounds list by the owner label only; a
-    // lookup after a doubtful create adds the server's id.
-    auto poll = selector.size() == 1;
-    auto reply = count(poll ? "poll" : "lookup", impl_->list(selector));
-    if (poll) {
-      std::lock_guard<std::mutex> guard{mtx_};
-      ++rounds_;
-      peak_round_ = std::max<uint64_t>(peak_round_, reply.requests);
-    }
-    return reply;
-  }
-
-  provider_reply stop(const std::string& id) override {
-    return count("stop", impl_->stop(id));
-  }
-
-  provider_reply start(const std::string& id) override {
-    return count("start", impl_->start(id));
-  }
-
-  provider_reply reboot(const std::string& id) override {
-    return count("reboot", impl_->reboot(id));
-  }
-
-  provider_reply destroy(const std::string& id) override {
-    return count("delete", impl_->destroy(id));
-  }
-
-  void copy_to(economy_result& res) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    res.calls = calls_;
-    res.requests = requests_;
-    res.poll_rounds = rounds_;
-    res.peak_requests_per_round = peak_round_;
-  }
-
-private:
-  provider_reply count(const char* op, provider_reply reply) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    ++calls_[op];
-    requests_[op] += reply.requests;
-    return reply;
-  }
-
-  provider_ptr impl_;
-  std::mutex mtx_;
-  std::map<std::string, uint64_t> calls_;
-  std::map<std::string, uint64_t> requests_;
-  uint64_t rounds_ = 0;
-  uint64_t peak_round_ = 0;
-};
 
 std::string prefix_of(const std::string& provider) {
   if (provider == "upcloud")
@@ -269,7 +191,11 @@ economy_result run_dynserv_lifecycle(const economy_options& opts) {
     }
     stop_node(*rt);
   } // the actor system is gone: nothing calls the simulator any more
-  counted->copy_to(res);
+  auto counts = counted->counts();
+  res.calls = std::move(counts.calls);
+  res.requests = std::move(counts.requests);
+  res.poll_rounds = counts.poll_rounds;
+  res.peak_requests_per_round = counts.peak_requests_per_round;
   auto entries = sim->with_state(
     [](cloudsim::sim_state& st) { return st.log.since(0, st.log.size()); });
   for (const auto& e : entries) {
