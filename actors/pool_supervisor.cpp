@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <memory>
 
 #include "caf/typed_event_based_actor.hpp"
@@ -51,28 +52,56 @@ void uncount(pool_state& st, const pool_child& child) {
   st.retiring -= child.retiring ? 1 : 0;
 }
 
+/// Sends the collected changes of the pool record as one write, unless a
+/// write is in flight (its answer sends the next).
+void write_pool(self_ptr self) {
+  auto& st = self->state;
+  if (st.write_in_flight || !st.next_write_due)
+    return;
+  st.write_in_flight = std::move(st.next_write);
+  st.next_write = pool_state::record_write{};
+  st.next_write_due = false;
+  st.rec.updated_at_ms = now_ms(self);
+  auto finished = [self](const caf::error* err) {
+    auto& st = self->state;
+    auto write = std::move(*st.write_in_flight);
+    st.write_in_flight.reset();
+    if (err) {
+      spdlog::error("pool {} cannot persist its record: {}", st.cfg.name,
+                    self->system().render(*err));
+      for (auto& f : write.failed)
+        if (f)
+          f(*err);
+    } else {
+      for (auto& f : write.done)
+        if (f)
+          f();
+    }
+    write_pool(self);
+  };
+  self
+    ->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
+              st.write_in_flight->events)
+    .then([finished](uint64_t) { finished(nullptr); },
+          [finished](caf::error& err) { finished(&err); });
+}
+
 /// Persists the pool record (desired count, rollout, breaker) with
 /// `events`, then runs `then` on success or `failed` on an error (a reboot
-/// that is not durable is not sent, and its caller hears why).
+/// that is not durable is not sent, and its caller hears why). The record
+/// written is the one at the time of the write, so it includes every change
+/// made before this call.
 void persist_pool(self_ptr self, std::vector<event_record> events,
                   std::function<void()> then = {},
                   std::function<void(const caf::error&)> failed = {}) {
   auto& st = self->state;
-  st.rec.updated_at_ms = now_ms(self);
-  self
-    ->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
-              std::move(events))
-    .then(
-      [then](uint64_t) {
-        if (then)
-          then();
-      },
-      [self, failed](caf::error& err) {
-        spdlog::error("pool {} cannot persist its record: {}",
-                      self->state.cfg.name, self->system().render(err));
-        if (failed)
-          failed(err);
-      });
+  auto& w = st.next_write;
+  w.events.insert(w.events.end(), std::make_move_iterator(events.begin()),
+                  std::make_move_iterator(events.end()));
+  w.done.push_back(std::move(then));
+  w.failed.push_back(std::move(failed));
+  st.next_write_due = true;
+  write_pool(self);
 }
 
 /// Age of a server for max_lifetime: since the provider created it, else

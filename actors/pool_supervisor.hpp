@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -61,6 +62,19 @@ struct pool_state {
   std::map<std::string, uint32_t> remediations;
   /// Servers whose RemediationGaveUp event was raised.
   std::set<std::string> gave_up;
+  /// Writes of the pool record are coalesced: one in flight at a time, the
+  /// changes and events made meanwhile go out together with the next (a
+  /// rollout of 10,000 servers would otherwise write its waiting list once
+  /// per finished reboot).
+  struct record_write {
+    std::vector<event_record> events;
+    std::vector<std::function<void()>> done;
+    std::vector<std::function<void(const caf::error&)>> failed;
+  };
+  /// The write in flight and the one that collects the next changes.
+  std::optional<record_write> write_in_flight;
+  record_write next_write;
+  bool next_write_due = false;
   bool reserve_in_flight = false;
   bool reconcile_scheduled = false;
   /// Times of recent unexpected child deaths (restart intensity).
