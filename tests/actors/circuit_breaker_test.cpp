@@ -26,10 +26,6 @@ breaker_config small_config() {
   return cfg;
 }
 
-provider_error permanent_422() {
-  return {error_kind::permanent, "422", "scripted: invalid image", 0};
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(circuit_breaker_unit)

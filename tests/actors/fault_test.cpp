@@ -16,10 +16,6 @@ namespace {
 using ss = server_status;
 using strings = std::vector<std::string>;
 
-provider_error transient_503() {
-  return {error_kind::transient, "503", "scripted: service unavailable", 0};
-}
-
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(fault_tests, node_fixture)

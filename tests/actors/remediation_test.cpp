@@ -15,14 +15,6 @@ namespace {
 using ss = server_status;
 using strings = std::vector<std::string>;
 
-provider_error transient_503() {
-  return {error_kind::transient, "503", "scripted: service unavailable", 0};
-}
-
-provider_error permanent_422() {
-  return {error_kind::permanent, "422", "scripted: invalid plan", 0};
-}
-
 /// True if `seq` contains `part` as a contiguous run.
 bool contains_run(const strings& seq, const strings& part) {
   return std::search(seq.begin(), seq.end(), part.begin(), part.end())

@@ -41,45 +41,6 @@ std::string first_line(const std::string& path) {
   return eol == std::string::npos ? std::string{} : text.substr(0, eol);
 }
 
-/// The seq of the last event in the node's log, read through its HTTP API;
-/// nullopt (with `error`) if the API does not answer as documented.
-std::optional<uint64_t> log_end(sandbox& box, std::string& error) {
-  auto addr = box.http_addr();
-  auto token = first_line(box.http_token_path());
-  if (addr.empty() || token.empty()) {
-    error = "no http.addr or http.token yet";
-    return std::nullopt;
-  }
-  http_client_options opts;
-  opts.base_url = "http://" + addr;
-  auto client = make_http_client(opts, &error);
-  if (!client)
-    return std::nullopt;
-  uint64_t last = 0;
-  for (;;) {
-    http_request req;
-    req.method = "GET";
-    req.target = "/v1/events?since=" + std::to_string(last) + "&limit=1000";
-    req.headers.emplace_back("Authorization", "Bearer " + token);
-    auto res = client->send(req);
-    if (!res.ok() || res.response.status != 200) {
-      error = "GET /v1/events: " + (res.ok() ? res.response.body : res.detail);
-      return std::nullopt;
-    }
-    rapidjson::Document doc;
-    doc.Parse(res.response.body.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("last_seq")
-        || !doc["last_seq"].IsUint64()) {
-      error = "unexpected body " + res.response.body;
-      return std::nullopt;
-    }
-    auto next = doc["last_seq"].GetUint64();
-    if (next == last)
-      return last;
-    last = next;
-  }
-}
-
 /// GET `target` of the node's HTTP API with its token; the body, or nullopt
 /// (with `error`) unless the answer is 200.
 std::optional<std::string> api_get(sandbox& box, const std::string& target,
@@ -106,6 +67,31 @@ std::optional<std::string> api_get(sandbox& box, const std::string& target,
     return std::nullopt;
   }
   return res.response.body;
+}
+
+/// The seq of the last event in the node's log, read through its HTTP API;
+/// nullopt (with `error`) if the API does not answer as documented.
+std::optional<uint64_t> log_end(sandbox& box, std::string& error) {
+  uint64_t last = 0;
+  for (;;) {
+    auto body = api_get(box,
+                        "/v1/events?since=" + std::to_string(last)
+                          + "&limit=1000",
+                        error);
+    if (!body)
+      return std::nullopt;
+    rapidjson::Document doc;
+    doc.Parse(body->c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("last_seq")
+        || !doc["last_seq"].IsUint64()) {
+      error = "unexpected body " + *body;
+      return std::nullopt;
+    }
+    auto next = doc["last_seq"].GetUint64();
+    if (next == last)
+      return last;
+    last = next;
+  }
 }
 
 /// `dynservctl webhooks --json` against the node's admin console; its
