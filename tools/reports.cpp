@@ -9,6 +9,7 @@
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
+#include "actors/api_json.hpp"
 #include "actors/node.hpp"
 #include "messages/errors.hpp"
 #include "tools/console_output.hpp"
@@ -88,8 +89,11 @@ int print_status(const std::string& data_dir, bool json, std::ostream& out,
     ++c[static_cast<size_t>(s.status)];
   }
   std::map<std::string, int64_t> desired;
-  for (const auto& p : loaded->pools)
+  std::map<std::string, const pool_record*> records;
+  for (const auto& p : loaded->pools) {
     desired[p.name] = p.desired;
+    records[p.name] = &p;
+  }
   if (json) {
     rapidjson::StringBuffer buf;
     json_writer w{buf};
@@ -114,6 +118,16 @@ int print_status(const std::string& data_dir, bool json, std::ostream& out,
       w.EndObject();
       w.Key("provisioned");
       w.Int64(provisioned);
+      // As stored: the rolling reboot and the circuit breaker (a pool with
+      // servers but no record yet has neither).
+      if (auto i = records.find(name); i != records.end()) {
+        auto rollout = rollout_json(i->second->rollout);
+        w.Key("rollout");
+        w.RawValue(rollout.data(), rollout.size(), rapidjson::kObjectType);
+        auto breaker = breaker_json(i->second->breaker);
+        w.Key("circuit_breaker");
+        w.RawValue(breaker.data(), breaker.size(), rapidjson::kObjectType);
+      }
       w.EndObject();
     }
     w.EndArray();
@@ -168,6 +182,19 @@ int print_status(const std::string& data_dir, bool json, std::ostream& out,
     out << std::left << std::setw(16) << name << std::setw(9)
         << (desired.count(name) ? desired[name] : 0) << std::setw(13)
         << provisioned << per_status << "\n";
+  }
+  // What needs attention, as stored: a rolling reboot under way and a
+  // circuit breaker that is not closed.
+  for (const auto& [name, rec] : records) {
+    const auto& r = rec->rollout;
+    if (r.running())
+      out << name << ": rolling reboot " << r.done << "/" << r.total
+          << " done, " << r.rebooting.size() << " rebooting, "
+          << r.waiting.size() << " waiting\n";
+    const auto& b = rec->breaker;
+    if (b.state != "closed")
+      out << name << ": circuit breaker " << b.state << " until "
+          << format_time(b.open_until_ms) << " (" << b.reason << ")\n";
   }
   out << "\nID                                    NAME                      "
          "POOL        STATUS     SINCE                 PROVIDER ID    "

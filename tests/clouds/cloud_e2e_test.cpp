@@ -644,6 +644,12 @@ BOOST_AUTO_TEST_CASE(a_rolling_reboot_keeps_max_unavailable_at_the_cloud) {
   BOOST_TEST(peak == 1);
   // The cloud received exactly one reboot per server.
   BOOST_TEST(count_requests(sim, "POST", "/restart") == 4u);
+  // The store says the same (`dynserv status` reads it beside the node).
+  std::string error;
+  auto stored = box.status(error);
+  BOOST_REQUIRE_MESSAGE(stored, error);
+  BOOST_TEST(stored->pool("workers")->rollout_state == "finished");
+  BOOST_TEST(stored->pool("workers")->rollout_done == 4);
   problem = poll_until(30s, [&] {
     return fleet_problem(box, sim, c.type, c.running_state, 4);
   });
@@ -697,6 +703,12 @@ BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
                != std::string::npos);
   // Hetzner received four failed creates and three good ones, no more.
   BOOST_TEST(count_requests(sim, "POST", "/v1/servers") == 7u);
+  std::string error;
+  auto stored = box.status(error);
+  BOOST_REQUIRE_MESSAGE(stored, error);
+  BOOST_TEST(stored->pool("workers")->breaker_state == "closed");
+  BOOST_TEST(stored->pool("workers")->breaker_trips
+             == static_cast<int64_t>(opened));
   BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
 }
 

@@ -288,6 +288,17 @@ std::optional<status_report> parse_status(const std::string& json,
       }
       pool.counts[kvp.name.GetString()] = kvp.value.GetInt64();
     }
+    if (p.HasMember("rollout") && p.HasMember("circuit_breaker")) {
+      const auto& r = p["rollout"];
+      const auto& b = p["circuit_breaker"];
+      if (!get(r, "state", pool.rollout_state)
+          || !get(r, "done", pool.rollout_done)
+          || !get(b, "state", pool.breaker_state)
+          || !get(b, "trips", pool.breaker_trips)) {
+        error = "malformed rollout or circuit_breaker: " + json;
+        return std::nullopt;
+      }
+    }
     res.pools.push_back(std::move(pool));
   }
   auto i = doc.FindMember("servers");

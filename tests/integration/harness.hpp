@@ -84,6 +84,12 @@ struct store_pool {
   int64_t desired = 0;
   std::map<std::string, int64_t> counts;
   int64_t provisioned = 0;
+  /// The stored rolling reboot and circuit breaker ("" when the pool has no
+  /// record yet).
+  std::string rollout_state;
+  int64_t rollout_done = 0;
+  std::string breaker_state;
+  int64_t breaker_trips = 0;
 };
 
 /// One entry of "servers" in `dynserv status --json`.
