@@ -434,6 +434,21 @@ private:
     return parsed.value;
   }
 
+  /// A field reader for an integer in [lower, upper], stored into `dst`.
+  template <class T>
+  auto bounded(T& dst, uint64_t lower, uint64_t upper) {
+    return [this, &dst, lower, upper](const Value& v, const std::string& p) {
+      auto n = unsigned_integer(v, p);
+      if (!n)
+        return;
+      if (*n < lower || *n > upper)
+        fail(p, "must be between " + std::to_string(lower) + " and "
+                  + std::to_string(upper) + ", got " + std::to_string(*n));
+      else
+        dst = static_cast<T>(*n);
+    };
+  }
+
   /// Copies `x` into `dst` when it has a value.
   template <class T, class U>
   static void store(T& dst, const std::optional<U>& x) {
@@ -761,19 +776,6 @@ void checker::read_http(const Value& x, const std::string& path) {
   auto& h = cfg_.http;
   auto file = [this](std::string& dst) {
     return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
-  };
-  /// An integer in [lower, upper].
-  auto bounded = [this](uint64_t& dst, uint64_t lower, uint64_t upper) {
-    return [this, &dst, lower, upper](auto& v, auto& p) {
-      auto n = unsigned_integer(v, p);
-      if (!n)
-        return;
-      if (*n < lower || *n > upper)
-        fail(p, "must be between " + std::to_string(lower) + " and "
-                  + std::to_string(upper) + ", got " + std::to_string(*n));
-      else
-        dst = *n;
-    };
   };
   walk(x, path,
        {
@@ -1450,16 +1452,7 @@ void checker::read_remediation(const Value& x, const std::string& path,
          {"errored", false, action(cfg.errored)},
          {"delay", false,
           [&](auto& v, auto& p) { store(cfg.delay, duration(v, p)); }},
-         {"max_attempts", false,
-          [&](auto& v, auto& p) {
-            auto n = integer(v, p);
-            if (n && (*n < 1 || *n > 100)) {
-              fail(p, "must be between 1 and 100, got " + std::to_string(*n));
-              return;
-            }
-            if (n)
-              cfg.max_attempts = static_cast<uint32_t>(*n);
-          }},
+         {"max_attempts", false, bounded(cfg.max_attempts, 1, 100)},
        });
 }
 
@@ -1473,27 +1466,8 @@ void checker::read_breaker(const Value& x, const std::string& path,
        {
          {"enabled", false,
           [&](auto& v, auto& p) { store(cfg.enabled, boolean(v, p)); }},
-         {"window", false,
-          [&](auto& v, auto& p) {
-            auto n = integer(v, p);
-            if (n && (*n < 1 || *n > 1000)) {
-              fail(p, "must be between 1 and 1000, got " + std::to_string(*n));
-              return;
-            }
-            if (n)
-              cfg.window = static_cast<uint32_t>(*n);
-          }},
-         {"min_creates", false,
-          [&](auto& v, auto& p) {
-            auto n = integer(v, p);
-            if (n && *n < 1) {
-              fail(p, "must be at least 1, got " + std::to_string(*n));
-              return;
-            }
-            if (n)
-              cfg.min_creates = static_cast<uint32_t>(
-                std::min<int64_t>(*n, 1000));
-          }},
+         {"window", false, bounded(cfg.window, 1, 1000)},
+         {"min_creates", false, bounded(cfg.min_creates, 1, 1000)},
          {"failure_ratio", false,
           [&](auto& v, auto& p) {
             auto r = fraction(v, p);
