@@ -449,6 +449,18 @@ private:
     };
   }
 
+  /// Reports a `backoff_max` below `backoff_initial` at the key the file
+  /// gave (the other one may be a default).
+  void check_backoff_order(const std::string& path, millis initial,
+                           millis max, bool max_given) {
+    if (max >= initial)
+      return;
+    fail(join(path, max_given ? "backoff_max" : "backoff_initial"),
+         "backoff_max (" + format_duration(max)
+           + ") must be at least backoff_initial (" + format_duration(initial)
+           + ")");
+  }
+
   /// Copies `x` into `dst` when it has a value.
   template <class T, class U>
   static void store(T& dst, const std::optional<U>& x) {
@@ -1460,8 +1472,7 @@ void checker::read_breaker(const Value& x, const std::string& path,
                            breaker_config& cfg) {
   if (!object(x, path))
     return;
-  std::optional<millis> initial;
-  std::optional<millis> max;
+  bool max_given = false;
   walk(x, path,
        {
          {"enabled", false,
@@ -1479,24 +1490,19 @@ void checker::read_breaker(const Value& x, const std::string& path,
           }},
          {"backoff_initial", false,
           [&](auto& v, auto& p) {
-            initial = duration(v, p, millis{1});
-            store(cfg.backoff_initial, initial);
+            store(cfg.backoff_initial, duration(v, p, millis{1}));
           }},
          {"backoff_max", false,
           [&](auto& v, auto& p) {
-            max = duration(v, p, millis{1});
-            store(cfg.backoff_max, max);
+            max_given = true;
+            store(cfg.backoff_max, duration(v, p, millis{1}));
           }},
        });
   if (cfg.min_creates > cfg.window)
     fail(join(path, "min_creates"), "must be at most window ("
                                       + std::to_string(cfg.window) + "), got "
                                       + std::to_string(cfg.min_creates));
-  if (cfg.backoff_max < cfg.backoff_initial)
-    fail(join(path, max ? "backoff_max" : "backoff_initial"),
-         "backoff_max (" + format_duration(cfg.backoff_max)
-           + ") must be at least backoff_initial ("
-           + format_duration(cfg.backoff_initial) + ")");
+  check_backoff_order(path, cfg.backoff_initial, cfg.backoff_max, max_given);
 }
 
 void checker::read_policy_defaults(const Value& x, const std::string& path) {
@@ -1838,8 +1844,7 @@ std::optional<std::string> webhook_url_problem(std::string_view url) {
 
 void checker::read_webhook(const Value& x, const std::string& path,
                            webhook_config& cfg) {
-  std::optional<millis> backoff_initial;
-  std::optional<millis> backoff_max;
+  bool backoff_max_given = false;
   auto file = [this](std::string& dst) {
     return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
   };
@@ -1903,13 +1908,12 @@ void checker::read_webhook(const Value& x, const std::string& path,
           }},
          {"backoff_initial", false,
           [&](auto& v, auto& p) {
-            backoff_initial = duration(v, p, millis{1});
-            store(cfg.backoff_initial, backoff_initial);
+            store(cfg.backoff_initial, duration(v, p, millis{1}));
           }},
          {"backoff_max", false,
           [&](auto& v, auto& p) {
-            backoff_max = duration(v, p, millis{1});
-            store(cfg.backoff_max, backoff_max);
+            backoff_max_given = true;
+            store(cfg.backoff_max, duration(v, p, millis{1}));
           }},
          {"ca_file", false, file(cfg.ca_file)},
          {"tls_verify", false,
@@ -1936,11 +1940,8 @@ void checker::read_webhook(const Value& x, const std::string& path,
     fail(join(path, "secret"), "set either secret or secret_env, not both");
   else if (!has_secret && !has_env)
     fail(join(path, "secret"), "missing required key (or secret_env)");
-  if (cfg.backoff_max < cfg.backoff_initial && (backoff_initial || backoff_max))
-    fail(join(path, backoff_max ? "backoff_max" : "backoff_initial"),
-         "backoff_max (" + format_duration(cfg.backoff_max)
-           + ") must be at least backoff_initial ("
-           + format_duration(cfg.backoff_initial) + ")");
+  check_backoff_order(path, cfg.backoff_initial, cfg.backoff_max,
+                      backoff_max_given);
 }
 
 } // namespace
