@@ -598,17 +598,13 @@ std::pair<scale_reply, bool> change_desired(self_ptr self, int64_t wanted,
   }
   // Reconcile only once the new count is durable: a crash in between must
   // not leave servers created for a count the store does not know.
-  self->request(st.snapshots, caf::infinite, atom::put_v, st.rec, events)
-    .then(
-      [self, done](uint64_t) {
-        reconcile_soon(self);
-        done(caf::none);
-      },
-      [self, done](caf::error& err) {
-        spdlog::error("pool {} cannot persist its desired count: {}",
-                      self->state.cfg.name, self->system().render(err));
-        done(err);
-      });
+  persist_pool(
+    self, std::move(events),
+    [self, done] {
+      reconcile_soon(self);
+      done(caf::none);
+    },
+    [done](const caf::error& err) { done(err); });
   return {reply, true};
 }
 
@@ -688,11 +684,10 @@ caf::result<pool_status> set_paused(self_ptr self, bool paused) {
                               what);
   spdlog::info("pool {}: {}", st.cfg.name, what);
   auto promise = self->make_response_promise<pool_status>();
-  self
-    ->request(st.snapshots, caf::infinite, atom::put_v, st.rec,
-              std::vector<event_record>{ev})
-    .then([self, promise](uint64_t) mutable { promise.deliver(make_status(self)); },
-          [promise](caf::error& err) mutable { promise.deliver(err); });
+  persist_pool(
+    self, {ev},
+    [self, promise]() mutable { promise.deliver(make_status(self)); },
+    [promise](const caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 
