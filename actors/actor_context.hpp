@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "policies/http_metric.hpp"
 
 namespace dynserv {

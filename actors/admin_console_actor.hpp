@@ -7,7 +7,7 @@
 
 #include "caf/typed_response_promise.hpp"
 
-#include "actors/access_control.hpp"
+#include "api/access_control.hpp"
 #include "messages/interfaces.hpp"
 
 namespace dynserv {

@@ -9,7 +9,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/access_control.hpp"
+#include "api/access_control.hpp"
 #include "actors/admin_console_actor.hpp"
 #include "messages/errors.hpp"
 

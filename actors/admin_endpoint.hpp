@@ -7,7 +7,7 @@
 #include "caf/expected.hpp"
 #include "caf/fwd.hpp"
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
 
 namespace dynserv {

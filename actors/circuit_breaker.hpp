@@ -6,7 +6,7 @@
 #include <deque>
 #include <string>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "messages/types.hpp"
 
 namespace dynserv {

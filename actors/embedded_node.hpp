@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "actors/actor_context.hpp"
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "messages/types.hpp"
 
 namespace dynserv {

@@ -9,7 +9,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/actor_context.hpp"
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/provider.hpp"
 #include "storage/store.hpp"

@@ -9,7 +9,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/events.hpp"
+#include "messages/events.hpp"
 #include "actors/pool_supervisor.hpp"
 #include "messages/errors.hpp"
 

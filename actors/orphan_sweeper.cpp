@@ -17,7 +17,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/events.hpp"
+#include "messages/events.hpp"
 #include "actors/server_naming.hpp"
 
 namespace dynserv {
@@ -328,6 +328,7 @@ server_record adoption_record(const cloud_server& srv,
       break;
     case cloud_state::error:
     case cloud_state::unknown:
+    case cloud_state::failed:
       if (destroy) {
         // Ask for a stop; a refusal is resolved by reading the server.
         rec.status = ss::stopping;

@@ -11,7 +11,7 @@
 #include "caf/typed_response_promise.hpp"
 
 #include "actors/actor_context.hpp"
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
 
 namespace dynserv {

@@ -8,7 +8,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/events.hpp"
+#include "messages/events.hpp"
 #include "messages/errors.hpp"
 #include "policies/http_metric.hpp"
 #include "policies/schedule.hpp"

@@ -9,8 +9,8 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/events.hpp"
-#include "actors/metrics.hpp"
+#include "messages/events.hpp"
+#include "telemetry/metrics.hpp"
 #include "actors/policy_actor.hpp"
 #include "actors/reboot_rollout.hpp"
 #include "actors/server_actor.hpp"

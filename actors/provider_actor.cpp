@@ -8,7 +8,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/metrics.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace dynserv {
 

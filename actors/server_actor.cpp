@@ -17,7 +17,7 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/events.hpp"
+#include "messages/events.hpp"
 #include "actors/server_fsm.hpp"
 #include "messages/errors.hpp"
 

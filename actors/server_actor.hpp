@@ -6,7 +6,7 @@
 #include <random>
 
 #include "actors/actor_context.hpp"
-#include "actors/metrics.hpp"
+#include "telemetry/metrics.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/backoff.hpp"
 

@@ -14,8 +14,8 @@
 #include "caf/fwd.hpp"
 
 #include "actors/actor_context.hpp"
-#include "actors/node_config.hpp"
-#include "actors/webhook_message.hpp"
+#include "config/node_config.hpp"
+#include "webhooks/webhook_message.hpp"
 #include "http/http_client.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/backoff.hpp"

@@ -46,6 +46,8 @@ const char* to_string(cloud_state x) {
       return "error";
     case cloud_state::unknown:
       return "unknown";
+    case cloud_state::failed:
+      return "failed";
   }
   return "unknown";
 }

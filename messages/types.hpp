@@ -72,8 +72,13 @@ enum class cloud_state : uint8_t {
   stopped,
   rebooting,
   deleting,
+  /// A state the provider may recover from (UpCloud's `error`).
   error,
   unknown,
+  /// The create failed at the cloud for good (a failed create action at
+  /// Hetzner or DigitalOcean): the server will never run. The reason is in
+  /// `cloud_server::failure`.
+  failed,
 };
 
 /// Returns a lower-case name such as "provisioning".
@@ -89,12 +94,15 @@ struct cloud_server {
   /// The provider's state word before mapping, e.g. "maintenance".
   std::string raw_state;
   int64_t created_at_ms = 0;
+  /// Set with `cloud_state::failed`: the provider's code and message of the
+  /// failure (kind `permanent`); kind `none` otherwise.
+  provider_error failure;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cloud_server& x) {
   return f(caf::meta::type_name("cloud_server"), x.provider_id, x.name,
-           x.labels, x.state, x.raw_state, x.created_at_ms);
+           x.labels, x.state, x.raw_state, x.created_at_ms, x.failure);
 }
 
 /// Everything a provider needs to create one server.

@@ -14,9 +14,9 @@
 #include "caf/actor_system_config.hpp"
 #include "rapidjson/document.h"
 
-#include "actors/http_api.hpp"
+#include "api/http_api.hpp"
 #include "actors/node.hpp"
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "http/http_client.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 

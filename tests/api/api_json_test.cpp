@@ -8,9 +8,9 @@
 
 #include "rapidjson/document.h"
 
-#include "actors/api_json.hpp"
-#include "actors/http_api.hpp"
-#include "actors/http_router.hpp"
+#include "api/api_json.hpp"
+#include "api/http_api.hpp"
+#include "api/http_router.hpp"
 
 using namespace dynserv;
 

@@ -10,7 +10,7 @@
 
 #include "caf/typed_event_based_actor.hpp"
 
-#include "actors/access_control.hpp"
+#include "api/access_control.hpp"
 #include "tests/api/api_client.hpp"
 
 using namespace dynserv;

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "actors/http_router.hpp"
+#include "api/http_router.hpp"
 
 using namespace dynserv;
 

@@ -8,7 +8,7 @@
 #include "tools/bench/original_pattern.hpp"
 #include "tools/bench/provider_economy.hpp"
 #include "tools/bench/sim_transport.hpp"
-#include "tools/cloudsim/cloud_sim.hpp"
+#include "cloudsim/cloud_sim.hpp"
 
 using namespace dynserv;
 

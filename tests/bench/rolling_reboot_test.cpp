@@ -9,7 +9,7 @@
 #include "caf/actor_system_config.hpp"
 #include "spdlog/spdlog.h"
 
-#include "actors/events.hpp"
+#include "messages/events.hpp"
 #include "actors/node.hpp"
 #include "providers/simulated_provider.hpp"
 #include "tests/fixtures/temp_dir.hpp"

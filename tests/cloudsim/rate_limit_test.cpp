@@ -3,7 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/cloudsim/sim_fixture.hpp"
-#include "tools/cloudsim/rate_limits.hpp"
+#include "cloudsim/rate_limits.hpp"
 
 using namespace dynserv;
 using namespace dynserv::cloudsim;

@@ -11,7 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "http/http_message.hpp"
-#include "tools/cloudsim/cloud_sim.hpp"
+#include "cloudsim/cloud_sim.hpp"
 
 namespace dynserv::cloudsim::test {
 

@@ -6,10 +6,10 @@
 #include <chrono>
 #include <thread>
 
-#include "tools/cloudsim/cloudsim_options.hpp"
-#include "tools/cloudsim/delayed_replies.hpp"
-#include "tools/cloudsim/label_selector.hpp"
-#include "tools/cloudsim/sim_clock.hpp"
+#include "cloudsim/cloudsim_options.hpp"
+#include "cloudsim/delayed_replies.hpp"
+#include "cloudsim/label_selector.hpp"
+#include "cloudsim/sim_clock.hpp"
 
 using namespace dynserv::cloudsim;
 

@@ -1,7 +1,7 @@
 // The `admin` section: defaults, listen addresses, tokens and TLS paths.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 #include <string>
 

@@ -3,7 +3,7 @@
 // orphans section.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 #include <cstdlib>
 #include <filesystem>

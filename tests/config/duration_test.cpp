@@ -2,7 +2,7 @@
 // format_duration.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 #include <cstdint>
 #include <string>

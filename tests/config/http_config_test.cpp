@@ -1,7 +1,7 @@
 // The `http` section: defaults, listen addresses, tokens, limits, TLS paths.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 #include <string>
 

@@ -2,7 +2,7 @@
 // (path and text) that parse_config reports.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 #include <functional>
 #include <optional>

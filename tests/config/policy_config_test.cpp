@@ -2,7 +2,7 @@
 // and errors that name the key.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 #include <string>
 

@@ -9,7 +9,7 @@
 
 #include <sys/wait.h>
 
-#include "actors/metrics.hpp"
+#include "telemetry/metrics.hpp"
 #include "messages/types.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 #include "tests/metrics/exposition.hpp"

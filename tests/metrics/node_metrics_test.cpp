@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "actors/metrics.hpp"
+#include "telemetry/metrics.hpp"
 #include "tests/fixtures/node_fixture.hpp"
 #include "tests/metrics/exposition.hpp"
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "actors/metrics.hpp"
+#include "telemetry/metrics.hpp"
 #include "messages/types.hpp"
 #include "tests/metrics/exposition.hpp"
 

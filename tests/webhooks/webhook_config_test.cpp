@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 using namespace dynserv;
 

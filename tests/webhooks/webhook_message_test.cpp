@@ -6,7 +6,7 @@
 
 #include "rapidjson/document.h"
 
-#include "actors/webhook_message.hpp"
+#include "webhooks/webhook_message.hpp"
 #include "tests/fixtures/webhook_receiver.hpp"
 
 using namespace dynserv;

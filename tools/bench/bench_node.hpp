@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 
 namespace dynserv {
 

@@ -9,7 +9,7 @@
 #include "rapidjson/document.h"
 
 #include "tools/bench/sim_transport.hpp"
-#include "tools/cloudsim/cloud_sim.hpp"
+#include "cloudsim/cloud_sim.hpp"
 
 namespace dynserv {
 

@@ -12,12 +12,12 @@
 #include "caf/actor_system_config.hpp"
 
 #include "actors/node.hpp"
-#include "actors/node_config.hpp"
+#include "config/node_config.hpp"
 #include "providers/cloud_providers.hpp"
 #include "tools/bench/counting_provider.hpp"
 #include "tools/bench/node_driver.hpp"
 #include "tools/bench/sim_transport.hpp"
-#include "tools/cloudsim/cloud_sim.hpp"
+#include "cloudsim/cloud_sim.hpp"
 
 namespace dynserv {
 

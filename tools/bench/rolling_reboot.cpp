@@ -10,7 +10,7 @@
 #include "caf/scoped_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
-#include "actors/events.hpp"
+#include "messages/events.hpp"
 #include "tools/bench/counting_provider.hpp"
 #include "tools/bench/node_driver.hpp"
 

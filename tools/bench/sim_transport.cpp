@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "tools/cloudsim/cloud_sim.hpp"
+#include "cloudsim/cloud_sim.hpp"
 
 namespace dynserv {
 
