@@ -1,6 +1,6 @@
 // Tests of dynservctl's command language: every command's arguments, usage
 // errors, suggestions, line splitting, the command line and completion.
-#include "tools/dynservctl/console_commands.hpp"
+#include "tools/console/console_commands.hpp"
 
 #include <boost/test/unit_test.hpp>
 

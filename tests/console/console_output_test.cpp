@@ -1,6 +1,6 @@
 // Tests of dynservctl's output: text tables and JSON documents of sample
 // replies, including the stable JSON keys documented in docs/console.md.
-#include "tools/dynservctl/console_output.hpp"
+#include "tools/console/console_output.hpp"
 
 #include <boost/test/unit_test.hpp>
 

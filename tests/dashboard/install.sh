@@ -31,6 +31,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The lock pins playwright-core 1.61.1, the newest whose engines allow
+# Debian 12's Node.js 18 (1.62 and later need Node.js 20). Check the Node.js
+# that will run the test against every locked package's engines, so that a
+# mismatch is one clear line here rather than a failure inside the test.
+node "$here/check-engines.js"
+
 # npm ci wipes and reinstalls node_modules: only run it when the installed
 # tree is not the one the lock describes.
 stamp="$here/node_modules/.dynserv-lock"

@@ -1,5 +1,5 @@
 // Reading console lines through libedit's readline-compatible API.
-#include "tools/dynservctl/line_editor.hpp"
+#include "tools/console/line_editor.hpp"
 
 #include <cstdio>
 #include <cstdlib>

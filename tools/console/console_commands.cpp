@@ -1,5 +1,5 @@
 // The command language of dynservctl: parsing, usage, suggestions, completion.
-#include "tools/dynservctl/console_commands.hpp"
+#include "tools/console/console_commands.hpp"
 
 #include <algorithm>
 #include <cctype>

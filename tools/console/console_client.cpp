@@ -1,5 +1,5 @@
 // The client side of the admin console: connect, log in, call with fail-fast.
-#include "tools/dynservctl/console_client.hpp"
+#include "tools/console/console_client.hpp"
 
 #include <algorithm>
 #include <cctype>

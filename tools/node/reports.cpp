@@ -1,5 +1,5 @@
 // Reports printed by `dynserv status` and `dynserv provider-servers`.
-#include "tools/dynserv/reports.hpp"
+#include "tools/node/reports.hpp"
 
 #include <filesystem>
 #include <iomanip>
@@ -12,7 +12,7 @@
 #include "api/api_json.hpp"
 #include "actors/node.hpp"
 #include "messages/errors.hpp"
-#include "tools/dynservctl/console_output.hpp"
+#include "tools/console/console_output.hpp"
 #include "providers/simulated_provider.hpp"
 #include "storage/record_store.hpp"
 #include "storage/rocksdb_store.hpp"

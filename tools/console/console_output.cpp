@@ -1,5 +1,5 @@
 // Text and JSON renderings of the admin session's replies.
-#include "tools/dynservctl/console_output.hpp"
+#include "tools/console/console_output.hpp"
 
 #include <algorithm>
 #include <cstdio>

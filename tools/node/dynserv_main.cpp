@@ -20,7 +20,7 @@
 #include "actors/webhook_actor.hpp"
 #include "messages/errors.hpp"
 #include "config/node_config.hpp"
-#include "tools/dynserv/reports.hpp"
+#include "tools/node/reports.hpp"
 #include "web/web_assets.hpp"
 
 namespace {

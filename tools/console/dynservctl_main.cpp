@@ -21,10 +21,10 @@
 
 #include "actors/admin_endpoint.hpp"
 #include "actors/node.hpp"
-#include "tools/dynservctl/console_client.hpp"
-#include "tools/dynservctl/console_commands.hpp"
-#include "tools/dynservctl/console_output.hpp"
-#include "tools/dynservctl/line_editor.hpp"
+#include "tools/console/console_client.hpp"
+#include "tools/console/console_commands.hpp"
+#include "tools/console/console_output.hpp"
+#include "tools/console/line_editor.hpp"
 
 using namespace dynserv;
 using namespace dynserv::console;

@@ -13,7 +13,7 @@
 #include "caf/scoped_actor.hpp"
 
 #include "messages/interfaces.hpp"
-#include "tools/dynservctl/console_commands.hpp"
+#include "tools/console/console_commands.hpp"
 
 namespace dynserv::console {
 
