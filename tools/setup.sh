@@ -19,8 +19,9 @@ build_type=${DYNSERV_BUILD_TYPE:-RelWithDebInfo}
 
 # Everything dynserv needs from Debian 12; see README "Dependencies".
 # prometheus ships promtool, which test_metrics checks the exposition with.
+# clang-format and clang-tidy run in tools/check-format.sh and check-tidy.sh.
 packages=(
-  cmake g++ ninja-build ccache pkg-config
+  cmake g++ ninja-build ccache pkg-config clang-format clang-tidy
   libcaf-dev libboost-dev libboost-test-dev libssl-dev rapidjson-dev
   librocksdb-dev libspdlog-dev libfmt-dev libedit-dev
   tmux openssl python3 tzdata
