@@ -5,6 +5,9 @@
 #   tools/setup.sh demo    build and run examples/demo.json (Ctrl-C stops)
 #   tools/setup.sh test    build and run the whole test suite through ctest
 #   tools/setup.sh build   only install and build
+#
+# DYNSERV_WERROR=1 turns compiler warnings into errors (CI sets it);
+# DYNSERV_BUILD_DIR and DYNSERV_BUILD_TYPE pick the build folder and type.
 set -euo pipefail
 
 mode=${1:-}
@@ -16,6 +19,10 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${DYNSERV_BUILD_DIR:-$root/build}
 build_type=${DYNSERV_BUILD_TYPE:-RelWithDebInfo}
+case "${DYNSERV_WERROR:-0}" in
+  1|ON|on|yes|true) werror=ON ;;
+  *) werror=OFF ;;
+esac
 
 # Everything dynserv needs from Debian 12; see README "Dependencies".
 # prometheus ships promtool, which test_metrics checks the exposition with.
@@ -50,7 +57,7 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-  >/dev/null
+  -DDYNSERV_WERROR="$werror" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 
 case "$mode" in
