@@ -1,5 +1,6 @@
 // An HTTP/1.1 server on Boost.Beast for the node's API and dynserv-cloudsim.
-// Beast stays inside http_server.cpp; handlers see plain values.
+// Beast stays inside http/*.cpp and server_core.hpp; handlers see plain
+// values.
 #pragma once
 
 #include <chrono>
