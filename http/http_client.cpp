@@ -106,6 +106,68 @@ std::string redacted(std::string_view url) {
   return out;
 }
 
+/// Splits an authority ("host", "host:port" or "[v6 address]:port") into
+/// the host and the port text (empty without one); returns why it cannot.
+std::optional<std::string> split_authority(std::string_view authority,
+                                           std::string& host,
+                                           std::string_view& port, bool& ipv6) {
+  if (authority.empty())
+    return "missing host";
+  if (authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return "unterminated '[' in the host";
+    host = std::string{authority.substr(1, close - 1)};
+    error_code ec;
+    net::ip::make_address_v6(host, ec);
+    if (ec)
+      return "'" + host + "' is not an IPv6 address";
+    ipv6 = true;
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':')
+        return "unexpected text after ']'";
+      port = after.substr(1);
+      if (port.empty())
+        return "empty port";
+    }
+    return std::nullopt;
+  }
+  auto colon = authority.find(':');
+  if (colon != std::string_view::npos
+      && authority.find(':', colon + 1) != std::string_view::npos)
+    return "IPv6 addresses must be written in brackets";
+  host = std::string{authority.substr(0, colon)};
+  if (colon != std::string_view::npos) {
+    port = authority.substr(colon + 1);
+    if (port.empty())
+      return "empty port";
+  }
+  if (host.empty())
+    return "missing host";
+  for (char c : host)
+    if (!is_host_char(c))
+      return "invalid character in host '" + host + "'";
+  return std::nullopt;
+}
+
+/// Checks a port given in a URL (1 to 65535, digits only) and stores it
+/// without leading zeros in `out`; returns why it is invalid.
+std::optional<std::string> read_port(std::string_view text, std::string& out) {
+  if (text.size() > 5)
+    return "port out of range";
+  unsigned value = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return "port '" + std::string{text} + "' is not a number";
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535)
+    return "port out of range";
+  out = std::to_string(value);
+  return std::nullopt;
+}
+
 std::optional<url_parts> parse_base_url(std::string_view url,
                                         std::string* why) {
   auto fail = [&](std::string reason) {
@@ -130,61 +192,15 @@ std::optional<url_parts> parse_base_url(std::string_view url,
                                               : rest.substr(slash);
   if (authority.find('@') != std::string_view::npos)
     return fail("credentials in the URL are not supported");
-  if (authority.empty())
-    return fail("missing host");
   std::string_view port;
   bool ipv6 = false;
-  if (authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      return fail("unterminated '[' in the host");
-    out.host = std::string{authority.substr(1, close - 1)};
-    error_code ec;
-    net::ip::make_address_v6(out.host, ec);
-    if (ec)
-      return fail("'" + out.host + "' is not an IPv6 address");
-    ipv6 = true;
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':')
-        return fail("unexpected text after ']'");
-      port = after.substr(1);
-      if (port.empty())
-        return fail("empty port");
-    }
-  } else {
-    auto colon = authority.find(':');
-    if (colon != std::string_view::npos
-        && authority.find(':', colon + 1) != std::string_view::npos)
-      return fail("IPv6 addresses must be written in brackets");
-    out.host = std::string{authority.substr(0, colon)};
-    if (colon != std::string_view::npos) {
-      port = authority.substr(colon + 1);
-      if (port.empty())
-        return fail("empty port");
-    }
-    if (out.host.empty())
-      return fail("missing host");
-    for (char c : out.host)
-      if (!is_host_char(c))
-        return fail("invalid character in host '" + out.host + "'");
-  }
+  if (auto problem = split_authority(authority, out.host, port, ipv6))
+    return fail(std::move(*problem));
   auto default_port = out.tls ? "443" : "80";
-  if (port.empty()) {
+  if (port.empty())
     out.port = default_port;
-  } else {
-    if (port.size() > 5)
-      return fail("port out of range");
-    unsigned value = 0;
-    for (char c : port) {
-      if (!std::isdigit(static_cast<unsigned char>(c)))
-        return fail("port '" + std::string{port} + "' is not a number");
-      value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (value == 0 || value > 65535)
-      return fail("port out of range");
-    out.port = std::to_string(value);
-  }
+  else if (auto problem = read_port(port, out.port))
+    return fail(std::move(*problem));
   for (char c : path)
     if (bad_target_char(c))
       return fail("the path contains spaces or control characters");
@@ -387,7 +403,8 @@ private:
     return tls_ ? beast::get_lowest_layer(*tls_) : *tcp_;
   }
 
-  // -- connecting --------------------------------------------------------------
+  // -- connecting
+  // --------------------------------------------------------------
 
   /// Resolves with a deadline; getaddrinfo cannot be interrupted, so a slow
   /// lookup is abandoned (its result is discarded when it arrives).
@@ -548,19 +565,19 @@ private:
     buffer_.clear();
   }
 
-  // -- one request and response ------------------------------------------------
+  // -- one request and response
+  // ------------------------------------------------
 
   /// Writes `msg` and reads the response into `res`. Sets `stale` if a
   /// reused connection turned out to be closed before any byte of the
   /// response arrived.
-  void exchange(bhttp::request<bhttp::string_body>& msg, bool head,
-                bool reused, http_result& res, bool& stale) {
+  void exchange(bhttp::request<bhttp::string_body>& msg, bool head, bool reused,
+                http_result& res, bool& stale) {
     stale = false;
     lowest().expires_after(opts_.read_timeout);
     auto ec = run([&](auto handler) {
-      with_stream([&](auto& s) {
-        bhttp::async_write(s, msg, std::move(handler));
-      });
+      with_stream(
+        [&](auto& s) { bhttp::async_write(s, msg, std::move(handler)); });
     });
     if (ec) {
       disconnect();
@@ -585,12 +602,12 @@ private:
     size_t consumed = 0;
     ec = run([&](auto handler) {
       with_stream([&](auto& s) {
-        bhttp::async_read(s, buffer_, parser,
-                          [&consumed, h = std::move(handler)](
-                            error_code ec, size_t n) mutable {
-                            consumed = n;
-                            h(ec);
-                          });
+        bhttp::async_read(
+          s, buffer_, parser,
+          [&consumed, h = std::move(handler)](error_code ec, size_t n) mutable {
+            consumed = n;
+            h(ec);
+          });
       });
     });
     if (ec) {
@@ -636,8 +653,8 @@ private:
     bool nothing = consumed == 0 && head.empty();
     bool not_http = consumed == 0 && !head.empty()
                     && head.substr(0, prefix.size())
-                         != prefix.substr(0, std::min(head.size(),
-                                                      prefix.size()));
+                         != prefix.substr(0,
+                                          std::min(head.size(), prefix.size()));
     if (not_http
         || (is_http_parse_error(ec) && ec != bhttp::error::end_of_stream
             && ec != bhttp::error::partial_message)) {
@@ -649,8 +666,7 @@ private:
     res.failure = http_failure::lost;
     stale = reused && nothing && is_closed_error(ec);
     res.detail = "connection" + where
-                 + " closed before the response was complete: "
-                 + ec.message();
+                 + " closed before the response was complete: " + ec.message();
   }
 
   url_parts url_;
@@ -666,8 +682,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<http_transport> make_http_client(const http_client_options& opts,
-                                                 std::string* error) {
+std::unique_ptr<http_transport>
+make_http_client(const http_client_options& opts, std::string* error) {
   std::string why;
   auto fail = [&] {
     if (error)

@@ -294,6 +294,122 @@ struct economy_row {
   int64_t fleet_orig = 0;
 };
 
+/// One provider run's figures: dynserv's lifecycle and the original
+/// pattern, and what they give at half the provider's hourly budget.
+economy_row row_of(const std::string& name, int64_t n, const bench_args& args,
+                   const economy_result& d, const original_pattern_result& o,
+                   cost_model& dyn_burst) {
+  economy_row row;
+  row.provider = name;
+  row.servers = n;
+  auto nn = static_cast<double>(std::max<int64_t>(n, 1));
+  // List pages of poll rounds: every list page but those of lookups.
+  auto poll_pages = at(d.http, "list")
+                    - std::min(at(d.http, "list"), at(d.requests, "lookup"));
+  row.rounds = d.poll_rounds;
+  if (d.poll_rounds > 0) {
+    row.pages_per_round = static_cast<double>(poll_pages)
+                          / static_cast<double>(d.poll_rounds);
+    row.reads_per_round = static_cast<double>(at(d.requests, "poll"))
+                          / static_cast<double>(d.poll_rounds);
+  }
+  row.dyn_per_server = static_cast<double>(d.http_total) / nn;
+  row.orig_per_server = static_cast<double>(o.total) / nn;
+  row.dyn_reads = at(d.http, "list") + at(d.http, "get") + at(d.http, "action");
+  row.orig_reads = at(o.requests, "count") + at(o.requests, "get");
+  row.orig_peak_tick = o.peak_gets_per_tick;
+  row.rejected = d.rejected;
+  // Per-server part of dynserv's cost: everything but the list pages
+  // of poll rounds (creates, stops, deletes, confirming gets, action
+  // reads).
+  dyn_burst = cost_model{};
+  dyn_burst.per_server = static_cast<double>(d.http_total - poll_pages) / nn;
+  dyn_burst.rounds = static_cast<double>(d.poll_rounds);
+  dyn_burst.page_size = list_page_size(name);
+  auto dyn_spread = dyn_burst;
+  dyn_spread.rounds = 3600.0 / args.poll_interval_s;
+  cost_model orig;
+  orig.per_server = row.orig_per_server;
+  row.budget = published_budget_per_hour(name);
+  row.published = row.budget > 0;
+  if (!row.published)
+    row.budget = default_pacing_per_hour(name);
+  // An unfinished run measured only part of the lifecycle: no figure.
+  row.fleet_dyn_burst = d.finished ? largest_fleet(dyn_burst, row.budget / 2)
+                                   : -1;
+  row.fleet_dyn_spread = d.finished ? largest_fleet(dyn_spread, row.budget / 2)
+                                    : -1;
+  row.fleet_orig = o.finished ? largest_fleet(orig, row.budget / 2) : -1;
+  return row;
+}
+
+/// Prints the details of one provider run as it finishes.
+void print_run(const std::string& name, int64_t n, double scale,
+               const bench_args& args, const economy_result& d,
+               const original_pattern_result& o, double wall, double cpu,
+               const economy_row& row, const cost_model& dyn_burst) {
+  std::printf(
+    "provider=%s servers=%lld time_scale=%.0f poll_interval_s=%.1f\n"
+    "  dynserv: finished=%d up_s=%.0f down_s=%.0f (virtual) wall_s=%.1f "
+    "cpu_s=%.1f http=%llu per_server=%.2f [%s] calls=[%s] "
+    "requests=[%s] poll_rounds=%llu list_pages_per_round=%.2f "
+    "reads_per_round=%.2f peak_reads_per_round=%llu reads=%llu "
+    "429=%llu\n"
+    "  original: finished=%d up_s=%.0f down_s=%.0f (virtual) http=%llu "
+    "per_server=%.2f [%s] reads=%llu peak_gets_per_20s=%llu "
+    "peak_per_minute=%llu polled_s_per_server=%.0f unexpected=%llu\n"
+    "  fleet at half of %.0f/h (%s): dynserv_burst=%lld "
+    "dynserv_spread=%lld original=%lld (dynserv per_server=%.2f "
+    "rounds=%llu page=%lld)\n",
+    name.c_str(), static_cast<long long>(n), scale, args.poll_interval_s,
+    d.finished ? 1 : 0, d.up_s, d.down_s, wall, cpu,
+    static_cast<unsigned long long>(d.http_total), row.dyn_per_server,
+    join_counts(d.http).c_str(), join_counts(d.calls).c_str(),
+    join_counts(d.requests).c_str(),
+    static_cast<unsigned long long>(d.poll_rounds), row.pages_per_round,
+    row.reads_per_round,
+    static_cast<unsigned long long>(d.peak_requests_per_round),
+    static_cast<unsigned long long>(row.dyn_reads),
+    static_cast<unsigned long long>(d.rejected), o.finished ? 1 : 0, o.up_s,
+    o.down_s, static_cast<unsigned long long>(o.total), row.orig_per_server,
+    join_counts(o.requests).c_str(),
+    static_cast<unsigned long long>(row.orig_reads),
+    static_cast<unsigned long long>(o.peak_gets_per_tick),
+    static_cast<unsigned long long>(o.peak_per_minute), o.polled_s,
+    static_cast<unsigned long long>(o.unexpected), row.budget,
+    row.published ? "published" : "none published: node's default pacing",
+    static_cast<long long>(row.fleet_dyn_burst),
+    static_cast<long long>(row.fleet_dyn_spread),
+    static_cast<long long>(row.fleet_orig), dyn_burst.per_server,
+    static_cast<unsigned long long>(d.poll_rounds),
+    static_cast<long long>(dyn_burst.page_size));
+  std::fflush(stdout);
+}
+
+/// The Markdown table of all runs (docs/benchmarks.md).
+void print_economy_table(const std::vector<economy_row>& rows) {
+  std::printf("\n(-1: the run did not finish within two virtual hours)\n"
+              "| provider | servers | requests/server: dynserv | original "
+              "| reads: dynserv | original | poll rounds | list pages/round "
+              "| reads/round | original GETs/20 s | 429 | budget/h | fleet "
+              "at half: dynserv burst | dynserv spread | original |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+              "|---:|---:|---:|\n");
+  for (const auto& r : rows)
+    std::printf(
+      "| %s | %lld | %.2f | %.2f | %llu | %llu | %llu | %.2f | "
+      "%.2f | %llu | %llu | %.0f%s | %lld | %lld | %lld |\n",
+      r.provider.c_str(), static_cast<long long>(r.servers), r.dyn_per_server,
+      r.orig_per_server, static_cast<unsigned long long>(r.dyn_reads),
+      static_cast<unsigned long long>(r.orig_reads),
+      static_cast<unsigned long long>(r.rounds), r.pages_per_round,
+      r.reads_per_round, static_cast<unsigned long long>(r.orig_peak_tick),
+      static_cast<unsigned long long>(r.rejected), r.budget,
+      r.published ? "" : " (pacing)", static_cast<long long>(r.fleet_dyn_burst),
+      static_cast<long long>(r.fleet_dyn_spread),
+      static_cast<long long>(r.fleet_orig));
+}
+
 int run_providers(const bench_args& args) {
   auto names = args.provider_names;
   if (names.empty())
@@ -313,8 +429,8 @@ int run_providers(const bench_args& args) {
       eo.servers = n;
       eo.time_scale = scale;
       eo.seed = args.seed;
-      eo.poll_interval = milliseconds{
-        static_cast<int64_t>(args.poll_interval_s * 1000.0)};
+      eo.poll_interval
+        = milliseconds{static_cast<int64_t>(args.poll_interval_s * 1000.0)};
       eo.sim_rate_limits = args.sim_rate_limits;
       eo.dir = args.dir + "/providers/" + name + "-n" + std::to_string(n);
       auto wall0 = steady_clock::now();
@@ -325,113 +441,13 @@ int run_providers(const bench_args& args) {
       auto o = run_original_pattern(name, n, args.seed);
       if (!d.finished || !o.finished)
         rc = 1;
-      economy_row row;
-      row.provider = name;
-      row.servers = n;
-      auto nn = static_cast<double>(std::max<int64_t>(n, 1));
-      // List pages of poll rounds: every list page but those of lookups.
-      auto poll_pages = at(d.http, "list")
-                        - std::min(at(d.http, "list"),
-                                   at(d.requests, "lookup"));
-      row.rounds = d.poll_rounds;
-      if (d.poll_rounds > 0) {
-        row.pages_per_round = static_cast<double>(poll_pages)
-                              / static_cast<double>(d.poll_rounds);
-        row.reads_per_round = static_cast<double>(at(d.requests, "poll"))
-                              / static_cast<double>(d.poll_rounds);
-      }
-      row.dyn_per_server = static_cast<double>(d.http_total) / nn;
-      row.orig_per_server = static_cast<double>(o.total) / nn;
-      row.dyn_reads = at(d.http, "list") + at(d.http, "get")
-                      + at(d.http, "action");
-      row.orig_reads = at(o.requests, "count") + at(o.requests, "get");
-      row.orig_peak_tick = o.peak_gets_per_tick;
-      row.rejected = d.rejected;
-      // Per-server part of dynserv's cost: everything but the list pages
-      // of poll rounds (creates, stops, deletes, confirming gets, action
-      // reads).
       cost_model dyn_burst;
-      dyn_burst.per_server = static_cast<double>(d.http_total - poll_pages)
-                             / nn;
-      dyn_burst.rounds = static_cast<double>(d.poll_rounds);
-      dyn_burst.page_size = list_page_size(name);
-      auto dyn_spread = dyn_burst;
-      dyn_spread.rounds = 3600.0 / args.poll_interval_s;
-      cost_model orig;
-      orig.per_server = row.orig_per_server;
-      row.budget = published_budget_per_hour(name);
-      row.published = row.budget > 0;
-      if (!row.published)
-        row.budget = default_pacing_per_hour(name);
-      // An unfinished run measured only part of the lifecycle: no figure.
-      row.fleet_dyn_burst = d.finished
-                              ? largest_fleet(dyn_burst, row.budget / 2)
-                              : -1;
-      row.fleet_dyn_spread = d.finished
-                               ? largest_fleet(dyn_spread, row.budget / 2)
-                               : -1;
-      row.fleet_orig = o.finished ? largest_fleet(orig, row.budget / 2) : -1;
-      std::printf(
-        "provider=%s servers=%lld time_scale=%.0f poll_interval_s=%.1f\n"
-        "  dynserv: finished=%d up_s=%.0f down_s=%.0f (virtual) wall_s=%.1f "
-        "cpu_s=%.1f http=%llu per_server=%.2f [%s] calls=[%s] "
-        "requests=[%s] poll_rounds=%llu list_pages_per_round=%.2f "
-        "reads_per_round=%.2f peak_reads_per_round=%llu reads=%llu "
-        "429=%llu\n"
-        "  original: finished=%d up_s=%.0f down_s=%.0f (virtual) http=%llu "
-        "per_server=%.2f [%s] reads=%llu peak_gets_per_20s=%llu "
-        "peak_per_minute=%llu polled_s_per_server=%.0f unexpected=%llu\n"
-        "  fleet at half of %.0f/h (%s): dynserv_burst=%lld "
-        "dynserv_spread=%lld original=%lld (dynserv per_server=%.2f "
-        "rounds=%llu page=%lld)\n",
-        name.c_str(), static_cast<long long>(n), scale, args.poll_interval_s,
-        d.finished ? 1 : 0, d.up_s, d.down_s, wall, cpu,
-        static_cast<unsigned long long>(d.http_total), row.dyn_per_server,
-        join_counts(d.http).c_str(), join_counts(d.calls).c_str(),
-        join_counts(d.requests).c_str(),
-        static_cast<unsigned long long>(d.poll_rounds), row.pages_per_round,
-        row.reads_per_round,
-        static_cast<unsigned long long>(d.peak_requests_per_round),
-        static_cast<unsigned long long>(row.dyn_reads),
-        static_cast<unsigned long long>(d.rejected), o.finished ? 1 : 0, o.up_s,
-        o.down_s, static_cast<unsigned long long>(o.total), row.orig_per_server,
-        join_counts(o.requests).c_str(),
-        static_cast<unsigned long long>(row.orig_reads),
-        static_cast<unsigned long long>(o.peak_gets_per_tick),
-        static_cast<unsigned long long>(o.peak_per_minute), o.polled_s,
-        static_cast<unsigned long long>(o.unexpected), row.budget,
-        row.published ? "published" : "none published: node's default pacing",
-        static_cast<long long>(row.fleet_dyn_burst),
-        static_cast<long long>(row.fleet_dyn_spread),
-        static_cast<long long>(row.fleet_orig), dyn_burst.per_server,
-        static_cast<unsigned long long>(d.poll_rounds),
-        static_cast<long long>(dyn_burst.page_size));
-      std::fflush(stdout);
+      auto row = row_of(name, n, args, d, o, dyn_burst);
+      print_run(name, n, scale, args, d, o, wall, cpu, row, dyn_burst);
       rows.push_back(row);
     }
   }
-  std::printf("\n(-1: the run did not finish within two virtual hours)\n"
-              "| provider | servers | requests/server: dynserv | original "
-              "| reads: dynserv | original | poll rounds | list pages/round "
-              "| reads/round | original GETs/20 s | 429 | budget/h | fleet "
-              "at half: dynserv burst | dynserv spread | original |\n"
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
-              "|---:|---:|---:|\n");
-  for (const auto& r : rows)
-    std::printf("| %s | %lld | %.2f | %.2f | %llu | %llu | %llu | %.2f | "
-                "%.2f | %llu | %llu | %.0f%s | %lld | %lld | %lld |\n",
-                r.provider.c_str(), static_cast<long long>(r.servers),
-                r.dyn_per_server, r.orig_per_server,
-                static_cast<unsigned long long>(r.dyn_reads),
-                static_cast<unsigned long long>(r.orig_reads),
-                static_cast<unsigned long long>(r.rounds), r.pages_per_round,
-                r.reads_per_round,
-                static_cast<unsigned long long>(r.orig_peak_tick),
-                static_cast<unsigned long long>(r.rejected), r.budget,
-                r.published ? "" : " (pacing)",
-                static_cast<long long>(r.fleet_dyn_burst),
-                static_cast<long long>(r.fleet_dyn_spread),
-                static_cast<long long>(r.fleet_orig));
+  print_economy_table(rows);
   return rc;
 }
 

@@ -3,13 +3,15 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "rapidjson/document.h"
 
-#include "tools/bench/sim_transport.hpp"
 #include "cloudsim/cloud_sim.hpp"
+#include "tools/bench/sim_transport.hpp"
 
 namespace dynserv {
 
@@ -128,6 +130,179 @@ struct tracked {
   int64_t since_ms = 0;
 };
 
+bool ok(const http_response& r) {
+  return r.status >= 200 && r.status < 300;
+}
+
+/// One replay: the original's jobs against a frozen simulator, counting
+/// every request in `res`.
+class replay {
+public:
+  replay(wire w, int64_t servers, uint64_t seed, original_pattern_result& res)
+    : w_(std::move(w)), res_(res), fleet_(static_cast<size_t>(servers)) {
+    cloudsim::sim_options opts;
+    opts.seed = seed;
+    opts.time_scale = 0; // frozen: only advance_to moves virtual time
+    opts.rate_limits.enabled = false;
+    opts.response_latency = false;
+    opts.request_log_capacity = 16;
+    sim_ = std::make_shared<cloudsim::cloud_sim>(opts);
+    transport_.emplace(sim_, w_.prefix);
+    state_field_ = w_.collection == "/server" ? "state" : "status";
+  }
+
+  /// ensure(N): N x StartServerAction (count, then CreateServerJob), each
+  /// followed by a VerifyServerStartedJob that runs at once and every 20 s.
+  bool bring_up() {
+    for (size_t i = 0; i < fleet_.size(); ++i) {
+      auto& s = fleet_[i];
+      send("count", "GET", w_.collection);
+      auto r = send("create", "POST", w_.collection,
+                    w_.create_body(static_cast<int64_t>(i)));
+      if (!ok(r))
+        ++res_.unexpected;
+      s.id = field_of(r.body, w_.object_key,
+                      w_.collection == "/server" ? "uuid" : "id");
+      s.next_ms = now_;
+      s.since_ms = now_;
+    }
+    auto start = now_;
+    bool up = run_jobs([&](tracked& s, uint64_t& gets) {
+      auto r = get(s, gets);
+      if (ok(r)
+          && field_of(r.body, w_.object_key, state_field_) == w_.running) {
+        s.at = stage::running;
+        polled_ms_ += static_cast<double>(now_ - s.since_ms);
+        return;
+      }
+      if (!ok(r))
+        ++res_.unexpected;
+      s.next_ms = now_ + poll_period_ms;
+    });
+    res_.up_s = static_cast<double>(now_ - start) / 1000.0;
+    return up;
+  }
+
+  /// decrease(N): StopServerJob, then VerifyServerStoppedJob at once and
+  /// every 20 s; when stopped, DeleteServerJob and VerifyServerDeletedJob
+  /// likewise.
+  bool tear_down() {
+    auto start = now_;
+    for (auto& s : fleet_) {
+      auto req = w_.stop(s.id);
+      if (!ok(send("stop", "POST", req.target, req.body)))
+        ++res_.unexpected;
+      s.at = stage::stopping;
+      s.next_ms = now_;
+      s.since_ms = now_;
+    }
+    bool down = run_jobs([&](tracked& s, uint64_t& gets) {
+      auto r = get(s, gets);
+      if (s.at == stage::stopping) {
+        if (ok(r)
+            && field_of(r.body, w_.object_key, state_field_) == w_.stopped) {
+          if (!ok(send("delete", "DELETE", w_.remove_target(s.id))))
+            ++res_.unexpected;
+          s.at = stage::deleting;
+          s.next_ms = now_; // the verify job runs at once
+          return;
+        }
+      } else if (r.status == 404) {
+        s.at = stage::gone;
+        polled_ms_ += static_cast<double>(now_ - s.since_ms);
+        return;
+      }
+      if (!ok(r))
+        ++res_.unexpected;
+      s.next_ms = now_ + poll_period_ms;
+    });
+    res_.down_s = static_cast<double>(now_ - start) / 1000.0;
+    return down;
+  }
+
+  /// The most requests in any sliding minute, and the polled time per server.
+  void summarize() {
+    // `times_` is sorted: virtual time only moves forward.
+    size_t first = 0;
+    for (size_t i = 0; i < times_.size(); ++i) {
+      while (times_[i] - times_[first] >= 60'000)
+        ++first;
+      res_.peak_per_minute = std::max<uint64_t>(res_.peak_per_minute,
+                                                i - first + 1);
+    }
+    if (!fleet_.empty())
+      res_.polled_s = polled_ms_ / 1000.0 / static_cast<double>(fleet_.size());
+  }
+
+private:
+  void advance_to(int64_t t) {
+    if (t > now_)
+      sim_->with_state(
+        [&](cloudsim::sim_state& s) { s.clock.advance(t - now_); });
+    now_ = std::max(now_, t);
+  }
+
+  http_response send(const char* op, std::string method, std::string target,
+                     std::string body = {}) {
+    http_request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.body = std::move(body);
+    req.headers = {{"Authorization", w_.authorization},
+                   {"Accept", "application/json"}};
+    if (!req.body.empty())
+      req.headers.emplace_back("Content-Type", "application/json");
+    ++res_.requests[op];
+    ++res_.total;
+    times_.push_back(now_);
+    auto r = transport_->send(req);
+    return r.ok() ? r.response : http_response{};
+  }
+
+  http_response get(tracked& s, uint64_t& gets) {
+    ++gets;
+    return send("get", "GET", w_.collection + "/" + s.id);
+  }
+
+  /// Runs the verify jobs until no server is starting, stopping or
+  /// deleting; false if that takes longer than `give_up_ms`.
+  template <class Step>
+  bool run_jobs(Step&& step) {
+    std::map<int64_t, uint64_t> gets_at;
+    auto busy = [](const tracked& s) {
+      return s.at != stage::running && s.at != stage::gone;
+    };
+    for (;;) {
+      auto next = std::numeric_limits<int64_t>::max();
+      for (const auto& s : fleet_)
+        if (busy(s))
+          next = std::min(next, s.next_ms);
+      if (next == std::numeric_limits<int64_t>::max())
+        break;
+      if (next > give_up_ms)
+        return false;
+      advance_to(next);
+      for (auto& s : fleet_)
+        if (busy(s) && s.next_ms == now_)
+          step(s, gets_at[now_]);
+    }
+    for (const auto& [t, n] : gets_at)
+      res_.peak_gets_per_tick = std::max(res_.peak_gets_per_tick, n);
+    return true;
+  }
+
+  wire w_;
+  original_pattern_result& res_;
+  std::vector<tracked> fleet_;
+  std::shared_ptr<cloudsim::cloud_sim> sim_;
+  std::optional<sim_transport> transport_;
+  const char* state_field_ = "status";
+  int64_t now_ = 0;
+  /// Virtual time of every request, in order.
+  std::vector<int64_t> times_;
+  double polled_ms_ = 0;
+};
+
 } // namespace
 
 original_pattern_result run_original_pattern(const std::string& provider,
@@ -137,139 +312,11 @@ original_pattern_result run_original_pattern(const std::string& provider,
   wire w;
   if (!make_wire(provider, w))
     return res;
-  cloudsim::sim_options opts;
-  opts.seed = seed;
-  opts.time_scale = 0; // frozen: only the loop below moves virtual time
-  opts.rate_limits.enabled = false;
-  opts.response_latency = false;
-  opts.request_log_capacity = 16;
-  auto sim = std::make_shared<cloudsim::cloud_sim>(opts);
-  sim_transport transport{sim, w.prefix};
-  int64_t now = 0;
-  std::vector<int64_t> times;
-  auto advance_to = [&](int64_t t) {
-    if (t > now)
-      sim->with_state(
-        [&](cloudsim::sim_state& s) { s.clock.advance(t - now); });
-    now = std::max(now, t);
-  };
-  auto send = [&](const char* op, std::string method, std::string target,
-                  std::string body = {}) {
-    http_request req;
-    req.method = std::move(method);
-    req.target = std::move(target);
-    req.body = std::move(body);
-    req.headers = {{"Authorization", w.authorization},
-                   {"Accept", "application/json"}};
-    if (!req.body.empty())
-      req.headers.emplace_back("Content-Type", "application/json");
-    ++res.requests[op];
-    ++res.total;
-    times.push_back(now);
-    auto r = transport.send(req);
-    return r.ok() ? r.response : http_response{};
-  };
-  auto ok = [](const http_response& r) {
-    return r.status >= 200 && r.status < 300;
-  };
-  std::vector<tracked> fleet(static_cast<size_t>(servers));
-  // ensure(N): N x StartServerAction (count, then CreateServerJob), each
-  // followed by a VerifyServerStartedJob that runs at once.
-  for (int64_t i = 0; i < servers; ++i) {
-    auto& s = fleet[static_cast<size_t>(i)];
-    send("count", "GET", w.collection);
-    auto r = send("create", "POST", w.collection, w.create_body(i));
-    if (!ok(r))
-      ++res.unexpected;
-    s.id = field_of(r.body, w.object_key,
-                    w.collection == "/server" ? "uuid" : "id");
-    s.next_ms = now;
-    s.since_ms = now;
-  }
-  double polled_ms = 0;
-  auto state_field = w.collection == "/server" ? "state" : "status";
-  // Runs the verify jobs until no server is in one of `active` stages.
-  auto run_jobs = [&](auto&& step) {
-    std::map<int64_t, uint64_t> gets_at;
-    for (;;) {
-      auto next = std::numeric_limits<int64_t>::max();
-      for (const auto& s : fleet)
-        if (s.at != stage::running && s.at != stage::gone)
-          next = std::min(next, s.next_ms);
-      if (next == std::numeric_limits<int64_t>::max())
-        break;
-      if (next > give_up_ms)
-        return false;
-      advance_to(next);
-      for (auto& s : fleet)
-        if (s.at != stage::running && s.at != stage::gone && s.next_ms == now)
-          step(s, gets_at[now]);
-    }
-    for (const auto& [t, n] : gets_at)
-      res.peak_gets_per_tick = std::max(res.peak_gets_per_tick, n);
-    return true;
-  };
-  auto get = [&](tracked& s, uint64_t& gets) {
-    ++gets;
-    return send("get", "GET", w.collection + "/" + s.id);
-  };
-  auto start_up = now;
-  bool up = run_jobs([&](tracked& s, uint64_t& gets) {
-    auto r = get(s, gets);
-    if (ok(r) && field_of(r.body, w.object_key, state_field) == w.running) {
-      s.at = stage::running;
-      polled_ms += static_cast<double>(now - s.since_ms);
-      return;
-    }
-    if (!ok(r))
-      ++res.unexpected;
-    s.next_ms = now + poll_period_ms;
-  });
-  res.up_s = static_cast<double>(now - start_up) / 1000.0;
-  if (!up)
+  replay run{std::move(w), servers, seed, res};
+  if (!run.bring_up())
     return res;
-  // decrease(N): StopServerJob, then VerifyServerStoppedJob at once and every
-  // 20 s; when stopped, DeleteServerJob and VerifyServerDeletedJob likewise.
-  auto start_down = now;
-  for (auto& s : fleet) {
-    auto req = w.stop(s.id);
-    if (!ok(send("stop", "POST", req.target, req.body)))
-      ++res.unexpected;
-    s.at = stage::stopping;
-    s.next_ms = now;
-    s.since_ms = now;
-  }
-  bool down = run_jobs([&](tracked& s, uint64_t& gets) {
-    auto r = get(s, gets);
-    if (s.at == stage::stopping) {
-      if (ok(r) && field_of(r.body, w.object_key, state_field) == w.stopped) {
-        if (!ok(send("delete", "DELETE", w.remove_target(s.id))))
-          ++res.unexpected;
-        s.at = stage::deleting;
-        s.next_ms = now; // the verify job runs at once
-        return;
-      }
-    } else if (r.status == 404) {
-      s.at = stage::gone;
-      polled_ms += static_cast<double>(now - s.since_ms);
-      return;
-    }
-    if (!ok(r))
-      ++res.unexpected;
-    s.next_ms = now + poll_period_ms;
-  });
-  res.down_s = static_cast<double>(now - start_down) / 1000.0;
-  res.finished = down;
-  // `times` is sorted: virtual time only moves forward.
-  size_t first = 0;
-  for (size_t i = 0; i < times.size(); ++i) {
-    while (times[i] - times[first] >= 60'000)
-      ++first;
-    res.peak_per_minute = std::max<uint64_t>(res.peak_per_minute,
-                                             i - first + 1);
-  }
-  if (servers > 0)
-    res.polled_s = polled_ms / 1000.0 / static_cast<double>(servers);
+  res.finished = run.tear_down();
+  run.summarize();
   return res;
 }
 

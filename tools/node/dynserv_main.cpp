@@ -3,6 +3,8 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <pthread.h>
 #include <string>
 #include <vector>
@@ -14,12 +16,12 @@
 #include "spdlog/spdlog.h"
 
 #include "actors/admin_endpoint.hpp"
-#include "api/http_api.hpp"
-#include "telemetry/metrics.hpp"
 #include "actors/node.hpp"
 #include "actors/webhook_actor.hpp"
-#include "messages/errors.hpp"
+#include "api/http_api.hpp"
 #include "config/node_config.hpp"
+#include "messages/errors.hpp"
+#include "telemetry/metrics.hpp"
 #include "tools/node/reports.hpp"
 #include "web/web_assets.hpp"
 
@@ -96,6 +98,133 @@ void set_log_level(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
+/// The admin console's and the HTTP API's tokens (empty when disabled).
+struct api_tokens {
+  std::string admin;
+  std::string http;
+};
+
+std::optional<api_tokens> read_tokens(const dynserv::node_config& cfg) {
+  api_tokens out;
+  if (cfg.admin.enabled) {
+    auto tok = dynserv::admin_token(cfg);
+    if (!tok) {
+      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
+      return std::nullopt;
+    }
+    out.admin = std::move(*tok);
+  }
+  if (cfg.http.enabled) {
+    auto tok = dynserv::http_token(cfg);
+    if (!tok) {
+      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
+      return std::nullopt;
+    }
+    out.http = std::move(*tok);
+  }
+  return out;
+}
+
+/// Spawns the webhooks and hands them to the node; false after reporting a
+/// bad URL or an unreadable CA file (found when making the HTTP client).
+bool start_webhooks_or_report(caf::actor_system& sys,
+                              const dynserv::node_config& cfg,
+                              dynserv::node_runtime& node) {
+  auto hooks = dynserv::start_webhooks(sys, cfg, node.snapshots);
+  if (hooks) {
+    dynserv::attach_webhooks(node, std::move(*hooks));
+    return true;
+  }
+  auto& err = hooks.error();
+  if (err.category() == dynserv::error_category
+      && err.code() == static_cast<uint8_t>(dynserv::ec::invalid_config)
+      && err.context().match_elements<std::string>())
+    std::cerr << "dynserv: config error: "
+              << err.context().get_as<std::string>(0) << "\n";
+  else
+    std::cerr << "dynserv: " << dynserv::describe(err) << "\n";
+  return false;
+}
+
+/// Re-reads the pools' desired counts from `config_path` and hands them to
+/// the supervisor (SIGHUP).
+void reload_desired_counts(caf::actor_system& sys,
+                           const dynserv::node_runtime& node,
+                           const std::string& config_path) {
+  auto reloaded = load_or_report(config_path);
+  if (!reloaded) {
+    spdlog::error("SIGHUP: {} is invalid; keeping the running counts",
+                  config_path);
+    return;
+  }
+  std::vector<dynserv::pool_record> declared;
+  for (const auto& [name, pool] : reloaded->pools)
+    declared.push_back({name, pool.desired, pool.desired, 0});
+  caf::scoped_actor self{sys};
+  self
+    ->request(node.supervisor, std::chrono::seconds{30},
+              dynserv::atom::reload_v, declared)
+    .receive(
+      [](const std::vector<dynserv::scale_reply>& replies) {
+        for (const auto& r : replies)
+          spdlog::info("SIGHUP: pool {} desired {} -> {} {}", r.pool,
+                       r.previous_desired, r.desired, r.note);
+      },
+      [&](const caf::error& err) {
+        spdlog::error("SIGHUP: reload failed: {}", sys.render(err));
+      });
+}
+
+/// The node's network endpoints: the admin console and the HTTP API (each
+/// only when enabled). Stopping them ends the node's intake.
+struct endpoints {
+  dynserv::admin_gate_actor admin_gate;
+  std::unique_ptr<dynserv::http_endpoint> http;
+
+  /// The API goes first: requests in flight get their answers from the node
+  /// (up to the grace period), event streams end.
+  void stop() {
+    if (http)
+      http->stop(http_shutdown_grace);
+    if (admin_gate)
+      caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
+  }
+};
+
+/// Publishes the admin console and starts the HTTP API; false after
+/// reporting why one of them could not start (`eps` holds what did).
+bool start_endpoints(caf::actor_system& sys, const dynserv::node_config& cfg,
+                     const api_tokens& tokens, dynserv::node_runtime& node,
+                     endpoints& eps) {
+  if (cfg.admin.enabled) {
+    auto endpoint = dynserv::publish_admin(sys, cfg, tokens.admin,
+                                           node.supervisor);
+    if (!endpoint) {
+      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
+      return false;
+    }
+    eps.admin_gate = endpoint->gate;
+    if (cfg.admin.token.empty() && cfg.admin.token_env.empty())
+      spdlog::info("admin console token is in {}",
+                   dynserv::admin_token_file(cfg));
+  }
+  if (cfg.http.enabled) {
+    auto endpoint = dynserv::start_http_endpoint(
+      sys, cfg, tokens.http, node.supervisor, dynserv::render_prometheus,
+      [](const dynserv::http_request& req, dynserv::http_response& res) {
+        return dynserv::serve_web_asset(req, res);
+      });
+    if (!endpoint) {
+      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
+      return false;
+    }
+    eps.http = std::move(*endpoint);
+    if (cfg.http.token.empty() && cfg.http.token_env.empty())
+      spdlog::info("http api token is in {}", dynserv::http_token_file(cfg));
+  }
+  return true;
+}
+
 int run(const options& opts) {
   if (opts.config.empty())
     return usage_error("run needs --config FILE");
@@ -118,29 +247,14 @@ int run(const options& opts) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::string token;
-  if (cfg->admin.enabled) {
-    auto tok = dynserv::admin_token(*cfg);
-    if (!tok) {
-      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
-      return 2;
-    }
-    token = std::move(*tok);
-  }
-  std::string http_token;
-  if (cfg->http.enabled) {
-    auto tok = dynserv::http_token(*cfg);
-    if (!tok) {
-      std::cerr << "dynserv: " << dynserv::describe(tok.error()) << "\n";
-      return 2;
-    }
-    http_token = std::move(*tok);
-  }
+  auto tokens = read_tokens(*cfg);
+  if (!tokens)
+    return 2;
   caf::actor_system_config sys_cfg;
   dynserv::add_dynserv_types(sys_cfg);
   if (cfg->admin.enabled)
-    dynserv::configure_remoting(sys_cfg, cfg->admin.tls ? &*cfg->admin.tls
-                                                        : nullptr);
+    dynserv::configure_remoting(sys_cfg,
+                                cfg->admin.tls ? &*cfg->admin.tls : nullptr);
   caf::actor_system sys{sys_cfg};
   auto node = dynserv::start_node(sys, *cfg, {});
   if (!node) {
@@ -148,52 +262,15 @@ int run(const options& opts) {
               << "\n";
     return 1;
   }
-  if (auto hooks = dynserv::start_webhooks(sys, *cfg, node->snapshots)) {
-    dynserv::attach_webhooks(*node, std::move(*hooks));
-  } else {
-    // Bad URL or unreadable CA file, found when making the HTTP client.
-    auto& err = hooks.error();
-    if (err.category() == dynserv::error_category
-        && err.code() == static_cast<uint8_t>(dynserv::ec::invalid_config)
-        && err.context().match_elements<std::string>())
-      std::cerr << "dynserv: config error: "
-                << err.context().get_as<std::string>(0) << "\n";
-    else
-      std::cerr << "dynserv: " << dynserv::describe(err) << "\n";
+  if (!start_webhooks_or_report(sys, *cfg, *node)) {
     dynserv::stop_node(*node);
     return 2;
   }
-  dynserv::admin_gate_actor admin_gate;
-  if (cfg->admin.enabled) {
-    auto endpoint = dynserv::publish_admin(sys, *cfg, token, node->supervisor);
-    if (endpoint) {
-      admin_gate = endpoint->gate;
-    } else {
-      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
-      dynserv::stop_node(*node);
-      return 1;
-    }
-    if (cfg->admin.token.empty() && cfg->admin.token_env.empty())
-      spdlog::info("admin console token is in {}",
-                   dynserv::admin_token_file(*cfg));
-  }
-  std::unique_ptr<dynserv::http_endpoint> http;
-  if (cfg->http.enabled) {
-    auto endpoint = dynserv::start_http_endpoint(
-      sys, *cfg, http_token, node->supervisor, dynserv::render_prometheus,
-      [](const dynserv::http_request& req, dynserv::http_response& res) {
-        return dynserv::serve_web_asset(req, res);
-      });
-    if (!endpoint) {
-      std::cerr << "dynserv: " << dynserv::describe(endpoint.error()) << "\n";
-      if (admin_gate)
-        caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
-      dynserv::stop_node(*node);
-      return 1;
-    }
-    http = std::move(*endpoint);
-    if (cfg->http.token.empty() && cfg->http.token_env.empty())
-      spdlog::info("http api token is in {}", dynserv::http_token_file(*cfg));
+  endpoints eps;
+  if (!start_endpoints(sys, *cfg, *tokens, *node, eps)) {
+    eps.stop();
+    dynserv::stop_node(*node);
+    return 1;
   }
   spdlog::info("node {} running with data in {} ({} pools, max_servers {})",
                cfg->name, cfg->data_dir, cfg->pools.size(), cfg->max_servers);
@@ -204,34 +281,9 @@ int run(const options& opts) {
       spdlog::info("received {}, shutting down", strsignal(sig));
       break;
     }
-    auto reloaded = load_or_report(opts.config);
-    if (!reloaded) {
-      spdlog::error("SIGHUP: {} is invalid; keeping the running counts",
-                    opts.config);
-      continue;
-    }
-    std::vector<dynserv::pool_record> declared;
-    for (const auto& [name, pool] : reloaded->pools)
-      declared.push_back({name, pool.desired, pool.desired, 0});
-    caf::scoped_actor self{sys};
-    self->request(node->supervisor, std::chrono::seconds{30},
-                  dynserv::atom::reload_v, declared)
-      .receive(
-        [](const std::vector<dynserv::scale_reply>& replies) {
-          for (const auto& r : replies)
-            spdlog::info("SIGHUP: pool {} desired {} -> {} {}", r.pool,
-                         r.previous_desired, r.desired, r.note);
-        },
-        [&](const caf::error& err) {
-          spdlog::error("SIGHUP: reload failed: {}", sys.render(err));
-        });
+    reload_desired_counts(sys, *node, opts.config);
   }
-  // The API goes first: requests in flight get their answers from the node
-  // (up to the grace period), event streams end, then the node stops.
-  if (http)
-    http->stop(http_shutdown_grace);
-  if (admin_gate)
-    caf::anon_send_exit(admin_gate, caf::exit_reason::user_shutdown);
+  eps.stop();
   dynserv::stop_node(*node);
   // The actor system's destructor waits for every actor to finish; every
   // transition is already durable, so servers resume on the next start.
