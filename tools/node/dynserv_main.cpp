@@ -158,8 +158,13 @@ void reload_desired_counts(caf::actor_system& sys,
     return;
   }
   std::vector<dynserv::pool_record> declared;
-  for (const auto& [name, pool] : reloaded->pools)
-    declared.push_back({name, pool.desired, pool.desired, 0});
+  for (const auto& [name, pool] : reloaded->pools) {
+    dynserv::pool_record rec;
+    rec.name = name;
+    rec.desired = pool.desired;
+    rec.file_desired = pool.desired;
+    declared.push_back(std::move(rec));
+  }
   caf::scoped_actor self{sys};
   self
     ->request(node.supervisor, std::chrono::seconds{30},
