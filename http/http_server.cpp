@@ -4,6 +4,7 @@
 #include "http/http_server.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <future>
 #include <mutex>
 #include <string>
@@ -62,7 +63,13 @@ public:
   }
 
   ~server_impl() override {
-    stop(std::chrono::milliseconds{0});
+    // stop() throws only when the system cannot lock or join (std::
+    // system_error); a destructor must not pass that on.
+    try {
+      stop(std::chrono::milliseconds{0});
+    } catch (const std::exception& e) {
+      spdlog::error("http server: stopping failed: {}", e.what());
+    }
   }
 
   void run(size_t threads) {

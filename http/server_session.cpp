@@ -439,11 +439,9 @@ private:
                           error_response](error_code ec, size_t) {
                            self->response_.reset();
                            self->set_in_flight(false);
-                           if (ec) {
-                             self->close();
-                           } else if (error_response) {
+                           if (!ec && error_response) {
                              self->linger_close();
-                           } else if (!self->keep_alive_) {
+                           } else if (ec || !self->keep_alive_) {
                              self->close();
                            } else {
                              self->first_request_ = false;

@@ -193,7 +193,8 @@ int64_t rule_day(const posix_tz_rule::date_rule& d, int64_t year) {
         ++days;
       return days;
     }
-    case 'D': return jan1 + d.day;
+    case 'D':
+      return jan1 + d.day;
     default: {
       auto m = static_cast<unsigned>(d.month);
       auto first = days_from_civil(year, m, 1);
@@ -318,8 +319,10 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-void civil_from_days(int64_t z, int64_t& year, unsigned& month, unsigned& day) {
-  z += 719468;
+void civil_from_days(int64_t days, int64_t& year, unsigned& month,
+                     unsigned& day) {
+  // Howard Hinnant's algorithm: eras of 400 years starting on 0000-03-01.
+  auto z = days + 719468;
   auto era = floor_div(z, 146097);
   auto doe = static_cast<unsigned>(z - era * 146097);
   auto yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -430,8 +433,8 @@ local_time time_zone::to_local(int64_t utc_ms) const {
   local_time res;
   res.days = floor_div(local_s, seconds_per_day);
   res.weekday = weekday_of(res.days);
-  res.minute_of_day = static_cast<int>((local_s - res.days * seconds_per_day)
-                                       / 60);
+  res.minute_of_day
+    = static_cast<int>((local_s - res.days * seconds_per_day) / 60);
   res.utc_offset_s = off;
   res.dst = dst;
   return res;

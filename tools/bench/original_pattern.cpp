@@ -22,7 +22,7 @@ constexpr int64_t poll_period_ms = 20'000;
 
 /// Give up after this much virtual time (the original gives up after 10
 /// minutes per step; we keep counting to see the whole lifecycle).
-constexpr int64_t give_up_ms = 2 * 3600 * 1000;
+constexpr int64_t give_up_ms = int64_t{2} * 3600 * 1000;
 
 /// Wire details of one provider for the calls the original makes.
 struct wire {
