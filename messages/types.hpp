@@ -300,9 +300,9 @@ struct pool_record {
   /// The pool's policy is paused: its decisions are recorded, not applied.
   bool paused = false;
   /// The current or last rolling reboot.
-  rollout_record rollout;
+  rollout_record rollout{};
   /// The circuit breaker of the pool's creates.
-  breaker_record breaker;
+  breaker_record breaker{};
 };
 
 template <class Inspector>
@@ -461,9 +461,9 @@ struct pool_status {
   /// rebooting, not asked to stop).
   int64_t active = 0;
   /// The current or last rolling reboot.
-  rollout_record rollout;
+  rollout_record rollout{};
   /// The circuit breaker of the pool's creates.
-  breaker_record breaker;
+  breaker_record breaker{};
   /// Servers past the pool's `max_lifetime` (0 when it has none).
   int64_t expired = 0;
 };
