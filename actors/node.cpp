@@ -1,6 +1,8 @@
 // Wiring of one node: opens the store, restores records, spawns the actors.
 #include "actors/node.hpp"
 
+#include <vector>
+
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -19,13 +21,6 @@
 #include "storage/rocksdb_store.hpp"
 
 namespace dynserv {
-
-namespace {
-
-/// Tokens per second (and burst) that stand for "not rate limited".
-constexpr double unlimited_rate = 1e9;
-
-} // namespace
 
 std::string store_dir(const node_config& cfg) {
   return cfg.data_dir + "/store";
@@ -92,30 +87,53 @@ open_provider(const node_config& cfg, const std::string& name,
   return std::shared_ptr<provider>{std::move(impl)};
 }
 
-caf::expected<node_runtime> start_node(caf::actor_system& sys,
-                                       const node_config& cfg,
-                                       node_start_options opts) {
-  node_runtime rt;
-  if (opts.backend) {
-    rt.backend = opts.backend;
-  } else {
-    auto db = open_rocksdb_store(store_dir(cfg), rocksdb_open_mode::primary);
-    if (!db)
-      return db.error();
-    rt.backend = std::shared_ptr<store>{std::move(*db)};
-  }
-  record_store records{*rt.backend};
+namespace {
+
+/// Tokens per second (and burst) that stand for "not rate limited".
+constexpr double unlimited_rate = 1e9;
+
+/// What the node restores from its store at start.
+struct stored_records {
+  std::vector<server_record> servers;
+  std::vector<pool_record> pools;
+};
+
+/// The injected store (tests) or the node's RocksDB under `store_dir`.
+caf::expected<std::shared_ptr<store>>
+open_node_store(const node_config& cfg, const node_start_options& opts) {
+  if (opts.backend)
+    return opts.backend;
+  auto db = open_rocksdb_store(store_dir(cfg), rocksdb_open_mode::primary);
+  if (!db)
+    return db.error();
+  return std::shared_ptr<store>{std::move(*db)};
+}
+
+caf::expected<stored_records> load_stored_records(store& backend) {
+  record_store records{backend};
   auto servers = records.load_servers();
   if (!servers)
     return servers.error();
   auto pools = records.load_pools();
   if (!pools)
     return pools.error();
+  return stored_records{std::move(*servers), std::move(*pools)};
+}
+
+/// Checked before anything is spawned, so a bad config leaves no actor
+/// behind.
+caf::error check_pool_providers(const node_config& cfg) {
   for (const auto& [name, pc] : cfg.pools)
     if (cfg.providers.count(pc.provider) == 0)
       return make_error(ec::invalid_config, "pools." + name
                                               + ".provider: unknown provider "
                                               + pc.provider);
+  return caf::none;
+}
+
+/// The settings and seams every server, pool and policy actor shares.
+std::shared_ptr<actor_context>
+make_actor_context(const node_config& cfg, const node_start_options& opts) {
   auto ctx = std::make_shared<actor_context>();
   ctx->node_name = cfg.name;
   ctx->timing = cfg.timing;
@@ -128,77 +146,144 @@ caf::expected<node_runtime> start_node(caf::actor_system& sys,
   ctx->detached_fetches = opts.detached_providers;
   for (const auto& [name, pc] : cfg.pools)
     ctx->server_specs[name] = pc.server_spec;
-  rt.snapshots = sys.spawn(snapshot, rt.backend);
+  return ctx;
+}
+
+/// The settings of the provider actor of account `name`.
+provider_actor_config
+provider_settings(const node_config& cfg, const std::string& name,
+                  const provider_config& pc, const wall_clock& clock) {
+  provider_actor_config pac;
+  pac.account = name;
+  pac.owner = cfg.name;
+  // No rate_limit in the config means no limit (documented); the bucket
+  // then never runs dry.
+  pac.rate_limit = pc.rate_limit.value_or(
+    rate_limit_options{unlimited_rate, unlimited_rate});
+  pac.budget_reserve = pc.budget_reserve;
+  pac.budget_refill_per_second = published_refill_rate(pc.type);
+  pac.poll_interval = cfg.timing.poll_interval;
+  pac.call_timeout = cfg.timing.call_timeout;
+  pac.wall_now = clock;
+  return pac;
+}
+
+/// Spawns one provider actor per account into `rt.providers`, over the
+/// injected provider where there is one. On error the actors spawned so far
+/// stay in `rt` for the caller to stop.
+caf::error spawn_providers(caf::actor_system& sys, const node_config& cfg,
+                           const node_start_options& opts, node_runtime& rt) {
   for (const auto& [name, pc] : cfg.providers) {
     std::shared_ptr<provider> impl;
     if (auto i = opts.providers.find(name); i != opts.providers.end()) {
       impl = i->second;
     } else {
       auto opened = open_provider(cfg, name, opts.clock, false);
-      if (!opened) {
-        // Nothing else may keep the actor system from shutting down.
-        stop_node(rt);
+      if (!opened)
         return opened.error();
-      }
       impl = std::move(*opened);
     }
-    provider_actor_config pac;
-    pac.account = name;
-    pac.owner = cfg.name;
-    // No rate_limit in the config means no limit (documented); the bucket
-    // then never runs dry.
-    pac.rate_limit = pc.rate_limit.value_or(
-      rate_limit_options{unlimited_rate, unlimited_rate});
-    pac.budget_reserve = pc.budget_reserve;
-    pac.budget_refill_per_second = published_refill_rate(pc.type);
-    pac.poll_interval = cfg.timing.poll_interval;
-    pac.call_timeout = cfg.timing.call_timeout;
-    pac.wall_now = opts.clock;
+    auto pac = provider_settings(cfg, name, pc, opts.clock);
     rt.providers[name] = opts.detached_providers
-                           ? sys.spawn<caf::detached>(provider_worker, pac, impl)
+                           ? sys.spawn<caf::detached>(provider_worker, pac,
+                                                      impl)
                            : sys.spawn(provider_worker, pac, impl);
   }
+  return caf::none;
+}
+
+/// Pool `name` as the supervisor starts it: its config, its stored record
+/// (if any), its servers that are not deleted and its provider actor.
+node_supervisor_config::pool_seed
+seed_pool(const std::string& name, const pool_config& pc,
+          const stored_records& stored, const node_runtime& rt) {
+  node_supervisor_config::pool_seed seed;
+  seed.cfg = pc;
+  seed.stored.name = name;
+  for (const auto& rec : stored.pools)
+    if (rec.name == name)
+      seed.stored = rec;
+  for (const auto& rec : stored.servers)
+    if (rec.pool == name && rec.status != server_status::deleted)
+      seed.servers.push_back(rec);
+  seed.provider = rt.providers.at(pc.provider);
+  return seed;
+}
+
+/// Counts (and warns about) the live servers of pools no longer in the
+/// config: they may still exist, so they count towards `max_servers`.
+int64_t count_unmanaged_servers(const node_config& cfg,
+                                const stored_records& stored) {
+  int64_t unmanaged = 0;
+  for (const auto& rec : stored.servers)
+    if (rec.status != server_status::deleted && !cfg.pools.count(rec.pool)) {
+      ++unmanaged;
+      spdlog::warn("server {} belongs to pool {} which is not in the config; "
+                   "it is left alone (add the pool back to manage it)",
+                   rec.id, rec.pool);
+    }
+  return unmanaged;
+}
+
+/// Spawns the node supervisor over every configured pool and logs how many
+/// servers it restored.
+void spawn_supervisor(caf::actor_system& sys, const node_config& cfg,
+                      const node_start_options& opts,
+                      const stored_records& stored,
+                      std::shared_ptr<actor_context> ctx, node_runtime& rt) {
   node_supervisor_config nsc;
   nsc.max_servers = cfg.max_servers;
   nsc.deleted_retention = cfg.deleted_retention;
   nsc.decision_retention = cfg.decision_retention;
   size_t restored = 0;
   for (const auto& [name, pc] : cfg.pools) {
-    node_supervisor_config::pool_seed seed;
-    seed.cfg = pc;
-    seed.stored.name = name;
-    for (const auto& rec : *pools)
-      if (rec.name == name)
-        seed.stored = rec;
-    for (const auto& rec : *servers) {
-      if (rec.pool == name && rec.status != server_status::deleted) {
-        seed.servers.push_back(rec);
-        ++restored;
-      }
-    }
-    seed.provider = rt.providers.at(pc.provider);
-    nsc.pools.push_back(std::move(seed));
+    nsc.pools.push_back(seed_pool(name, pc, stored, rt));
+    restored += nsc.pools.back().servers.size();
   }
-  for (const auto& rec : *servers)
-    if (rec.status != server_status::deleted && !cfg.pools.count(rec.pool)) {
-      ++nsc.unmanaged_servers;
-      spdlog::warn("server {} belongs to pool {} which is not in the config; "
-                   "it is left alone (add the pool back to manage it)",
-                   rec.id, rec.pool);
-    }
+  nsc.unmanaged_servers = count_unmanaged_servers(cfg, stored);
   spdlog::info("node {} restored {} servers from {}", cfg.name, restored,
                opts.backend ? std::string{"memory"} : store_dir(cfg));
-  rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), ctx,
+  rt.supervisor = sys.spawn(node_supervisor, std::move(nsc), std::move(ctx),
                             rt.snapshots);
-  if (opts.sweep_orphans) {
-    orphan_sweeper_config osc;
-    osc.orphans = cfg.orphans;
-    osc.providers = rt.providers;
-    for (const auto& [name, pc] : cfg.pools)
-      osc.pool_accounts[name] = pc.provider;
-    rt.sweeper = sys.spawn(orphan_sweeper, std::move(osc), ctx, rt.snapshots,
-                           rt.supervisor);
+}
+
+void spawn_orphan_sweeper(caf::actor_system& sys, const node_config& cfg,
+                          std::shared_ptr<actor_context> ctx,
+                          node_runtime& rt) {
+  orphan_sweeper_config osc;
+  osc.orphans = cfg.orphans;
+  osc.providers = rt.providers;
+  for (const auto& [name, pc] : cfg.pools)
+    osc.pool_accounts[name] = pc.provider;
+  rt.sweeper = sys.spawn(orphan_sweeper, std::move(osc), std::move(ctx),
+                         rt.snapshots, rt.supervisor);
+}
+
+} // namespace
+
+caf::expected<node_runtime> start_node(caf::actor_system& sys,
+                                       const node_config& cfg,
+                                       node_start_options opts) {
+  node_runtime rt;
+  auto backend = open_node_store(cfg, opts);
+  if (!backend)
+    return backend.error();
+  rt.backend = std::move(*backend);
+  auto stored = load_stored_records(*rt.backend);
+  if (!stored)
+    return stored.error();
+  if (auto err = check_pool_providers(cfg))
+    return err;
+  auto ctx = make_actor_context(cfg, opts);
+  rt.snapshots = sys.spawn(snapshot, rt.backend);
+  if (auto err = spawn_providers(sys, cfg, opts, rt)) {
+    // Nothing else may keep the actor system from shutting down.
+    stop_node(rt);
+    return err;
   }
+  spawn_supervisor(sys, cfg, opts, *stored, ctx, rt);
+  if (opts.sweep_orphans)
+    spawn_orphan_sweeper(sys, cfg, ctx, rt);
   return rt;
 }
 
@@ -231,12 +316,11 @@ void stop_node(node_runtime& rt) {
 
 void add_dynserv_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::dynserv>();
-  cfg.add_error_category(error_category,
-                         [](uint8_t code, caf::atom_value,
-                            const caf::message& ctx) -> std::string {
-                           return describe(caf::error{code, error_category,
-                                                      ctx});
-                         });
+  cfg.add_error_category(
+    error_category,
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) -> std::string {
+      return describe(caf::error{code, error_category, ctx});
+    });
 }
 
 } // namespace dynserv

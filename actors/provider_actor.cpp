@@ -119,53 +119,77 @@ void account(self_ptr self, const char* op, const provider_reply& reply,
                   reply.error.message);
 }
 
+/// Answers the jobs whose caller gave up (deadline before `now`), in every
+/// class, without sending them.
+void expire_overdue_jobs(self_ptr self, int64_t now) {
+  auto& st = self->state;
+  for (auto& q : st.jobs) {
+    while (!q.empty() && q.front().deadline_ms > 0
+           && now > q.front().deadline_ms) {
+      auto job = std::move(q.front());
+      q.pop_front();
+      ++st.stats.expired;
+      job.expire();
+    }
+  }
+}
+
+/// The queue of the most urgent class with work that the budget reserve lets
+/// out at `now`; sets `held_back` when it skipped a class with work.
+std::deque<queued_job>* next_ready_queue(provider_actor_state& st, int64_t now,
+                                         bool& held_back) {
+  held_back = false;
+  for (size_t i = 0; i < st.jobs.size(); ++i) {
+    if (st.jobs[i].empty())
+      continue;
+    if (budget_blocks(st, static_cast<call_priority>(i), now))
+      held_back = true;
+    else
+      return &st.jobs[i];
+  }
+  return nullptr;
+}
+
+/// The admission step: takes the next job in priority order if the budget
+/// reserve lets its class out and the token bucket pays for it. Otherwise
+/// arms the drain timer for when that changes and returns nothing.
+std::optional<queued_job> admit_next_job(self_ptr self, int64_t now) {
+  auto& st = self->state;
+  bool held_back = false;
+  auto next = next_ready_queue(st, now, held_back);
+  if (next == nullptr) {
+    if (held_back && !st.budget_drain_scheduled) {
+      st.budget_drain_scheduled = true;
+      self->delayed_send(self_handle(self), millis{st.budget_pause_until - now},
+                         atom::drain_v);
+    }
+    return std::nullopt;
+  }
+  if (!st.limiter->try_acquire(now)) {
+    if (!st.drain_scheduled) {
+      ++st.stats.throttled;
+      st.drain_scheduled = true;
+      auto wait = std::max<int64_t>(st.limiter->wait_ms(now), 1);
+      self->delayed_send(self_handle(self), millis{wait}, atom::drain_v);
+    }
+    return std::nullopt;
+  }
+  auto job = std::move(next->front());
+  next->pop_front();
+  return job;
+}
+
 /// Runs queued jobs while tokens last, in priority order, skipping the
 /// classes the budget reserve holds back; re-arms itself when tokens run
 /// out or a budget pause ends.
 void drain(self_ptr self) {
-  auto& st = self->state;
   for (;;) {
     auto now = steady_ms(self);
-    // Drop jobs whose caller gave up, in every class.
-    for (auto& q : st.jobs) {
-      while (!q.empty() && q.front().deadline_ms > 0
-             && now > q.front().deadline_ms) {
-        auto job = std::move(q.front());
-        q.pop_front();
-        ++st.stats.expired;
-        job.expire();
-      }
-    }
-    std::deque<queued_job>* next = nullptr;
-    bool held_back = false;
-    for (size_t i = 0; i < st.jobs.size() && next == nullptr; ++i) {
-      if (st.jobs[i].empty())
-        continue;
-      if (budget_blocks(st, static_cast<call_priority>(i), now))
-        held_back = true;
-      else
-        next = &st.jobs[i];
-    }
-    if (next == nullptr) {
-      if (held_back && !st.budget_drain_scheduled) {
-        st.budget_drain_scheduled = true;
-        self->delayed_send(self_handle(self),
-                           millis{st.budget_pause_until - now}, atom::drain_v);
-      }
+    expire_overdue_jobs(self, now);
+    auto job = admit_next_job(self, now);
+    if (!job)
       return;
-    }
-    if (!st.limiter->try_acquire(now)) {
-      if (!st.drain_scheduled) {
-        ++st.stats.throttled;
-        st.drain_scheduled = true;
-        auto wait = std::max<int64_t>(st.limiter->wait_ms(now), 1);
-        self->delayed_send(self_handle(self), millis{wait}, atom::drain_v);
-      }
-      return;
-    }
-    auto job = std::move(next->front());
-    next->pop_front();
-    job.run();
+    job->run();
   }
 }
 
@@ -256,6 +280,53 @@ void schedule_tick(self_ptr self) {
   self->delayed_send(self_handle(self), st.cfg.poll_interval, atom::tick_v);
 }
 
+/// Parks a server until the next poll round observes it.
+caf::typed_response_promise<provider_reply>
+add_observer(self_ptr self, std::string id, std::string pid) {
+  auto promise = self->make_response_promise<provider_reply>();
+  self->state.observers.push_back({std::move(id), std::move(pid), promise});
+  schedule_tick(self);
+  return promise;
+}
+
+/// On a poll tick: queues one poll round for the waiting observers (at the
+/// lowest priority, paid for by the bucket like any call).
+void queue_poll_round(self_ptr self) {
+  auto& st = self->state;
+  st.tick_scheduled = false;
+  if (st.observers.empty() || st.poll_queued)
+    return;
+  st.poll_queued = true;
+  queued_job job;
+  job.run = [self] { poll_round(self); };
+  st.jobs[static_cast<size_t>(call_priority::poll)].push_back(std::move(job));
+  drain(self);
+}
+
+/// What this node may still spend: the local bucket, narrowed by the
+/// provider's own budget while its last report is still current.
+rate_budget current_limits(self_ptr self) {
+  auto& st = self->state;
+  auto now = steady_ms(self);
+  rate_budget res;
+  auto tokens = st.limiter->available(now);
+  res.limit = static_cast<int64_t>(std::min(st.limiter->options().burst, 1e15));
+  res.remaining = static_cast<int64_t>(std::min(tokens, 1e15));
+  // A budget that has been reset since the provider reported it says
+  // nothing any more. `budget_left` is the reported remainder minus the
+  // requests made since.
+  const auto& remote = st.stats.last_budget;
+  auto wall = st.cfg.wall_now();
+  if (remote.known() && st.budget_left >= 0
+      && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
+    res.remaining = std::min(res.remaining, st.budget_left);
+    res.reset_at_ms = remote.reset_at_ms;
+    if (remote.limit >= 0)
+      res.limit = remote.limit;
+  }
+  return res;
+}
+
 } // namespace
 
 provider_actor::behavior_type
@@ -283,10 +354,7 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
     },
     [self](atom::observe, std::string& id,
            std::string& pid) -> caf::result<provider_reply> {
-      auto promise = self->make_response_promise<provider_reply>();
-      self->state.observers.push_back({std::move(id), std::move(pid), promise});
-      schedule_tick(self);
-      return promise;
+      return add_observer(self, std::move(id), std::move(pid));
     },
     [self](atom::list) -> caf::result<provider_reply> {
       label_map selector{{labels::owner, self->state.cfg.owner}};
@@ -309,39 +377,8 @@ provider_worker(provider_actor::stateful_pointer<provider_actor_state> self,
       return submit(self, prio::destroy, "delete",
                     [pid](provider& p) { return p.destroy(pid); });
     },
-    [self](atom::limits) -> rate_budget {
-      auto& st = self->state;
-      auto now = steady_ms(self);
-      rate_budget res;
-      auto tokens = st.limiter->available(now);
-      res.limit = static_cast<int64_t>(
-        std::min(st.limiter->options().burst, 1e15));
-      res.remaining = static_cast<int64_t>(std::min(tokens, 1e15));
-      // A budget that has been reset since the provider reported it says
-      // nothing any more. `budget_left` is the reported remainder minus the
-      // requests made since.
-      const auto& remote = st.stats.last_budget;
-      auto wall = st.cfg.wall_now();
-      if (remote.known() && st.budget_left >= 0
-          && (remote.reset_at_ms == 0 || remote.reset_at_ms > wall)) {
-        res.remaining = std::min(res.remaining, st.budget_left);
-        res.reset_at_ms = remote.reset_at_ms;
-        if (remote.limit >= 0)
-          res.limit = remote.limit;
-      }
-      return res;
-    },
-    [self](atom::tick) {
-      auto& st = self->state;
-      st.tick_scheduled = false;
-      if (st.observers.empty() || st.poll_queued)
-        return;
-      st.poll_queued = true;
-      queued_job job;
-      job.run = [self] { poll_round(self); };
-      st.jobs[static_cast<size_t>(prio::poll)].push_back(std::move(job));
-      drain(self);
-    },
+    [self](atom::limits) -> rate_budget { return current_limits(self); },
+    [self](atom::tick) { queue_poll_round(self); },
     [self](atom::drain) {
       // One message type serves both timers; clearing both flags at worst
       // arms one timer more.

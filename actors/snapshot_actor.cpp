@@ -67,8 +67,7 @@ void flush(self_ptr self) {
   if (auto err = st.records->commit(servers, pools, events, cursors,
                                     decisions)) {
     spdlog::error("snapshot commit of {} records failed: {}",
-                  servers.size() + pools.size(),
-                  self->system().render(err));
+                  servers.size() + pools.size(), self->system().render(err));
     for (auto& w : batch)
       w.promise.deliver(err);
     return;
@@ -81,11 +80,9 @@ void flush(self_ptr self) {
     batch[i].promise.deliver(last_seq_of[i]);
 }
 
-} // namespace
-
-snapshot_actor::behavior_type
-snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
-         std::shared_ptr<store> backend) {
+/// Opens the records over `backend` and continues the event log after its
+/// last stored seq.
+void restore_last_seq(self_ptr self, std::shared_ptr<store> backend) {
   auto& st = self->state;
   st.backend = std::move(backend);
   st.records = std::make_unique<record_store>(*st.backend);
@@ -98,75 +95,51 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
                      self->system().render(seq.error()));
     self->quit(seq.error());
   }
+}
+
+/// Reads see only committed data, so every read flushes first: a reader
+/// never misses a put that was acknowledged.
+template <class Read>
+auto read_committed(self_ptr self, Read read) {
+  flush(self);
+  return read(*self->state.records);
+}
+
+/// The cursor of webhook `name`, with the end of the log (which includes
+/// every acknowledged put, as for events).
+caf::expected<webhook_cursor> committed_cursor(self_ptr self,
+                                               const std::string& name) {
+  auto res = read_committed(self, [&](record_store& records) {
+    return records.get_cursor(name);
+  });
+  if (res)
+    res->last_seq = self->state.last_seq;
+  return res;
+}
+
+} // namespace
+
+snapshot_actor::behavior_type
+snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
+         std::shared_ptr<store> backend) {
+  restore_last_seq(self, std::move(backend));
   return {
-    [self](atom::put, server_record& rec, std::vector<event_record>& events)
-      -> caf::result<uint64_t> {
+    // -- writes: queued for the next group commit --
+    [self](atom::put, server_record& rec,
+           std::vector<event_record>& events) -> caf::result<uint64_t> {
       return enqueue(self, {std::move(rec)}, {}, std::move(events));
     },
-    [self](atom::put, pool_record& rec, std::vector<event_record>& events)
-      -> caf::result<uint64_t> {
+    [self](atom::put, pool_record& rec,
+           std::vector<event_record>& events) -> caf::result<uint64_t> {
       return enqueue(self, {}, {std::move(rec)}, std::move(events));
     },
-    [self](atom::put, std::vector<event_record>& events)
-      -> caf::result<uint64_t> {
+    [self](atom::put,
+           std::vector<event_record>& events) -> caf::result<uint64_t> {
       return enqueue(self, {}, {}, std::move(events));
     },
-    [self](atom::events, uint64_t after, uint32_t limit)
-      -> caf::result<std::vector<event_record>> {
-      if (limit == 0)
-        limit = default_event_page;
-      // Reads see only committed data; flush first so a reader never misses
-      // an event that was acknowledged.
-      flush(self);
-      auto res = self->state.records->events_since(after, limit);
-      if (!res)
-        return res.error();
-      return std::move(*res);
-    },
-    [self](atom::prune, int64_t older_than_ms) -> caf::result<uint64_t> {
-      flush(self);
-      auto res = self->state.records->prune_deleted(older_than_ms);
-      if (!res)
-        return res.error();
-      return static_cast<uint64_t>(*res);
-    },
-    [self](atom::put, decision_record& rec, std::vector<event_record>& events)
-      -> caf::result<uint64_t> {
+    [self](atom::put, decision_record& rec,
+           std::vector<event_record>& events) -> caf::result<uint64_t> {
       return enqueue(self, {}, {}, std::move(events), {}, {std::move(rec)});
-    },
-    [self](atom::decisions, const std::string& pool, uint32_t limit)
-      -> caf::result<std::vector<decision_record>> {
-      flush(self);
-      auto res = self->state.records->latest_decisions(pool, limit);
-      if (!res)
-        return res.error();
-      return std::move(*res);
-    },
-    [self](atom::get) -> caf::result<std::vector<server_record>> {
-      // Committed data only, and everything acknowledged so far.
-      flush(self);
-      auto res = self->state.records->load_servers();
-      if (!res)
-        return res.error();
-      return std::move(*res);
-    },
-    [self](atom::prune, atom::decisions,
-           int64_t older_than_ms) -> caf::result<uint64_t> {
-      flush(self);
-      auto res = self->state.records->prune_decisions(older_than_ms);
-      if (!res)
-        return res.error();
-      return static_cast<uint64_t>(*res);
-    },
-    [self](atom::cursor, const std::string& name)
-      -> caf::result<webhook_cursor> {
-      // Same as for events: the log end must include acknowledged puts.
-      flush(self);
-      auto res = self->state.records->get_cursor(name);
-      if (!res)
-        return res.error();
-      res->last_seq = self->state.last_seq;
-      return std::move(*res);
     },
     [self](atom::put, webhook_cursor& cursor) -> caf::result<uint64_t> {
       // A put without events is answered with the seq of the last event
@@ -176,6 +149,39 @@ snapshot(snapshot_actor::stateful_pointer<snapshot_state> self,
       return enqueue(self, {}, {}, {}, {std::move(cursor)});
     },
     [self](atom::flush) { flush(self); },
+    // -- reads and prunes: on committed data only --
+    [self](atom::events, uint64_t after,
+           uint32_t limit) -> caf::result<std::vector<event_record>> {
+      if (limit == 0)
+        limit = default_event_page;
+      return read_committed(self, [&](record_store& records) {
+        return records.events_since(after, limit);
+      });
+    },
+    [self](atom::decisions, const std::string& pool,
+           uint32_t limit) -> caf::result<std::vector<decision_record>> {
+      return read_committed(self, [&](record_store& records) {
+        return records.latest_decisions(pool, limit);
+      });
+    },
+    [self](atom::get) -> caf::result<std::vector<server_record>> {
+      return read_committed(self, [](record_store& records) {
+        return records.load_servers();
+      });
+    },
+    [self](atom::cursor, const std::string& name)
+      -> caf::result<webhook_cursor> { return committed_cursor(self, name); },
+    [self](atom::prune, int64_t older_than_ms) -> caf::result<uint64_t> {
+      return read_committed(self, [&](record_store& records) {
+        return records.prune_deleted(older_than_ms);
+      });
+    },
+    [self](atom::prune, atom::decisions,
+           int64_t older_than_ms) -> caf::result<uint64_t> {
+      return read_committed(self, [&](record_store& records) {
+        return records.prune_decisions(older_than_ms);
+      });
+    },
   };
 }
 
