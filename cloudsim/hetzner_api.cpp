@@ -294,9 +294,9 @@ std::optional<create_body> read_create(const rapidjson::Value& doc,
   };
   // Removed from the API on 2026-07-01 (hcloud-go v2.45.0 dropped it).
   if (member(doc, "datacenter") != nullptr)
-    return fail(
-      hetzner_invalid_input("datacenter", "datacenter was removed from the "
-                                          "API, use location"));
+    return fail(hetzner_invalid_input("datacenter",
+                                      "datacenter was removed from the "
+                                      "API, use location"));
   create_body out;
   auto name = member(doc, "name");
   if (name == nullptr)
