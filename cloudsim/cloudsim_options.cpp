@@ -97,16 +97,14 @@ bool split_provider(const std::string& v, std::optional<provider_kind>& p,
   return p.has_value();
 }
 
-} // namespace
+/// Handlers by option name; false means the value is invalid.
+using option_map = std::map<std::string,
+                            std::function<bool(const std::string&)>>;
 
-std::optional<cloudsim_cli>
-parse_cloudsim_args(const std::vector<std::string>& args, std::string* error) {
-  cloudsim_cli cli;
+/// Options of the process: address, seed, time scale, TLS.
+void add_server_options(option_map& options, cloudsim_cli& cli) {
   auto& sim = cli.sim;
-  auto& creds = sim.credentials;
-  std::string failure;
-  using handler = std::function<bool(const std::string&)>;
-  std::map<std::string, handler> options{
+  options.insert({
     {"--listen",
      [&](const std::string& v) {
        auto colon = v.rfind(':');
@@ -148,6 +146,13 @@ parse_cloudsim_args(const std::vector<std::string>& args, std::string* error) {
        cli.tls_key = v;
        return !v.empty();
      }},
+  });
+}
+
+/// The credentials each API accepts.
+void add_credentials_options(option_map& options, cloudsim_cli& cli) {
+  auto& creds = cli.sim.credentials;
+  options.insert({
     {"--upcloud-user",
      [&](const std::string& v) {
        creds.upcloud_user = v;
@@ -173,6 +178,13 @@ parse_cloudsim_args(const std::vector<std::string>& args, std::string* error) {
        creds.digitalocean_token = v;
        return !v.empty();
      }},
+  });
+}
+
+/// Rate limits and response latency.
+void add_limits_options(option_map& options, cloudsim_cli& cli) {
+  auto& sim = cli.sim;
+  options.insert({
     {"--rate-limits",
      [&](const std::string& v) {
        return parse_on_off(v, sim.rate_limits.enabled);
@@ -204,6 +216,13 @@ parse_cloudsim_args(const std::vector<std::string>& args, std::string* error) {
        sim.rate_limits.upcloud_rps = *x;
        return true;
      }},
+  });
+}
+
+/// Eventual consistency, quotas and the request log.
+void add_world_options(option_map& options, cloudsim_cli& cli) {
+  auto& sim = cli.sim;
+  options.insert({
     {"--consistency-delay",
      [&](const std::string& v) {
        std::optional<provider_kind> p;
@@ -240,7 +259,20 @@ parse_cloudsim_args(const std::vector<std::string>& args, std::string* error) {
        sim.request_log_capacity = static_cast<size_t>(*n);
        return true;
      }},
-  };
+  });
+}
+
+} // namespace
+
+std::optional<cloudsim_cli>
+parse_cloudsim_args(const std::vector<std::string>& args, std::string* error) {
+  cloudsim_cli cli;
+  auto& sim = cli.sim;
+  option_map options;
+  add_server_options(options, cli);
+  add_credentials_options(options, cli);
+  add_limits_options(options, cli);
+  add_world_options(options, cli);
   auto fail = [&](std::string msg) -> std::optional<cloudsim_cli> {
     *error = std::move(msg);
     return std::nullopt;

@@ -364,70 +364,106 @@ sim_server& digitalocean_api::precreate(const std::string& name,
   return state_.inv.add(std::move(s));
 }
 
+namespace {
+
+/// A checked POST /droplets body.
+struct droplet_create_body {
+  std::vector<std::string> names;
+  /// `names` was given (the answer then lists `droplets`).
+  bool multiple = false;
+  std::string region;
+  std::string size;
+  std::string image;
+  /// The image is a snapshot id (slow creates).
+  bool snapshot = false;
+  std::vector<std::string> tags;
+};
+
+/// `name`, or `names` (up to 10); the problem text otherwise.
+std::optional<std::string> read_names(const rapidjson::Value& doc,
+                                      droplet_create_body& out) {
+  if (auto n = member(doc, "names")) {
+    if (!n->IsArray() || n->Empty())
+      return "names must be a non-empty list";
+    if (n->Size() > 10)
+      return "You may only create up to 10 droplets at a time.";
+    for (auto& x : n->GetArray()) {
+      if (!x.IsString() || !is_hostname(x.GetString()))
+        return "Name is invalid";
+      out.names.emplace_back(x.GetString());
+    }
+    out.multiple = true;
+  } else if (auto n = member(doc, "name")) {
+    if (!n->IsString() || !is_hostname(n->GetString()))
+      return "Name is invalid";
+    out.names.emplace_back(n->GetString());
+  } else {
+    return "Name is required";
+  }
+  return std::nullopt;
+}
+
+/// Checks a POST /droplets body; the 422 message otherwise.
+std::optional<std::string> read_create(const rapidjson::Value& doc,
+                                       droplet_create_body& out) {
+  if (auto problem = read_names(doc, out))
+    return problem;
+  auto region = get_string(doc, "region");
+  if (!region || region->empty())
+    return "Region is required";
+  out.region = *region;
+  auto size = get_string(doc, "size");
+  if (!size || size->empty())
+    return "Size is required";
+  out.size = *size;
+  auto image = member(doc, "image");
+  if (image == nullptr || !(image->IsString() || image->IsInt64()))
+    return "Image is required";
+  out.snapshot = image->IsInt64();
+  out.image = out.snapshot ? std::to_string(image->GetInt64())
+                           : std::string{image->GetString()};
+  if (auto t = member(doc, "tags"); t && !t->IsNull()) {
+    if (!t->IsArray())
+      return "tags must be a list of strings";
+    for (auto& x : t->GetArray()) {
+      if (!x.IsString() || !is_tag(x.GetString()))
+        return "Tag names must only contain letters, numbers, colons, dashes "
+               "and underscores";
+      out.tags.emplace_back(x.GetString());
+    }
+  }
+  if (auto ud = get_string(doc, "user_data"); ud && ud->size() > 65536)
+    return "user_data is too long";
+  return std::nullopt;
+}
+
+} // namespace
+
 http_response digitalocean_api::create(const api_call& call) {
-  auto invalid = [&](std::string msg) {
-    return error(422, "unprocessable_entity", msg, false);
-  };
   rapidjson::Document doc;
   if (!parse_json(call.http.body, doc) || !doc.IsObject())
     return error(400, "bad_request", "The request body is not valid JSON.",
                  false);
-  std::vector<std::string> names;
-  if (auto n = member(doc, "names")) {
-    if (!n->IsArray() || n->Empty())
-      return invalid("names must be a non-empty list");
-    if (n->Size() > 10)
-      return invalid("You may only create up to 10 droplets at a time.");
-    for (auto& x : n->GetArray()) {
-      if (!x.IsString() || !is_hostname(x.GetString()))
-        return invalid("Name is invalid");
-      names.emplace_back(x.GetString());
-    }
-  } else if (auto n = member(doc, "name")) {
-    if (!n->IsString() || !is_hostname(n->GetString()))
-      return invalid("Name is invalid");
-    names.emplace_back(n->GetString());
-  } else {
-    return invalid("Name is required");
-  }
-  auto region = get_string(doc, "region");
-  if (!region || region->empty())
-    return invalid("Region is required");
-  auto size = get_string(doc, "size");
-  if (!size || size->empty())
-    return invalid("Size is required");
-  auto image = member(doc, "image");
-  if (image == nullptr || !(image->IsString() || image->IsInt64()))
-    return invalid("Image is required");
-  std::vector<std::string> tags;
-  if (auto t = member(doc, "tags"); t && !t->IsNull()) {
-    if (!t->IsArray())
-      return invalid("tags must be a list of strings");
-    for (auto& x : t->GetArray()) {
-      if (!x.IsString() || !is_tag(x.GetString()))
-        return invalid("Tag names must only contain letters, numbers, "
-                       "colons, dashes and underscores");
-      tags.emplace_back(x.GetString());
-    }
-  }
-  if (auto ud = get_string(doc, "user_data"); ud && ud->size() > 65536)
-    return invalid("user_data is too long");
+  droplet_create_body body;
+  if (auto problem = read_create(doc, body))
+    return error(422, "unprocessable_entity", *problem, false);
   auto limit = state_.options
                  .max_servers[index_of(provider_kind::digitalocean)];
   if (limit
-      && state_.inv.count(provider_kind::digitalocean) + names.size() > *limit)
-    return invalid("creating this/these droplet(s) will exceed your droplet "
-                   "limit");
-  bool snapshot = image->IsInt64();
+      && state_.inv.count(provider_kind::digitalocean) + body.names.size()
+           > *limit)
+    return error(422, "unprocessable_entity",
+                 "creating this/these droplet(s) will exceed your droplet "
+                 "limit",
+                 false);
   std::vector<std::pair<std::string, uint64_t>> created;
-  for (auto& name : names) {
+  for (auto& name : body.names) {
     auto s = make_server(name, call.now_ms);
     s.state = "new";
-    s.zone = *region;
-    apply_size(s, *size);
-    s.image = snapshot ? std::to_string(image->GetInt64())
-                       : std::string{image->GetString()};
-    s.tags = tags;
+    s.zone = body.region;
+    apply_size(s, body.size);
+    s.image = body.image;
+    s.tags = body.tags;
     auto& srv = state_.inv.add(std::move(s));
     auto id = state_.inv.start_action(srv, "create", call.now_ms).id;
     if (!call.fx.stuck) {
@@ -436,18 +472,25 @@ http_response digitalocean_api::create(const api_call& call) {
       step.server_id = srv.id;
       step.gen = srv.gen;
       step.at_ms = call.now_ms
-                   + latency::digitalocean_create(state_.rng, snapshot);
+                   + latency::digitalocean_create(state_.rng, body.snapshot);
       step.action = id;
+      // A failed create errors its action and leaves the droplet off.
       step.action_ok = !call.fx.action_error;
       step.state = call.fx.action_error ? "off" : "active";
       state_.inv.schedule(std::move(step));
     }
     created.emplace_back(srv.id, id);
   }
+  return json_response(202, create_answer(call, created, body.multiple));
+}
+
+std::string digitalocean_api::create_answer(
+  const api_call& call,
+  const std::vector<std::pair<std::string, uint64_t>>& created, bool multiple) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
-  if (names.size() == 1 && !member(doc, "names")) {
+  if (!multiple) {
     w.Key("droplet");
     write_droplet(w, *state_.inv.find(provider_kind::digitalocean,
                                       created[0].first));
@@ -472,7 +515,7 @@ http_response digitalocean_api::create(const api_call& call) {
   w.EndArray();
   w.EndObject();
   w.EndObject();
-  return json_response(202, sb.GetString());
+  return sb.GetString();
 }
 
 http_response digitalocean_api::list(const api_call& call) {

@@ -2,6 +2,10 @@
 // under /digitalocean/v2.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "cloudsim/provider_api.hpp"
 
 namespace dynserv::cloudsim {
@@ -38,6 +42,11 @@ public:
 private:
   http_response list(const api_call& call);
   http_response create(const api_call& call);
+  /// The 202 body of a create: the droplet(s) and `links.actions`.
+  std::string
+  create_answer(const api_call& call,
+                const std::vector<std::pair<std::string, uint64_t>>& created,
+                bool multiple);
   http_response get(const api_call& call, const std::string& id);
   http_response remove(const api_call& call, sim_server& srv);
   http_response remove_tagged(const api_call& call);

@@ -9,7 +9,7 @@ namespace dynserv::cloudsim {
 
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 12> kind_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 13> kind_names{{
   {fault_kind::http_error, "http_error"},
   {fault_kind::drop, "drop"},
   {fault_kind::hang, "hang"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 12> kind_names{{
   {fault_kind::quota, "quota"},
   {fault_kind::unauthorized, "unauthorized"},
   {fault_kind::problem_json, "problem_json"},
+  {fault_kind::resource_locked, "resource_locked"},
 }};
 
 /// Default delay of `hang`: longer than any sane client timeout.
@@ -30,7 +31,7 @@ constexpr int64_t default_hang_ms = 600 * 1000;
 bool responds(fault_kind k) {
   return k == fault_kind::http_error || k == fault_kind::drop
          || k == fault_kind::hang || k == fault_kind::quota
-         || k == fault_kind::unauthorized;
+         || k == fault_kind::unauthorized || k == fault_kind::resource_locked;
 }
 
 bool matches(const fault_rule& r, const fault_target& t) {
@@ -98,14 +99,19 @@ fault_effects fault_rules::match(const fault_target& t, sim_random& rng) {
       case fault_kind::drop:
       case fault_kind::hang:
       case fault_kind::quota:
-      case fault_kind::unauthorized: fx.respond = r; break;
+      case fault_kind::unauthorized:
+      case fault_kind::resource_locked: fx.respond = r; break;
       case fault_kind::delay: fx.extra_delay_ms += r.delay_ms; break;
       case fault_kind::lost_response: fx.lost_response = true; break;
       case fault_kind::stuck: fx.stuck = true; break;
       case fault_kind::error_state:
         fx.error_state_recover_s = r.recover_after_s;
         break;
-      case fault_kind::action_error: fx.action_error = true; break;
+      case fault_kind::action_error:
+        fx.action_error = true;
+        fx.action_error_code = r.code;
+        fx.action_error_message = r.message;
+        break;
       case fault_kind::soft_stop_ignored: fx.soft_stop_ignored = true; break;
       case fault_kind::problem_json: fx.problem_json = true; break;
     }

@@ -39,7 +39,9 @@ enum class fault_kind {
   /// its intended state `recover_after` virtual seconds later.
   error_state,
   /// Hetzner/DigitalOcean: the action started by this request ends in
-  /// `error`/`errored`; the server does not change state.
+  /// `error`/`errored`; the server does not change state (a failed create
+  /// leaves it `off`). At Hetzner the action's error carries `code` and
+  /// `message` (default `action_failed`, "Action failed").
   action_error,
   /// The guest ignores the ACPI request of this soft stop / shutdown /
   /// soft restart (UpCloud hard-stops at the timeout; Hetzner and
@@ -51,6 +53,10 @@ enum class fault_kind {
   unauthorized,
   /// UpCloud: error bodies of this request use RFC 7807 problem+json.
   problem_json,
+  /// Hetzner: 423 `resource_locked` (the resource is locked by Hetzner and
+  /// the caller should contact support; not the `locked` of a running
+  /// action). `status`, `message` override.
+  resource_locked,
 };
 
 std::string_view to_string(fault_kind x);
@@ -101,6 +107,9 @@ struct fault_effects {
   bool lost_response = false;
   bool stuck = false;
   bool action_error = false;
+  /// The failed action's error; empty for the provider's default.
+  std::string action_error_code;
+  std::string action_error_message;
   bool soft_stop_ignored = false;
   bool problem_json = false;
   std::optional<double> error_state_recover_s;

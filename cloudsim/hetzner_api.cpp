@@ -2,183 +2,14 @@
 #include "cloudsim/hetzner_api.hpp"
 
 #include <algorithm>
-#include <array>
 #include <map>
 
+#include "cloudsim/hetzner_actions.hpp"
+#include "cloudsim/hetzner_json.hpp"
 #include "cloudsim/label_selector.hpp"
 #include "cloudsim/sim_json.hpp"
 
 namespace dynserv::cloudsim {
-
-namespace {
-
-struct server_type {
-  std::string_view name;
-  int64_t cores;
-  double memory_gb;
-  int64_t disk_gb;
-};
-
-constexpr std::array<server_type, 8> server_types{{
-  {"cx11", 1, 2, 20},
-  {"cx22", 2, 4, 40},
-  {"cx32", 4, 8, 80},
-  {"cpx11", 2, 2, 40},
-  {"cpx21", 3, 4, 80},
-  {"cpx31", 4, 8, 160},
-  {"cax11", 2, 4, 40},
-  {"ccx13", 2, 8, 80},
-}};
-
-constexpr std::array<std::string_view, 9> statuses{"initializing", "starting",
-                                                   "running",      "stopping",
-                                                   "off",          "deleting",
-                                                   "migrating",    "rebuilding",
-                                                   "unknown"};
-
-const char* status_name(action_status s) {
-  switch (s) {
-    case action_status::running: return "running";
-    case action_status::success: return "success";
-    case action_status::error: return "error";
-  }
-  return "running";
-}
-
-void write_action(json_writer& w, const sim_action& a) {
-  w.StartObject();
-  kv(w, "id", a.id);
-  kv(w, "command", a.command);
-  kv(w, "status", status_name(a.status));
-  kv(w, "progress", a.status == action_status::running ? 0 : 100);
-  kv(w, "started", iso8601(a.started_ms));
-  if (a.finished_ms != 0)
-    kv(w, "finished", iso8601(a.finished_ms));
-  else
-    kv(w, "finished", nullptr);
-  w.Key("resources");
-  w.StartArray();
-  w.StartObject();
-  kv(w, "id", parse_int(a.server_id).value_or(0));
-  kv(w, "type", "server");
-  w.EndObject();
-  w.EndArray();
-  if (a.status == action_status::error) {
-    w.Key("error");
-    w.StartObject();
-    kv(w, "code", a.error_code);
-    kv(w, "message", a.error_message);
-    w.EndObject();
-  } else {
-    kv(w, "error", nullptr);
-  }
-  w.EndObject();
-}
-
-void write_server(json_writer& w, const sim_server& s) {
-  w.StartObject();
-  kv(w, "id", parse_int(s.id).value_or(0));
-  kv(w, "name", s.name);
-  kv(w, "status", s.state);
-  kv(w, "created", iso8601(s.created_ms));
-  w.Key("public_net");
-  w.StartObject();
-  w.Key("ipv4");
-  w.StartObject();
-  kv(w, "id", parse_int(s.id).value_or(0) + 500000);
-  kv(w, "ip", s.ipv4);
-  kv(w, "blocked", false);
-  kv(w, "dns_ptr", "static." + s.ipv4 + ".clients.your-server.de");
-  w.EndObject();
-  w.Key("ipv6");
-  w.StartObject();
-  kv(w, "id", parse_int(s.id).value_or(0) + 600000);
-  kv(w, "ip", s.ipv6);
-  kv(w, "blocked", false);
-  kv_empty_array(w, "dns_ptr");
-  w.EndObject();
-  kv_empty_array(w, "floating_ips");
-  kv_empty_array(w, "firewalls");
-  w.EndObject();
-  kv_empty_array(w, "private_net");
-  w.Key("server_type");
-  w.StartObject();
-  kv(w, "name", s.plan);
-  kv(w, "cores", s.cores);
-  kv(w, "memory", static_cast<double>(s.memory_mb) / 1024.0);
-  kv(w, "disk", s.disk_gb);
-  kv(w, "storage_type", "local");
-  kv(w, "cpu_type", "shared");
-  w.EndObject();
-  w.Key("datacenter");
-  w.StartObject();
-  kv(w, "name", s.zone + "-dc14");
-  w.Key("location");
-  w.StartObject();
-  kv(w, "name", s.zone);
-  kv(w, "network_zone", "eu-central");
-  w.EndObject();
-  w.EndObject();
-  w.Key("location");
-  w.StartObject();
-  kv(w, "name", s.zone);
-  kv(w, "network_zone", "eu-central");
-  w.EndObject();
-  w.Key("image");
-  w.StartObject();
-  auto snapshot = parse_int(s.image);
-  kv(w, "id", snapshot.value_or(67794396));
-  kv(w, "type", snapshot ? "snapshot" : "system");
-  if (snapshot)
-    kv(w, "name", nullptr);
-  else
-    kv(w, "name", s.image);
-  w.EndObject();
-  kv(w, "iso", nullptr);
-  kv(w, "rescue_enabled", false);
-  kv(w, "locked", s.locked());
-  kv(w, "backup_window", nullptr);
-  kv(w, "outgoing_traffic", 0);
-  kv(w, "ingoing_traffic", 0);
-  kv(w, "included_traffic", static_cast<int64_t>(21990232555520));
-  w.Key("protection");
-  w.StartObject();
-  kv(w, "delete", false);
-  kv(w, "rebuild", false);
-  w.EndObject();
-  w.Key("labels");
-  w.StartObject();
-  for (auto& [k, v] : s.labels)
-    kv(w, k.c_str(), v);
-  w.EndObject();
-  kv_empty_array(w, "volumes");
-  kv_empty_array(w, "load_balancers");
-  kv(w, "primary_disk_size", s.disk_gb);
-  kv(w, "placement_group", nullptr);
-  w.EndObject();
-}
-
-std::string single(const char* key, const sim_server& s) {
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key(key);
-  write_server(w, s);
-  w.EndObject();
-  return sb.GetString();
-}
-
-std::string single(const char* key, const sim_action& a) {
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key(key);
-  write_action(w, a);
-  w.EndObject();
-  return sb.GetString();
-}
-
-} // namespace
 
 // -- routing ------------------------------------------------------------------
 
@@ -236,8 +67,10 @@ http_response hetzner_api::handle(const api_call& call) {
   if (seg.empty())
     return not_found();
   if (seg[0] == "actions") {
+    if (seg.size() == 1 && method == "GET")
+      return hetzner_list_actions(state_.inv, call);
     if (seg.size() == 2 && method == "GET")
-      return get_action(call, seg[1]);
+      return hetzner_get_action(state_.inv, seg[1]);
     return not_found();
   }
   if (seg[0] != "servers")
@@ -250,7 +83,7 @@ http_response hetzner_api::handle(const api_call& call) {
     return not_found();
   }
   if (seg[1] == "actions" && seg.size() == 3 && method == "GET")
-    return get_action(call, seg[2]);
+    return hetzner_get_action(state_.inv, seg[2]);
   auto& id = seg[1];
   auto missing = [&] {
     return error(404, "not_found", "server with ID '" + id + "' not found",
@@ -273,7 +106,7 @@ http_response hetzner_api::handle(const api_call& call) {
     if (method == "GET") {
       if (srv == nullptr)
         return missing();
-      return get_action(call, seg[3]);
+      return hetzner_get_action(state_.inv, seg[3]);
     }
     if (method != "POST")
       return not_found();
@@ -292,44 +125,7 @@ http_response hetzner_api::handle(const api_call& call) {
 
 http_response hetzner_api::error(int status, std::string_view code,
                                  std::string_view message, bool) {
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  kv(w, "code", code);
-  kv(w, "message", message);
-  kv(w, "details", nullptr);
-  w.EndObject();
-  w.EndObject();
-  return json_response(status, sb.GetString());
-}
-
-http_response hetzner_api::invalid_input(const std::string& field,
-                                         const std::string& message) {
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  kv(w, "code", "invalid_input");
-  kv(w, "message", "invalid input in field '" + field + "': " + message);
-  w.Key("details");
-  w.StartObject();
-  w.Key("fields");
-  w.StartArray();
-  w.StartObject();
-  kv(w, "name", field);
-  w.Key("messages");
-  w.StartArray();
-  str(w, message);
-  w.EndArray();
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  w.EndObject();
-  w.EndObject();
-  return json_response(400, sb.GetString());
+  return hetzner_error(status, code, message);
 }
 
 http_response hetzner_api::unauthorized(bool) {
@@ -426,156 +222,213 @@ sim_server& hetzner_api::precreate(const std::string& name, label_list labels,
   return state_.inv.add(std::move(s));
 }
 
+namespace {
+
+/// A checked POST /servers body.
+struct create_body {
+  std::string name;
+  /// Server type name (an id given is resolved through the catalogue).
+  std::string type;
+  std::string image;
+  std::optional<std::string> location;
+  label_list labels;
+  bool start_after = true;
+  bool has_keys = false;
+};
+
+/// Reads `labels` of a create or update body into `out`; an error answer
+/// otherwise.
+std::optional<http_response> read_labels(const rapidjson::Value& l,
+                                         label_list& out) {
+  if (!l.IsObject())
+    return hetzner_invalid_input("labels", "must be an object");
+  for (auto& m : l.GetObject()) {
+    std::string k{m.name.GetString(), m.name.GetStringLength()};
+    if (!m.value.IsString())
+      return hetzner_invalid_input("labels", "values must be strings");
+    std::string v{m.value.GetString(), m.value.GetStringLength()};
+    if (!is_label_key(k) || k.rfind("hetzner.cloud/", 0) == 0)
+      return hetzner_invalid_input("labels", "invalid label key '" + k + "'");
+    if (!is_label_value(v))
+      return hetzner_invalid_input("labels", "invalid label value '" + v + "'");
+    out.emplace_back(std::move(k), std::move(v));
+  }
+  return std::nullopt;
+}
+
+/// Reads `server_type`: a name, or an id as a number or a decimal string
+/// (hcloud-go's IDOrName). Ids must be in the catalogue; names are taken as
+/// given.
+std::optional<http_response> read_server_type(const rapidjson::Value* type,
+                                              std::string& out) {
+  if (type == nullptr)
+    return hetzner_invalid_input("server_type", "is required");
+  std::optional<int64_t> id;
+  if (type->IsInt64())
+    id = type->GetInt64();
+  else if (type->IsString())
+    id = parse_int(type->GetString());
+  else
+    return hetzner_invalid_input("server_type", "must be a name or an ID");
+  if (!id) {
+    out = type->GetString();
+    if (out.empty())
+      return hetzner_invalid_input("server_type", "must not be empty");
+    return std::nullopt;
+  }
+  auto known = hetzner_server_type_by_id(*id);
+  if (known == nullptr)
+    return hetzner_invalid_input("server_type", "server type with ID '"
+                                                  + std::to_string(*id)
+                                                  + "' not found");
+  out = std::string{known->name};
+  return std::nullopt;
+}
+
+/// Checks a POST /servers body; an error answer in `*refusal` otherwise.
+std::optional<create_body> read_create(const rapidjson::Value& doc,
+                                       http_response* refusal) {
+  auto fail = [&](http_response res) {
+    *refusal = std::move(res);
+    return std::nullopt;
+  };
+  // Removed from the API on 2026-07-01 (hcloud-go v2.45.0 dropped it).
+  if (member(doc, "datacenter") != nullptr)
+    return fail(hetzner_invalid_input("datacenter",
+                                      "datacenter was removed from the "
+                                      "API, use location"));
+  create_body out;
+  auto name = member(doc, "name");
+  if (name == nullptr)
+    return fail(hetzner_invalid_input("name", "is required"));
+  if (!name->IsString() || !is_hostname(name->GetString())
+      || name->GetStringLength() > 63)
+    return fail(hetzner_invalid_input("name", "must be a valid hostname"));
+  out.name = name->GetString();
+  if (auto bad = read_server_type(member(doc, "server_type"), out.type))
+    return fail(std::move(*bad));
+  auto image = member(doc, "image");
+  if (image == nullptr)
+    return fail(hetzner_invalid_input("image", "is required"));
+  if (!image->IsString() && !image->IsInt64())
+    return fail(hetzner_invalid_input("image", "must be a name or an ID"));
+  out.image = image->IsString() ? std::string{image->GetString()}
+                                : std::to_string(image->GetInt64());
+  if (auto l = member(doc, "labels"))
+    if (auto bad = read_labels(*l, out.labels))
+      return fail(std::move(*bad));
+  if (auto v = member(doc, "start_after_create")) {
+    if (!v->IsBool())
+      return fail(
+        hetzner_invalid_input("start_after_create", "must be a boolean"));
+    out.start_after = v->GetBool();
+  }
+  if (auto keys = member(doc, "ssh_keys")) {
+    if (!keys->IsArray())
+      return fail(hetzner_invalid_input("ssh_keys", "must be a list"));
+    out.has_keys = !keys->Empty();
+  }
+  if (auto ud = get_string(doc, "user_data"); ud && ud->size() > 32768)
+    return fail(hetzner_invalid_input("user_data", "is too long"));
+  out.location = get_string(doc, "location");
+  return out;
+}
+
+} // namespace
+
 http_response hetzner_api::create(const api_call& call) {
   rapidjson::Document doc;
   if (!parse_json(call.http.body, doc) || !doc.IsObject())
     return error(400, "json_error", "invalid JSON in request body", false);
-  auto name = member(doc, "name");
-  if (name == nullptr)
-    return invalid_input("name", "is required");
-  if (!name->IsString() || !is_hostname(name->GetString())
-      || name->GetStringLength() > 63)
-    return invalid_input("name", "must be a valid hostname");
-  auto type = member(doc, "server_type");
-  if (type == nullptr)
-    return invalid_input("server_type", "is required");
-  if (!type->IsString() && !type->IsInt64())
-    return invalid_input("server_type", "must be a name or an ID");
-  auto image = member(doc, "image");
-  if (image == nullptr)
-    return invalid_input("image", "is required");
-  if (!image->IsString() && !image->IsInt64())
-    return invalid_input("image", "must be a name or an ID");
-  label_list labels;
-  if (auto l = member(doc, "labels")) {
-    if (!l->IsObject())
-      return invalid_input("labels", "must be an object");
-    for (auto& m : l->GetObject()) {
-      std::string k{m.name.GetString(), m.name.GetStringLength()};
-      if (!m.value.IsString())
-        return invalid_input("labels", "values must be strings");
-      std::string v{m.value.GetString(), m.value.GetStringLength()};
-      if (!is_label_key(k) || k.rfind("hetzner.cloud/", 0) == 0)
-        return invalid_input("labels", "invalid label key '" + k + "'");
-      if (!is_label_value(v))
-        return invalid_input("labels", "invalid label value '" + v + "'");
-      labels.emplace_back(std::move(k), std::move(v));
-    }
-  }
-  bool start_after = true;
-  if (auto v = member(doc, "start_after_create")) {
-    if (!v->IsBool())
-      return invalid_input("start_after_create", "must be a boolean");
-    start_after = v->GetBool();
-  }
-  bool has_keys = false;
-  if (auto keys = member(doc, "ssh_keys")) {
-    if (!keys->IsArray())
-      return invalid_input("ssh_keys", "must be a list");
-    has_keys = !keys->Empty();
-  }
-  if (auto ud = get_string(doc, "user_data"); ud && ud->size() > 32768)
-    return invalid_input("user_data", "is too long");
-  std::string server_name = name->GetString();
+  http_response refusal;
+  auto body = read_create(doc, &refusal);
+  if (!body)
+    return refusal;
   for (auto srv : state_.inv.servers(provider_kind::hetzner))
-    if (srv->name == server_name) {
-      rapidjson::StringBuffer sb;
-      json_writer w{sb};
-      w.StartObject();
-      w.Key("error");
-      w.StartObject();
-      kv(w, "code", "uniqueness_error");
-      kv(w, "message", "server name is already used");
-      w.Key("details");
-      w.StartObject();
-      w.Key("fields");
-      w.StartArray();
-      w.StartObject();
-      kv(w, "name", "name");
-      w.EndObject();
-      w.EndArray();
-      w.EndObject();
-      w.EndObject();
-      w.EndObject();
-      return json_response(409, sb.GetString());
-    }
+    if (srv->name == body->name)
+      return hetzner_uniqueness_error("name", "server name is already used");
   auto limit = state_.options.max_servers[index_of(provider_kind::hetzner)];
   if (limit && state_.inv.count(provider_kind::hetzner) >= *limit)
     return error(403, "resource_limit_exceeded", "server limit exceeded",
                  false);
   // Committed from here on.
-  auto s = make_server(server_name, call.now_ms);
-  s.labels = std::move(labels);
+  auto s = make_server(body->name, call.now_ms);
+  s.labels = std::move(body->labels);
   s.state = "initializing";
-  if (type->IsString()) {
-    s.plan = type->GetString();
-    for (auto& t : server_types)
-      if (t.name == s.plan) {
-        s.cores = t.cores;
-        s.memory_mb = static_cast<int64_t>(t.memory_gb * 1024);
-        s.disk_gb = t.disk_gb;
-      }
-  } else {
-    s.plan = "cx22";
+  s.plan = body->type;
+  if (auto t = hetzner_server_type_by_name(s.plan)) {
+    s.cores = t->cores;
+    s.memory_mb = static_cast<int64_t>(t->memory_gb * 1024);
+    s.disk_gb = t->disk_gb;
   }
-  s.image = image->IsString() ? std::string{image->GetString()}
-                              : std::to_string(image->GetInt64());
-  if (auto loc = get_string(doc, "location"))
-    s.zone = *loc;
+  s.image = body->image;
+  if (body->location)
+    s.zone = *body->location;
   // Many servers initializing at once is the "bulk" case of the notes.
   size_t initializing = 0;
   for (auto srv : state_.inv.servers(provider_kind::hetzner))
     if (srv->state == "initializing")
       ++initializing;
   auto& srv = state_.inv.add(std::move(s));
-  auto& create_act = state_.inv.start_action(srv, "create_server", call.now_ms);
-  auto create_id = create_act.id;
+  auto create_id = state_.inv.start_action(srv, "create_server", call.now_ms)
+                     .id;
   uint64_t start_id = 0;
-  if (start_after)
+  if (body->start_after)
     start_id = state_.inv.start_action(srv, "start_server", call.now_ms).id;
-  if (!call.fx.stuck) {
-    auto total = latency::hetzner_create(state_.rng, initializing >= 5);
-    sim_step step;
-    step.provider = provider_kind::hetzner;
-    step.server_id = srv.id;
-    step.gen = srv.gen;
-    step.at_ms = call.now_ms + total / 2;
-    step.action = create_id;
-    step.action_ok = !call.fx.action_error;
-    if (call.fx.action_error)
-      step.state = "off";
-    else
-      step.state = start_after ? "starting" : "off";
-    state_.inv.schedule(step);
-    if (start_id != 0) {
-      step.action = start_id;
-      if (call.fx.action_error) {
-        step.state.reset();
-      } else {
-        step.at_ms = call.now_ms + total;
-        step.state = "running";
-      }
-      state_.inv.schedule(step);
-    }
-  }
+  if (!call.fx.stuck)
+    schedule_create(call, srv, create_id, start_id, initializing >= 5);
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
   w.Key("server");
-  write_server(w, srv);
+  write_hetzner_server(w, srv);
   w.Key("action");
-  write_action(w, *state_.inv.action(create_id));
+  write_hetzner_action(w, *state_.inv.action(create_id));
   w.Key("next_actions");
   w.StartArray();
   if (start_id != 0)
-    write_action(w, *state_.inv.action(start_id));
+    write_hetzner_action(w, *state_.inv.action(start_id));
   w.EndArray();
-  if (has_keys)
+  if (body->has_keys)
     kv(w, "root_password", nullptr);
   else
     kv(w, "root_password", state_.rng.hex(16));
   w.EndObject();
   return json_response(201, sb.GetString());
+}
+
+void hetzner_api::schedule_create(const api_call& call, sim_server& srv,
+                                  uint64_t create_id, uint64_t start_id,
+                                  bool bulk) {
+  auto total = latency::hetzner_create(state_.rng, bulk);
+  bool fails = call.fx.action_error;
+  sim_step step;
+  step.provider = provider_kind::hetzner;
+  step.server_id = srv.id;
+  step.gen = srv.gen;
+  // create_server ends halfway; the server then starts (or stays off).
+  step.at_ms = call.now_ms + total / 2;
+  step.action = create_id;
+  step.action_ok = !fails;
+  if (fails) {
+    // A failed create leaves the server off; start_server fails with it.
+    step.error_code = call.fx.action_error_code;
+    step.error_message = call.fx.action_error_message;
+    step.state = "off";
+  } else {
+    step.state = start_id != 0 ? "starting" : "off";
+  }
+  state_.inv.schedule(step);
+  if (start_id == 0)
+    return;
+  step.action = start_id;
+  if (fails) {
+    step.state.reset();
+  } else {
+    step.at_ms = call.now_ms + total;
+    step.state = "running";
+  }
+  state_.inv.schedule(std::move(step));
 }
 
 http_response hetzner_api::list(const api_call& call) {
@@ -584,13 +437,13 @@ http_response hetzner_api::list(const api_call& call) {
     std::string err;
     selector = label_selector::parse(*v, &err);
     if (!selector)
-      return invalid_input("label_selector", err);
+      return hetzner_invalid_input("label_selector", err);
   }
   auto name = query_value(call.query, "name");
   auto wanted = query_values(call.query, "status");
   for (auto& st : wanted)
-    if (std::find(statuses.begin(), statuses.end(), st) == statuses.end())
-      return invalid_input("status", "invalid status '" + st + "'");
+    if (!is_hetzner_server_status(st))
+      return hetzner_invalid_input("status", "invalid status '" + st + "'");
   std::vector<const sim_server*> items;
   for (auto srv : state_.inv.servers(provider_kind::hetzner)) {
     if (srv->visible_at_ms > call.now_ms)
@@ -610,7 +463,7 @@ http_response hetzner_api::list(const api_call& call) {
     auto dir = colon == std::string::npos ? "asc" : sort->substr(colon + 1);
     if ((field != "id" && field != "name" && field != "created")
         || (dir != "asc" && dir != "desc"))
-      return invalid_input("sort", "invalid sort '" + *sort + "'");
+      return hetzner_invalid_input("sort", "invalid sort '" + *sort + "'");
     std::stable_sort(items.begin(), items.end(), [&](auto a, auto b) {
       if (field == "name")
         return a->name < b->name;
@@ -624,49 +477,21 @@ http_response hetzner_api::list(const api_call& call) {
   std::string err;
   auto page = paginate(call.query, items.size(), 25, 50, &err);
   if (!page)
-    return invalid_input("page", err);
+    return hetzner_invalid_input("page", err);
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
   w.Key("servers");
   w.StartArray();
   for (auto i = page->first; i < page->end; ++i)
-    write_server(w, *items[i]);
+    write_hetzner_server(w, *items[i]);
   w.EndArray();
-  w.Key("meta");
-  w.StartObject();
-  w.Key("pagination");
-  w.StartObject();
-  kv(w, "page", page->page);
-  kv(w, "per_page", page->per_page);
-  if (page->page > 1)
-    kv(w, "previous_page", std::min(page->page - 1, page->last_page));
-  else
-    kv(w, "previous_page", nullptr);
-  if (page->page < page->last_page)
-    kv(w, "next_page", page->page + 1);
-  else
-    kv(w, "next_page", nullptr);
-  kv(w, "last_page", page->last_page);
-  kv(w, "total_entries", page->total);
-  w.EndObject();
-  w.EndObject();
+  write_hetzner_meta(w, *page);
   w.EndObject();
   auto res = json_response(200, sb.GetString());
-  std::string link;
-  auto add_link = [&](int64_t p, const char* rel) {
-    if (!link.empty())
-      link += ", ";
-    link += '<' + call.base_url + "/servers?"
-            + query_with_page(call.query, p, page->per_page) + ">; rel=\"" + rel
-            + '"';
-  };
-  if (page->page > 1)
-    add_link(std::min(page->page - 1, page->last_page), "prev");
-  if (page->page < page->last_page)
-    add_link(page->page + 1, "next");
-  add_link(page->last_page, "last");
-  set_header(res.headers, "Link", link);
+  set_header(res.headers, "Link",
+             hetzner_link_header(call.base_url + "/servers", call.query,
+                                 *page));
   return res;
 }
 
@@ -675,7 +500,7 @@ http_response hetzner_api::get(const api_call& call, const std::string& id) {
   if (srv == nullptr)
     return error(404, "not_found", "server with ID '" + id + "' not found",
                  false);
-  return json_response(200, single("server", *srv));
+  return json_response(200, hetzner_single("server", *srv));
 }
 
 http_response hetzner_api::update(const api_call& call, sim_server& srv) {
@@ -684,28 +509,20 @@ http_response hetzner_api::update(const api_call& call, sim_server& srv) {
     return error(400, "json_error", "invalid JSON in request body", false);
   if (auto n = member(doc, "name")) {
     if (!n->IsString() || !is_hostname(n->GetString()))
-      return invalid_input("name", "must be a valid hostname");
+      return hetzner_invalid_input("name", "must be a valid hostname");
     std::string name = n->GetString();
     for (auto other : state_.inv.servers(provider_kind::hetzner))
       if (other != &srv && other->name == name)
-        return error(409, "uniqueness_error", "server name is already used",
-                     false);
+        return hetzner_uniqueness_error("name", "server name is already used");
     srv.name = name;
   }
   if (auto l = member(doc, "labels")) {
-    if (!l->IsObject())
-      return invalid_input("labels", "must be an object");
     label_list labels;
-    for (auto& m : l->GetObject()) {
-      std::string k{m.name.GetString(), m.name.GetStringLength()};
-      if (!m.value.IsString() || !is_label_key(k)
-          || !is_label_value(m.value.GetString()))
-        return invalid_input("labels", "invalid label '" + k + "'");
-      labels.emplace_back(std::move(k), m.value.GetString());
-    }
+    if (auto bad = read_labels(*l, labels))
+      return std::move(*bad);
     srv.labels = std::move(labels);
   }
-  return json_response(200, single("server", srv));
+  return json_response(200, hetzner_single("server", srv));
 }
 
 http_response hetzner_api::remove(const api_call& call, sim_server& srv) {
@@ -729,7 +546,7 @@ http_response hetzner_api::remove(const api_call& call, sim_server& srv) {
       step.remove = true;
     state_.inv.schedule(std::move(step));
   }
-  return json_response(200, single("action", *state_.inv.action(id)));
+  return json_response(200, hetzner_single("action", *state_.inv.action(id)));
 }
 
 http_response hetzner_api::power(const api_call& call, sim_server& srv,
@@ -754,8 +571,9 @@ http_response hetzner_api::power(const api_call& call, sim_server& srv,
   // A request that has nothing to do finishes at once.
   if ((verb == "poweron" && running)
       || ((verb == "poweroff" || verb == "shutdown") && off))
-    return json_response(201, single("action",
-                                     state_.inv.finished_action(srv, command,
+    return json_response(201, hetzner_single("action",
+                                             state_.inv
+                                               .finished_action(srv, command,
                                                                 call.now_ms)));
   auto& rng = state_.rng;
   auto id = state_.inv.start_action(srv, command, call.now_ms).id;
@@ -795,17 +613,7 @@ http_response hetzner_api::power(const api_call& call, sim_server& srv,
     step.state = target;
     state_.inv.schedule(std::move(step));
   }
-  return json_response(201, single("action", *state_.inv.action(id)));
-}
-
-http_response hetzner_api::get_action(const api_call&, const std::string& id) {
-  auto n = parse_int(id);
-  auto act = n && *n > 0 ? state_.inv.action(static_cast<uint64_t>(*n))
-                         : nullptr;
-  if (act == nullptr || act->provider != provider_kind::hetzner)
-    return error(404, "not_found", "action with ID '" + id + "' not found",
-                 false);
-  return json_response(200, single("action", *act));
+  return json_response(201, hetzner_single("action", *state_.inv.action(id)));
 }
 
 } // namespace dynserv::cloudsim

@@ -41,9 +41,10 @@ private:
   http_response remove(const api_call& call, sim_server& srv);
   http_response power(const api_call& call, sim_server& srv,
                       const std::string& verb);
-  http_response get_action(const api_call& call, const std::string& id);
-  http_response invalid_input(const std::string& field,
-                              const std::string& message);
+  /// Queues the end of create_server (and start_server, if `start_id`), or
+  /// their failure under fault `action_error`.
+  void schedule_create(const api_call& call, sim_server& srv,
+                       uint64_t create_id, uint64_t start_id, bool bulk);
   sim_server* visible(const api_call& call, const std::string& id);
   sim_server make_server(const std::string& name, int64_t now_ms);
 

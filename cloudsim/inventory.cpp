@@ -111,7 +111,8 @@ void inventory::apply(const sim_step& step, int64_t now_ms) {
   if (srv == nullptr || srv->gen != step.gen)
     return;
   if (step.action != 0)
-    finish_action(step.action, step.action_ok, now_ms);
+    finish_action(step.action, step.action_ok, now_ms, step.error_code,
+                  step.error_message);
   if (step.state)
     srv->state = *step.state;
   if (step.remove)
@@ -148,6 +149,7 @@ sim_action& inventory::finished_action(sim_server& srv, std::string command,
   act.provider = srv.provider;
   act.command = std::move(command);
   act.status = action_status::success;
+  act.progress = 100;
   act.started_ms = now_ms;
   act.finished_ms = now_ms;
   act.server_id = srv.id;
@@ -160,15 +162,21 @@ sim_action* inventory::action(uint64_t id) {
   return i == actions_.end() ? nullptr : &i->second;
 }
 
-void inventory::finish_action(uint64_t id, bool ok, int64_t now_ms) {
+void inventory::finish_action(uint64_t id, bool ok, int64_t now_ms,
+                              const std::string& error_code,
+                              const std::string& error_message) {
   auto act = action(id);
   if (act == nullptr || act->status != action_status::running)
     return;
   act->status = ok ? action_status::success : action_status::error;
   act->finished_ms = now_ms;
-  if (!ok && act->error_code.empty()) {
-    act->error_code = "action_failed";
-    act->error_message = "Action failed";
+  if (ok) {
+    act->progress = 100;
+  } else {
+    // Hetzner's documented example of a failed action.
+    act->error_code = error_code.empty() ? "action_failed" : error_code;
+    act->error_message = error_message.empty() ? "Action failed"
+                                               : error_message;
   }
   if (auto srv = find(act->provider, act->server_id)) {
     auto& v = srv->actions;

@@ -77,6 +77,8 @@ struct sim_action {
   int64_t finished_ms = 0;
   std::string server_id;
   std::string region;
+  /// Percent done; a failed action keeps the value it had.
+  int progress = 0;
   std::string error_code;
   std::string error_message;
 };
@@ -107,6 +109,9 @@ struct sim_step {
   /// Action to finish (0 = none) and whether it succeeds.
   uint64_t action = 0;
   bool action_ok = true;
+  /// The failed action's error (empty: `action_failed`, "Action failed").
+  std::string error_code;
+  std::string error_message;
   /// Remove the server.
   bool remove = false;
   /// Remove this storage (independent of any server).
@@ -165,8 +170,12 @@ public:
   /// Returns the action or nullptr.
   sim_action* action(uint64_t id);
 
-  /// Ends a running action and unlocks the server if it was the last.
-  void finish_action(uint64_t id, bool ok, int64_t now_ms);
+  /// Ends a running action and unlocks the server if it was the last. A
+  /// failed action gets `error_code` and `error_message`, or
+  /// `action_failed` / "Action failed" when they are empty.
+  void finish_action(uint64_t id, bool ok, int64_t now_ms,
+                     const std::string& error_code = {},
+                     const std::string& error_message = {});
 
   // -- storages ---------------------------------------------------------------
 

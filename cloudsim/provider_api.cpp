@@ -16,6 +16,16 @@ http_response provider_api::fault_response(const fault_rule& rule,
   switch (rule.kind) {
     case fault_kind::quota: return quota(rule, problem);
     case fault_kind::unauthorized: return unauthorized(problem);
+    case fault_kind::resource_locked:
+      // Hetzner's code; hcloud-go: "The resource is locked. The caller
+      // should contact support". The docs list no status for it; 423 is
+      // the status of the API's other lock errors (locked, protected).
+      return error(rule.status ? rule.status : 423, "resource_locked",
+                   rule.message.empty()
+                     ? std::string_view{"resource is locked, please contact "
+                                        "support"}
+                     : std::string_view{rule.message},
+                   problem);
     default: break;
   }
   if (rule.format == "html")

@@ -2,195 +2,12 @@
 #include "cloudsim/upcloud_api.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
-#include <cmath>
 
 #include "cloudsim/sim_json.hpp"
+#include "cloudsim/upcloud_json.hpp"
+#include "cloudsim/upcloud_request.hpp"
 
 namespace dynserv::cloudsim {
-
-namespace {
-
-/// Attributes UpCloud accepts inside {"server":{...}} on create.
-constexpr std::string_view create_attributes[] = {"zone",
-                                                  "title",
-                                                  "hostname",
-                                                  "plan",
-                                                  "core_number",
-                                                  "memory_amount",
-                                                  "metadata",
-                                                  "labels",
-                                                  "login_user",
-                                                  "user_data",
-                                                  "password_delivery",
-                                                  "remote_access_enabled",
-                                                  "remote_access_type",
-                                                  "remote_access_password",
-                                                  "storage_devices",
-                                                  "networking",
-                                                  "server_group",
-                                                  "simple_backup",
-                                                  "timezone",
-                                                  "firewall",
-                                                  "nic_model",
-                                                  "boot_order",
-                                                  "host",
-                                                  "avoid_host",
-                                                  "video_model",
-                                                  "tags"};
-
-/// Attributes accepted by PUT /server/{uuid}.
-constexpr std::string_view modify_attributes[] = {"title",
-                                                  "hostname",
-                                                  "labels",
-                                                  "plan",
-                                                  "core_number",
-                                                  "memory_amount",
-                                                  "metadata",
-                                                  "firewall",
-                                                  "boot_order",
-                                                  "nic_model",
-                                                  "timezone",
-                                                  "simple_backup"};
-
-template <size_t N>
-bool known(const std::string_view (&names)[N], std::string_view x) {
-  return std::find(std::begin(names), std::end(names), x) != std::end(names);
-}
-
-bool is_zone(std::string_view x) {
-  // e.g. de-fra1, fi-hel2, us-nyc1, sg-sin1
-  if (x.size() < 6 || x.size() > 10 || x[2] != '-')
-    return false;
-  return std::all_of(x.begin(), x.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c))
-           || std::isdigit(static_cast<unsigned char>(c)) || c == '-';
-  });
-}
-
-/// Parses "2xCPU-4GB" (optionally "DEV-1xCPU-1GB") into cores and MiB.
-bool parse_plan(std::string_view plan, int64_t& cores, int64_t& memory_mb) {
-  if (plan.rfind("DEV-", 0) == 0)
-    plan.remove_prefix(4);
-  if (plan.rfind("HIMEM-", 0) == 0 || plan.rfind("HICPU-", 0) == 0)
-    plan.remove_prefix(6);
-  auto x = plan.find("xCPU-");
-  if (x == std::string_view::npos || plan.size() < x + 8
-      || plan.substr(plan.size() - 2) != "GB")
-    return false;
-  auto c = parse_int(plan.substr(0, x));
-  auto m = parse_int(plan.substr(x + 5, plan.size() - x - 7));
-  if (!c || !m || *c < 1 || *m < 1)
-    return false;
-  cores = *c;
-  memory_mb = *m * 1024;
-  return true;
-}
-
-bool is_label_key(std::string_view k) {
-  if (k.empty() || k.size() > 64 || k.front() == '_')
-    return false;
-  return std::all_of(k.begin(), k.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'
-           || c == '.' || c == ':' || c == '/';
-  });
-}
-
-bool is_label_value(std::string_view v) {
-  return v.size() <= 255 && std::none_of(v.begin(), v.end(), [](char c) {
-           return static_cast<unsigned char>(c) < 0x20;
-         });
-}
-
-std::string yes_no(bool x) {
-  return x ? "yes" : "no";
-}
-
-void write_labels(json_writer& w, const label_list& labels) {
-  w.Key("labels");
-  w.StartObject();
-  w.Key("label");
-  w.StartArray();
-  for (auto& [k, v] : labels) {
-    w.StartObject();
-    kv(w, "key", k);
-    kv(w, "value", v);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-}
-
-void write_tags(json_writer& w, const std::vector<std::string>& tags) {
-  w.Key("tags");
-  w.StartObject();
-  w.Key("tag");
-  w.StartArray();
-  for (auto& t : tags)
-    str(w, t);
-  w.EndArray();
-  w.EndObject();
-}
-
-/// Fields shared by list items and details.
-void write_common(json_writer& w, const sim_server& s) {
-  kv(w, "core_number", std::to_string(s.cores));
-  kv(w, "created", s.created_ms / 1000);
-  kv(w, "host", s.host);
-  kv(w, "hostname", s.hostname);
-  write_labels(w, s.labels);
-  kv(w, "license", 0);
-  kv(w, "memory_amount", std::to_string(s.memory_mb));
-  kv(w, "plan", s.plan);
-  kv(w, "plan_ipv4_bytes", "0");
-  kv(w, "plan_ipv6_bytes", "0");
-  kv(w, "progress", s.state == "maintenance" ? "50" : "0");
-  kv(w, "server_group", "");
-  kv(w, "simple_backup", "no");
-  kv(w, "state", s.state);
-  write_tags(w, s.tags);
-  kv(w, "title", s.name);
-  kv(w, "uuid", s.id);
-  kv(w, "zone", s.zone);
-}
-
-void write_ip(json_writer& w, const char* access, const std::string& address,
-              const char* family) {
-  w.StartObject();
-  kv(w, "access", access);
-  kv(w, "address", address);
-  kv(w, "family", family);
-  kv(w, "part_of_plan", std::string{access} == "public" ? "yes" : "no");
-  w.EndObject();
-}
-
-void write_interface(json_writer& w, int index, const char* type,
-                     const std::string& address, const char* family,
-                     const std::string& mac) {
-  w.StartObject();
-  kv(w, "index", index);
-  w.Key("ip_addresses");
-  w.StartObject();
-  w.Key("ip_address");
-  w.StartArray();
-  w.StartObject();
-  kv(w, "address", address);
-  kv(w, "family", family);
-  kv(w, "floating", "no");
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  kv(w, "mac", mac);
-  kv(w, "network",
-     "03000000-0000-4000-8000-0000000000" + std::to_string(10 + index));
-  kv(w, "source_ip_filtering", "yes");
-  kv(w, "type", type);
-  kv(w, "bootable", "no");
-  w.EndObject();
-}
-
-} // namespace
 
 // -- routing ------------------------------------------------------------------
 
@@ -390,74 +207,7 @@ http_response upcloud_api::illegal_state(const api_call& call,
 
 http_response upcloud_api::details(int status, const sim_server& s,
                                    const std::string& password) {
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key("server");
-  w.StartObject();
-  kv(w, "boot_order", "disk");
-  write_common(w, s);
-  kv(w, "firewall", "off");
-  w.Key("ip_addresses");
-  w.StartObject();
-  w.Key("ip_address");
-  w.StartArray();
-  write_ip(w, "public", s.ipv4, "IPv4");
-  write_ip(w, "utility", s.private_ipv4, "IPv4");
-  if (!s.ipv6.empty())
-    write_ip(w, "public", s.ipv6, "IPv6");
-  w.EndArray();
-  w.EndObject();
-  kv(w, "metadata", yes_no(s.metadata));
-  w.Key("networking");
-  w.StartObject();
-  w.Key("interfaces");
-  w.StartObject();
-  w.Key("interface");
-  w.StartArray();
-  auto mac = [&](int i) {
-    return "ee:1b:db:" + s.id.substr(2, 2) + ":" + s.id.substr(4, 2) + ":0"
-           + std::to_string(i);
-  };
-  write_interface(w, 1, "public", s.ipv4, "IPv4", mac(1));
-  write_interface(w, 2, "utility", s.private_ipv4, "IPv4", mac(2));
-  if (!s.ipv6.empty())
-    write_interface(w, 3, "public", s.ipv6, "IPv6", mac(3));
-  w.EndArray();
-  w.EndObject();
-  w.EndObject();
-  kv(w, "nic_model", "virtio");
-  if (!password.empty())
-    kv(w, "password", password);
-  kv(w, "remote_access_enabled", "no");
-  w.Key("storage_devices");
-  w.StartObject();
-  w.Key("storage_device");
-  w.StartArray();
-  int index = 0;
-  for (auto& uuid : s.storages) {
-    auto st = state_.inv.storage(uuid);
-    if (st == nullptr)
-      continue;
-    w.StartObject();
-    kv(w, "address", "virtio:" + std::to_string(index));
-    kv(w, "boot_disk", index == 0 ? "1" : "0");
-    kv(w, "part_of_plan", index == 0 ? "yes" : "no");
-    kv(w, "storage", st->uuid);
-    kv(w, "storage_size", st->size_gb);
-    kv(w, "storage_tier", st->tier);
-    kv(w, "storage_title", st->title);
-    kv(w, "type", "disk");
-    w.EndObject();
-    ++index;
-  }
-  w.EndArray();
-  w.EndObject();
-  kv(w, "timezone", "UTC");
-  kv(w, "video_model", "vga");
-  w.EndObject();
-  w.EndObject();
-  return json_response(status, sb.GetString());
+  return json_response(status, upcloud_details(s, state_.inv, password));
 }
 
 // -- server lifecycle ---------------------------------------------------------
@@ -518,145 +268,36 @@ http_response upcloud_api::create(const api_call& call) {
   if (!parse_json(call.http.body, doc))
     return bad_request(call, "INVALID_REQUEST",
                        "The request body is not valid JSON.");
-  if (!doc.IsObject() || doc.MemberCount() != 1 || !member(doc, "server")
-      || !member(doc, "server")->IsObject())
-    return bad_request(call, "INVALID_REQUEST",
-                       "The request body must be {\"server\":{...}}.");
-  auto& body = *member(doc, "server");
-  for (auto& m : body.GetObject()) {
-    std::string_view name{m.name.GetString(), m.name.GetStringLength()};
-    if (!known(create_attributes, name))
-      return bad_request(call, "INVALID_REQUEST",
-                         "Attribute '" + std::string{name}
-                           + "' is not allowed.");
-  }
-  auto zone = get_string(body, "zone");
-  if (!zone || zone->empty())
-    return bad_request(call, "ZONE_MISSING", "The zone is missing.");
-  if (!is_zone(*zone))
-    return bad_request(call, "ZONE_INVALID", "The zone is invalid.");
-  auto title = get_string(body, "title");
-  if (!title || title->empty())
-    return bad_request(call, "SERVER_TITLE_MISSING",
-                       "The server title is missing.");
-  if (title->size() > 255)
-    return bad_request(call, "SERVER_TITLE_INVALID",
-                       "The server title is invalid.");
-  auto hostname = get_string(body, "hostname");
-  if (!hostname || hostname->empty())
-    return bad_request(call, "HOSTNAME_MISSING", "The hostname is missing.");
-  if (!is_hostname(*hostname))
-    return bad_request(call, "HOSTNAME_INVALID", "The hostname is invalid.");
-  int64_t cores = 1;
-  int64_t memory_mb = 1024;
-  std::string plan = "1xCPU-1GB";
-  if (auto p = member(body, "plan")) {
-    if (!p->IsString())
-      return bad_request(call, "PLAN_INVALID", "The plan is invalid.");
-    plan = p->GetString();
-    if (plan == "custom") {
-      auto c = get_int(body, "core_number");
-      auto m = get_int(body, "memory_amount");
-      if (!c || *c < 1)
-        return bad_request(call, "CORE_NUMBER_INVALID",
-                           "The core number is invalid.");
-      if (!m || *m < 512)
-        return bad_request(call, "MEMORY_AMOUNT_INVALID",
-                           "The memory amount is invalid.");
-      cores = *c;
-      memory_mb = *m;
-    } else if (!parse_plan(plan, cores, memory_mb)) {
-      return bad_request(call, "PLAN_INVALID", "The plan is invalid.");
-    }
-  } else if (member(body, "core_number") || member(body, "memory_amount")) {
-    auto c = get_int(body, "core_number");
-    auto m = get_int(body, "memory_amount");
-    if (!c || *c < 1)
-      return bad_request(call, "CORE_NUMBER_INVALID",
-                         "The core number is invalid.");
-    if (!m || *m < 512)
-      return bad_request(call, "MEMORY_AMOUNT_INVALID",
-                         "The memory amount is invalid.");
-    cores = *c;
-    memory_mb = *m;
-    plan = "custom";
-  }
-  label_list labels;
-  if (auto l = member(body, "labels")) {
-    auto list = member(*l, "label");
-    if (!l->IsObject() || (list != nullptr && !list->IsArray())
-        || l->MemberCount() > 1)
-      return bad_request(call, "INVALID_REQUEST",
-                         "labels must be {\"label\":[{\"key\",\"value\"}]}.");
-    if (list != nullptr) {
-      for (auto& item : list->GetArray()) {
-        auto k = get_string(item, "key");
-        auto v = get_string(item, "value");
-        if (!k || !is_label_key(*k))
-          return bad_request(call, "INVALID_LABEL_KEY",
-                             "A label key is invalid.");
-        if (!v || !is_label_value(*v))
-          return bad_request(call, "INVALID_LABEL_VALUE",
-                             "A label value is invalid.");
-        for (auto& [existing, ignored] : labels)
-          if (existing == *k)
-            return bad_request(call, "DUPLICATE_LABEL_KEYS",
-                               "Label keys must be unique.");
-        labels.emplace_back(*k, *v);
-      }
-    }
-  }
-  auto devices_obj = member(body, "storage_devices");
-  auto devices = devices_obj ? member(*devices_obj, "storage_device") : nullptr;
-  if (devices == nullptr || !devices->IsArray() || devices->Empty())
-    return bad_request(call, "STORAGE_DEVICES_MISSING",
-                       "The storage devices are missing.");
-  std::vector<sim_storage> disks;
-  for (auto& d : devices->GetArray()) {
-    auto action = get_string(d, "action");
-    if (!action
-        || (*action != "clone" && *action != "create" && *action != "attach"))
-      return bad_request(call, "STORAGE_DEVICE_INVALID",
-                         "The storage device action is invalid.");
-    if (*action != "create" && !get_string(d, "storage"))
-      return bad_request(call, "STORAGE_MISSING",
-                         "The storage to " + *action + " is missing.");
-    auto size = get_int(d, "size");
-    if (*action == "create" && (!size || *size < 1))
-      return bad_request(call, "SIZE_INVALID", "The storage size is invalid.");
-    sim_storage st;
-    st.uuid = state_.rng.uuid("01");
-    st.title = get_string(d, "title")
-                 .value_or(*title + "-disk" + std::to_string(disks.size()));
-    st.tier = get_string(d, "tier").value_or("maxiops");
-    st.zone = *zone;
-    st.size_gb = size.value_or(25);
-    disks.push_back(std::move(st));
-  }
-  bool create_password = false;
-  if (auto lu = member(body, "login_user"))
-    create_password = get_bool(*lu, "create_password").value_or(false);
+  upcloud_refusal why;
+  auto wrapped = upcloud_unwrap(doc, "server", upcloud_body_kind::create, why);
+  auto body = wrapped ? read_upcloud_create(*wrapped, why) : std::nullopt;
+  if (!body)
+    return bad_request(call, why.code, why.message);
   auto limit = state_.options.max_servers[index_of(provider_kind::upcloud)];
   if (limit && state_.inv.count(provider_kind::upcloud) >= *limit)
     return error(403, "SERVER_CORE_LIMIT_REACHED",
                  "The server core limit of the account has been reached.",
                  call.fx.problem_json);
   // Committed from here on.
-  auto s = make_server(*title, call.now_ms);
-  s.hostname = *hostname;
-  s.zone = *zone;
-  s.plan = plan;
-  s.cores = cores;
-  s.memory_mb = memory_mb;
-  s.labels = std::move(labels);
-  s.metadata = get_bool(body, "metadata").value_or(false);
+  auto s = make_server(body->title, call.now_ms);
+  s.hostname = body->hostname;
+  s.zone = body->zone;
+  s.plan = body->plan;
+  s.cores = body->cores;
+  s.memory_mb = body->memory_mb;
+  s.labels = std::move(body->labels);
+  s.metadata = body->metadata;
   s.state = "maintenance";
-  if (auto net = member(body, "networking"))
-    if (to_json(*net).find("IPv6") != std::string::npos)
-      s.ipv6 = "2a04:3540:1000:310:" + state_.rng.hex(4) + ":"
-               + state_.rng.hex(4) + ":" + state_.rng.hex(4) + ":"
-               + state_.rng.hex(4);
-  for (auto& st : disks) {
+  if (body->ipv6)
+    s.ipv6 = "2a04:3540:1000:310:" + state_.rng.hex(4) + ":" + state_.rng.hex(4)
+             + ":" + state_.rng.hex(4) + ":" + state_.rng.hex(4);
+  for (auto& disk : body->disks) {
+    sim_storage st;
+    st.uuid = state_.rng.uuid("01");
+    st.title = disk.title;
+    st.tier = disk.tier;
+    st.zone = body->zone;
+    st.size_gb = disk.size_gb;
     st.server = s.id;
     st.created_ms = call.now_ms;
     s.storages.push_back(st.uuid);
@@ -673,7 +314,8 @@ http_response upcloud_api::create(const api_call& call) {
     state_.inv.schedule(std::move(step));
   }
   auto res = details(202, srv,
-                     create_password ? state_.rng.hex(12) : std::string{});
+                     body->create_password ? state_.rng.hex(12)
+                                           : std::string{});
   enter_error(call, srv, "started");
   return res;
 }
@@ -724,7 +366,7 @@ http_response upcloud_api::list(const api_call& call) {
       break;
     ++written;
     w.StartObject();
-    write_common(w, *srv);
+    write_upcloud_common(w, *srv);
     w.EndObject();
   }
   w.EndArray();
@@ -746,18 +388,10 @@ http_response upcloud_api::modify(const api_call& call, sim_server& srv) {
   if (!parse_json(call.http.body, doc))
     return bad_request(call, "INVALID_REQUEST",
                        "The request body is not valid JSON.");
-  auto body = member(doc, "server");
-  if (!doc.IsObject() || doc.MemberCount() != 1 || body == nullptr
-      || !body->IsObject())
-    return bad_request(call, "INVALID_REQUEST",
-                       "The request body must be {\"server\":{...}}.");
-  for (auto& m : body->GetObject()) {
-    std::string_view name{m.name.GetString(), m.name.GetStringLength()};
-    if (!known(modify_attributes, name))
-      return bad_request(call, "INVALID_REQUEST",
-                         "Attribute '" + std::string{name}
-                           + "' is not allowed.");
-  }
+  upcloud_refusal why;
+  auto body = upcloud_unwrap(doc, "server", upcloud_body_kind::modify, why);
+  if (body == nullptr)
+    return bad_request(call, why.code, why.message);
   if (srv.state == "maintenance" || srv.state == "error")
     return illegal_state(call, srv);
   auto plan = get_string(*body, "plan");
@@ -768,7 +402,7 @@ http_response upcloud_api::modify(const api_call& call, sim_server& srv) {
     if (plan) {
       int64_t c = 0;
       int64_t m = 0;
-      if (!parse_plan(*plan, c, m))
+      if (!parse_upcloud_plan(*plan, c, m))
         return bad_request(call, "PLAN_INVALID", "The plan is invalid.");
       srv.plan = *plan;
       srv.cores = c;
@@ -787,23 +421,10 @@ http_response upcloud_api::modify(const api_call& call, sim_server& srv) {
     srv.hostname = *h;
   }
   if (auto l = member(*body, "labels")) {
-    auto list = member(*l, "label");
-    if (list == nullptr || !list->IsArray())
-      return bad_request(call, "INVALID_REQUEST",
-                         "labels must be {\"label\":[{\"key\",\"value\"}]}.");
-    label_list labels;
-    for (auto& item : list->GetArray()) {
-      auto k = get_string(item, "key");
-      auto v = get_string(item, "value");
-      if (!k || !is_label_key(*k))
-        return bad_request(call, "INVALID_LABEL_KEY",
-                           "A label key is invalid.");
-      if (!v || !is_label_value(*v))
-        return bad_request(call, "INVALID_LABEL_VALUE",
-                           "A label value is invalid.");
-      labels.emplace_back(*k, *v);
-    }
-    srv.labels = std::move(labels);
+    auto labels = read_upcloud_labels(*l, false, why);
+    if (!labels)
+      return bad_request(call, why.code, why.message);
+    srv.labels = std::move(*labels);
   }
   return details(202, srv);
 }
@@ -814,18 +435,9 @@ http_response upcloud_api::start(const api_call& call, sim_server& srv) {
     if (!parse_json(call.http.body, doc))
       return bad_request(call, "INVALID_REQUEST",
                          "The request body is not valid JSON.");
-    auto body = member(doc, "server");
-    if (!doc.IsObject() || doc.MemberCount() != 1 || body == nullptr
-        || !body->IsObject())
-      return bad_request(call, "INVALID_REQUEST",
-                         "The request body must be {\"server\":{...}}.");
-    for (auto& m : body->GetObject()) {
-      std::string_view name{m.name.GetString(), m.name.GetStringLength()};
-      if (name != "host" && name != "avoid_host" && name != "start_type")
-        return bad_request(call, "INVALID_REQUEST",
-                           "Attribute '" + std::string{name}
-                             + "' is not allowed.");
-    }
+    upcloud_refusal why;
+    if (!upcloud_unwrap(doc, "server", upcloud_body_kind::start, why))
+      return bad_request(call, why.code, why.message);
   }
   if (srv.state != "stopped")
     return illegal_state(call, srv);
@@ -839,38 +451,19 @@ http_response upcloud_api::start(const api_call& call, sim_server& srv) {
 }
 
 http_response upcloud_api::stop(const api_call& call, sim_server& srv) {
-  std::string stop_type = "soft";
-  int64_t timeout_s = 60;
+  upcloud_stop_options opts;
   if (!call.http.body.empty()) {
     rapidjson::Document doc;
     if (!parse_json(call.http.body, doc))
       return bad_request(call, "INVALID_REQUEST",
                          "The request body is not valid JSON.");
-    auto body = member(doc, "stop_server");
-    if (!doc.IsObject() || doc.MemberCount() != 1 || body == nullptr
-        || !body->IsObject())
-      return bad_request(call, "INVALID_REQUEST",
-                         "The request body must be {\"stop_server\":{...}}.");
-    for (auto& m : body->GetObject()) {
-      std::string_view name{m.name.GetString(), m.name.GetStringLength()};
-      if (name != "stop_type" && name != "timeout")
-        return bad_request(call, "INVALID_REQUEST",
-                           "Attribute '" + std::string{name}
-                             + "' is not allowed.");
-    }
-    if (member(*body, "stop_type")) {
-      auto t = get_string(*body, "stop_type");
-      if (!t || (*t != "soft" && *t != "hard"))
-        return bad_request(call, "STOP_TYPE_INVALID",
-                           "The stop type is invalid.");
-      stop_type = *t;
-    }
-    if (member(*body, "timeout")) {
-      auto t = get_int(*body, "timeout");
-      if (!t || *t < 1 || *t > 3600)
-        return bad_request(call, "TIMEOUT_INVALID", "The timeout is invalid.");
-      timeout_s = *t;
-    }
+    upcloud_refusal why;
+    auto body = upcloud_unwrap(doc, "stop_server", upcloud_body_kind::stop,
+                               why);
+    auto read = body ? read_upcloud_stop(*body, false, why) : std::nullopt;
+    if (!read)
+      return bad_request(call, why.code, why.message);
+    opts = *read;
   }
   if (srv.state != "started")
     return illegal_state(call, srv);
@@ -878,13 +471,14 @@ http_response upcloud_api::stop(const api_call& call, sim_server& srv) {
     return details(200, srv); // A stop is already under way.
   auto& rng = state_.rng;
   int64_t after = 0;
-  if (stop_type == "hard") {
+  if (opts.stop_type == "hard") {
     after = latency::upcloud_hard_stop(rng);
   } else {
     auto guest = latency::guest_shutdown(rng);
-    if (call.fx.soft_stop_ignored || guest > timeout_s * 1000)
+    auto timeout_ms = opts.timeout_s * 1000;
+    if (call.fx.soft_stop_ignored || guest > timeout_ms)
       // The platform hard-stops once the timeout has passed.
-      after = timeout_s * 1000 + static_cast<int64_t>(rng.uniform(1000, 5000));
+      after = timeout_ms + static_cast<int64_t>(rng.uniform(1000, 5000));
     else
       after = guest;
   }
@@ -908,50 +502,20 @@ http_response upcloud_api::restart(const api_call& call, sim_server& srv) {
   if (!parse_json(call.http.body, doc))
     return bad_request(call, "INVALID_REQUEST",
                        "The request body is not valid JSON.");
-  auto body = member(doc, "restart_server");
-  if (!doc.IsObject() || doc.MemberCount() != 1 || body == nullptr
-      || !body->IsObject())
-    return bad_request(call, "INVALID_REQUEST",
-                       "The request body must be {\"restart_server\":{...}}.");
-  std::string stop_type = "soft";
-  int64_t timeout_s = 60;
-  std::string timeout_action = "ignore";
-  for (auto& m : body->GetObject()) {
-    std::string_view name{m.name.GetString(), m.name.GetStringLength()};
-    if (name != "stop_type" && name != "timeout" && name != "timeout_action"
-        && name != "host")
-      return bad_request(call, "INVALID_REQUEST",
-                         "Attribute '" + std::string{name}
-                           + "' is not allowed.");
-  }
-  if (member(*body, "stop_type")) {
-    auto t = get_string(*body, "stop_type");
-    if (!t || (*t != "soft" && *t != "hard"))
-      return bad_request(call, "STOP_TYPE_INVALID",
-                         "The stop type is invalid.");
-    stop_type = *t;
-  }
-  if (member(*body, "timeout")) {
-    auto t = get_int(*body, "timeout");
-    if (!t || *t < 1 || *t > 3600)
-      return bad_request(call, "TIMEOUT_INVALID", "The timeout is invalid.");
-    timeout_s = *t;
-  }
-  if (member(*body, "timeout_action")) {
-    auto t = get_string(*body, "timeout_action");
-    if (!t || (*t != "destroy" && *t != "ignore"))
-      return bad_request(call, "TIMEOUT_ACTION_INVALID",
-                         "The timeout action is invalid.");
-    timeout_action = *t;
-  }
+  upcloud_refusal why;
+  auto body = upcloud_unwrap(doc, "restart_server", upcloud_body_kind::restart,
+                             why);
+  auto opts = body ? read_upcloud_stop(*body, true, why) : std::nullopt;
+  if (!opts)
+    return bad_request(call, why.code, why.message);
   if (srv.state != "started")
     return illegal_state(call, srv);
   auto& rng = state_.rng;
   int64_t enter = latency::upcloud_restart_enter(rng);
-  if (stop_type == "soft" && call.fx.soft_stop_ignored) {
-    if (timeout_action == "ignore")
+  if (opts->stop_type == "soft" && call.fx.soft_stop_ignored) {
+    if (opts->timeout_action == "ignore")
       return details(200, srv); // The guest ignored it; nothing happens.
-    enter = timeout_s * 1000;
+    enter = opts->timeout_s * 1000;
   }
   state_.inv.cancel_steps(srv);
   sim_step step;

@@ -1,25 +1,21 @@
-// The embedded local cloud: a provider whose inventory lives in RocksDB.
+// The embedded local cloud: a provider whose inventory persists in a store.
 #include "providers/simulated_provider.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <random>
-#include <stdlib.h> // mkdtemp (POSIX)
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
-#include <rocksdb/write_batch.h>
 
 #include "messages/errors.hpp"
 #include "providers/backoff.hpp"
+#include "storage/rocksdb_store.hpp"
+#include "storage/store.hpp"
 
 namespace dynserv {
 
@@ -55,7 +51,8 @@ constexpr const char* api_operations[] = {"create", "get",    "list",  "stop",
 /// Raw state of servers that are gone.
 constexpr const char* deleted_state = "deleted";
 
-/// Keys of the inventory: one record per server, plus the id counter.
+/// Keys of the inventory below the key prefix: one record per server, plus
+/// the id counter.
 constexpr std::string_view server_prefix = "server/";
 constexpr std::string_view next_id_key = "meta/next_id";
 
@@ -125,12 +122,6 @@ std::string make_id(uint64_t n) {
   if (digits.size() < 8)
     digits.insert(0, 8 - digits.size(), '0');
   return "sim-" + digits;
-}
-
-std::string server_key(const std::string& id) {
-  std::string result{server_prefix};
-  result += id;
-  return result;
 }
 
 // -- record codec -------------------------------------------------------------
@@ -232,6 +223,12 @@ provider_reply failure(error_kind kind, std::string code, std::string message) {
   return result;
 }
 
+provider_reply failure(provider_error err) {
+  provider_reply result;
+  result.error = std::move(err);
+  return result;
+}
+
 provider_reply success(cloud_server server) {
   provider_reply result;
   result.servers.emplace_back(std::move(server));
@@ -292,9 +289,12 @@ struct simulated_provider::impl {
   simulated_options opts;
   std::function<int64_t()> now_ms;
   bool read_only = false;
-  /// Private directory of a secondary instance; removed on close.
-  std::string secondary_dir;
-  std::unique_ptr<rocksdb::DB> db;
+  /// The store opened for `dir`, if this instance opened one.
+  store_ptr owned;
+  /// Where the inventory persists; `owned` or a store of the caller's.
+  store* db = nullptr;
+  /// Prepended to every key, so that the inventory may share a store.
+  std::string key_prefix;
   /// Draws durations and faults; seeded from `opts.seed`.
   std::mt19937_64 rng;
   /// Mirror of the stored inventory (tombstones included), keyed by id.
@@ -303,46 +303,73 @@ struct simulated_provider::impl {
   uint64_t next_id = 1;
   std::map<std::string, uint64_t> calls;
 
-  ~impl() {
-    db.reset();
-    if (!secondary_dir.empty()) {
-      std::error_code err;
-      std::filesystem::remove_all(secondary_dir, err);
-    }
+  std::string server_key(const std::string& id) const {
+    return key_prefix + std::string{server_prefix} + id;
+  }
+
+  std::string counter_key() const {
+    return key_prefix + std::string{next_id_key};
+  }
+
+  /// Where the inventory lives, for messages.
+  std::string where() const {
+    return dir.empty() ? "the store (keys " + key_prefix + "...)" : dir;
+  }
+
+  /// Reads the id counter into `next`; returns an error message.
+  std::string load_counter(uint64_t& next) {
+    auto value = db->get(counter_key());
+    if (!value)
+      return "cannot read " + where() + ": " + describe(value.error());
+    if (!*value)
+      return {};
+    auto& text = **value;
+    char* end = nullptr;
+    auto n = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0')
+      return "corrupt id counter in " + where();
+    next = std::max<uint64_t>(next, n);
+    return {};
   }
 
   /// Replaces the mirror by the stored inventory; returns an error message.
   std::string load() {
     std::map<std::string, entry> loaded;
     uint64_t next = 1;
-    std::unique_ptr<rocksdb::Iterator> it{
-      db->NewIterator(rocksdb::ReadOptions{})};
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      auto key = it->key().ToString();
-      if (key == next_id_key) {
-        auto value = it->value().ToString();
-        char* end = nullptr;
-        auto n = std::strtoull(value.c_str(), &end, 10);
-        if (value.empty() || *end != '\0')
-          return "corrupt id counter in " + dir;
-        next = std::max<uint64_t>(next, n);
-      } else if (key.compare(0, server_prefix.size(), server_prefix) == 0) {
-        entry e;
-        if (!decode(it->value().ToString(), e)
-            || key.compare(server_prefix.size(), std::string::npos, e.id) != 0)
-          return "corrupt server record " + key + " in " + dir;
-        // Guards against a lost counter: ids are "sim-" + number.
-        auto n = std::strtoull(e.id.c_str() + std::min<size_t>(4, e.id.size()),
-                               nullptr, 10);
-        next = std::max<uint64_t>(next, n + 1);
-        loaded.emplace(e.id, std::move(e));
+    if (auto msg = load_counter(next); !msg.empty())
+      return msg;
+    auto prefix = key_prefix + std::string{server_prefix};
+    std::string problem;
+    auto err = db->scan(prefix, [&](std::string_view key,
+                                    std::string_view value) {
+      entry e;
+      if (!decode(std::string{value}, e) || key.substr(prefix.size()) != e.id) {
+        problem = "corrupt server record " + std::string{key} + " in "
+                  + where();
+        return false;
       }
-    }
-    if (!it->status().ok())
-      return "cannot read " + dir + ": " + it->status().ToString();
+      // Guards against a lost counter: ids are "sim-" + number.
+      auto n = std::strtoull(e.id.c_str() + std::min<size_t>(4, e.id.size()),
+                             nullptr, 10);
+      next = std::max<uint64_t>(next, n + 1);
+      loaded.emplace(e.id, std::move(e));
+      return true;
+    });
+    if (err)
+      return "cannot read " + where() + ": " + describe(err);
+    if (!problem.empty())
+      return problem;
     servers = std::move(loaded);
     next_id = next;
     return {};
+  }
+
+  /// Catches up with the store's writer (read-only instances); on failure
+  /// the mirror keeps the last successful read.
+  std::string refresh() {
+    if (auto err = db->refresh())
+      return "cannot catch up with the simulated cloud: " + describe(err);
+    return load();
   }
 
   /// Counts the call and fails it if it cannot or should not proceed;
@@ -354,12 +381,7 @@ struct simulated_provider::impl {
         return failure(error_kind::permanent, "403",
                        "the simulated cloud is opened read-only");
       // A secondary instance sees new writes only after catching up.
-      auto st = db->TryCatchUpWithPrimary();
-      if (!st.ok())
-        return failure(error_kind::transient, "500",
-                       "cannot catch up with the simulated cloud: "
-                         + st.ToString());
-      if (auto msg = load(); !msg.empty())
+      if (auto msg = refresh(); !msg.empty())
         return failure(error_kind::transient, "500", msg);
       return {};
     }
@@ -386,20 +408,13 @@ struct simulated_provider::impl {
   /// Stores `e` (and the id counter if `new_next_id` is not 0) before the
   /// call returns.
   provider_error persist(const entry& e, uint64_t new_next_id = 0) {
-    rocksdb::WriteBatch batch;
-    batch.Put(server_key(e.id), encode(e));
+    write_batch batch;
+    batch.put(server_key(e.id), encode(e));
     if (new_next_id != 0)
-      batch.Put(rocksdb::Slice{next_id_key.data(), next_id_key.size()},
-                std::to_string(new_next_id));
-    rocksdb::WriteOptions wopts;
-    // No fsync: Write returns after the WAL record reached the OS, so the
-    // inventory survives kill -9 of the node (what crash tests do), though
-    // not a power cut. That is enough for a simulation and keeps it fast.
-    wopts.sync = false;
-    auto st = db->Write(wopts, &batch);
-    if (!st.ok())
+      batch.put(counter_key(), std::to_string(new_next_id));
+    if (auto err = db->write(batch))
       return {error_kind::transient, "500",
-              "simulated cloud storage failed: " + st.ToString(), 0};
+              "simulated cloud storage failed: " + describe(err), 0};
     return {};
   }
 
@@ -428,7 +443,7 @@ struct simulated_provider::impl {
     next.op_until_ms = now + duration(base);
     next.stuck = false;
     if (auto err = persist(next); err.kind != error_kind::none)
-      return provider_reply{std::move(err), {}};
+      return failure(std::move(err));
     *e = std::move(next);
     return success(to_cloud_server(*e, now));
   }
@@ -477,7 +492,7 @@ provider_reply simulated_provider::create(const create_request& req) {
   auto lost = st.roll(st.opts.faults.lost_create_response_rate);
   e.op_until_ms = now + st.duration(st.opts.create_time);
   if (auto err = st.persist(e, st.next_id + 1); err.kind != error_kind::none)
-    return provider_reply{std::move(err), {}};
+    return failure(std::move(err));
   ++st.next_id;
   auto server = to_cloud_server(e, now);
   st.servers.emplace(e.id, std::move(e));
@@ -547,7 +562,7 @@ provider_reply simulated_provider::destroy(const std::string& provider_id) {
   next.op_until_ms = now + st.duration(st.opts.delete_time);
   next.stuck = false;
   if (auto err = st.persist(next); err.kind != error_kind::none)
-    return provider_reply{std::move(err), {}};
+    return failure(std::move(err));
   *e = std::move(next);
   return success(to_cloud_server(*e, now));
 }
@@ -556,11 +571,8 @@ provider_reply simulated_provider::destroy(const std::string& provider_id) {
 
 std::vector<cloud_server> simulated_provider::history() {
   auto& st = *impl_;
-  if (st.read_only) {
-    // On failure, answer from the last successful read.
-    if (st.db->TryCatchUpWithPrimary().ok())
-      st.load();
-  }
+  if (st.read_only)
+    st.refresh(); // On failure, answer from the last successful read.
   auto now = st.now_ms();
   std::vector<cloud_server> result;
   result.reserve(st.servers.size());
@@ -571,10 +583,8 @@ std::vector<cloud_server> simulated_provider::history() {
 
 size_t simulated_provider::live_count() {
   auto& st = *impl_;
-  if (st.read_only) {
-    if (st.db->TryCatchUpWithPrimary().ok())
-      st.load();
-  }
+  if (st.read_only)
+    st.refresh();
   auto now = st.now_ms();
   return static_cast<size_t>(
     std::count_if(st.servers.begin(), st.servers.end(), [now](const auto& kvp) {
@@ -596,51 +606,70 @@ const std::string& simulated_provider::dir() const {
 
 // -- factory ------------------------------------------------------------------
 
-caf::expected<std::unique_ptr<simulated_provider>>
-open_simulated_provider(const std::string& dir, simulated_options opts,
-                        std::function<int64_t()> now_ms, bool read_only) {
+namespace {
+
+/// Checks the arguments and builds the state around `db`.
+caf::expected<std::unique_ptr<simulated_provider::impl>>
+make_state(simulated_options opts, std::function<int64_t()> now_ms,
+           bool read_only) {
   if (auto err = validate(opts))
     return err;
   if (!now_ms)
     return make_error(ec::invalid_argument,
                       "the simulated cloud needs a clock");
   auto st = std::make_unique<simulated_provider::impl>();
-  st->dir = dir;
   st->rng.seed(opts.seed);
   st->opts = std::move(opts);
   st->now_ms = std::move(now_ms);
   st->read_only = read_only;
-  rocksdb::Options ropts;
-  ropts.keep_log_file_num = 2;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status status;
-  if (read_only) {
-    auto pattern = (std::filesystem::temp_directory_path()
-                    / "dynserv-sim-secondary-XXXXXX")
-                     .string();
-    if (mkdtemp(pattern.data()) == nullptr)
-      return make_error(ec::storage_failure,
-                        "cannot create a directory for a secondary instance");
-    st->secondary_dir = pattern;
-    // Secondary instances must keep all files open (RocksDB's advice).
-    ropts.max_open_files = -1;
-    status = rocksdb::DB::OpenAsSecondary(ropts, dir, st->secondary_dir, &raw);
-  } else {
-    std::error_code err;
-    std::filesystem::create_directories(dir, err);
-    if (err)
-      return make_error(ec::storage_failure,
-                        "cannot create " + dir + ": " + err.message());
-    ropts.create_if_missing = true;
-    status = rocksdb::DB::Open(ropts, dir, &raw);
-  }
-  st->db.reset(raw);
-  if (!status.ok())
-    return make_error(ec::storage_failure, "cannot open the simulated cloud in "
-                                             + dir + ": " + status.ToString());
+  return st;
+}
+
+/// Reads the inventory and hands the state to a provider.
+caf::expected<std::unique_ptr<simulated_provider>>
+finish(std::unique_ptr<simulated_provider::impl> st) {
   if (auto msg = st->load(); !msg.empty())
     return make_error(ec::corrupt_record, std::move(msg));
   return std::make_unique<simulated_provider>(std::move(st));
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<simulated_provider>>
+open_simulated_provider(const std::string& dir, simulated_options opts,
+                        std::function<int64_t()> now_ms, bool read_only) {
+  auto st = make_state(std::move(opts), std::move(now_ms), read_only);
+  if (!st)
+    return std::move(st.error());
+  // The same RocksDB directory and keys as before the store interface, so
+  // existing inventories open unchanged. No fsync: a write returns once the
+  // WAL record reached the OS, so the inventory survives kill -9 of the node
+  // (what crash tests do), though not a power cut. That is enough for a
+  // simulation and keeps it fast.
+  auto opened = open_rocksdb_store(dir,
+                                   read_only
+                                     ? rocksdb_open_mode::read_only
+                                     : rocksdb_open_mode::primary_unsynced);
+  if (!opened)
+    return make_error(ec::storage_failure, "cannot open the simulated cloud in "
+                                             + dir + ": "
+                                             + describe(opened.error()));
+  (*st)->dir = dir;
+  (*st)->owned = std::move(*opened);
+  (*st)->db = (*st)->owned.get();
+  return finish(std::move(*st));
+}
+
+caf::expected<std::unique_ptr<simulated_provider>>
+open_simulated_provider(store& inventory, std::string key_prefix,
+                        simulated_options opts, std::function<int64_t()> now_ms,
+                        bool read_only) {
+  auto st = make_state(std::move(opts), std::move(now_ms), read_only);
+  if (!st)
+    return std::move(st.error());
+  (*st)->db = &inventory;
+  (*st)->key_prefix = std::move(key_prefix);
+  return finish(std::move(*st));
 }
 
 } // namespace dynserv

@@ -1,4 +1,4 @@
-// The embedded local cloud: a provider whose inventory lives in RocksDB.
+// The embedded local cloud: a provider whose inventory persists in a store.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +15,8 @@
 #include "providers/provider_options.hpp"
 
 namespace dynserv {
+
+class store;
 
 /// A provider that simulates a cloud account on the local disk.
 ///
@@ -45,14 +47,14 @@ namespace dynserv {
 /// unlike a regular provisioning server, accepts `destroy`, as a failed build
 /// would at a real cloud; otherwise nothing could ever clean it up.
 ///
-/// The inventory, including tombstones of deleted servers, persists in a
-/// RocksDB instance so that it outlives restarts of the node (and `kill -9`).
-/// Every mutating call writes before it returns. Not thread-safe: the
-/// provider actor makes one call at a time.
+/// The inventory, including tombstones of deleted servers, persists through
+/// the `store` interface (its own RocksDB store in a directory, or a store it
+/// shares) so that it outlives restarts of the node (and `kill -9`). Every
+/// mutating call writes before it returns. Not thread-safe: the provider
+/// actor makes one call at a time.
 class simulated_provider : public provider {
 public:
-  /// Internal state; defined in the source file to keep RocksDB out of this
-  /// header.
+  /// Internal state; defined in the source file.
   struct impl;
 
   /// Takes over an opened inventory; call `open_simulated_provider` instead.
@@ -110,7 +112,8 @@ public:
   /// Returns whether this instance only reads (a RocksDB secondary).
   bool read_only() const;
 
-  /// Returns the directory of the inventory.
+  /// Returns the directory of the inventory (empty when it lives in a store
+  /// given by the caller).
   const std::string& dir() const;
 
 private:
@@ -118,16 +121,27 @@ private:
 };
 
 /// Opens (or creates) the inventory in `dir` and returns the provider.
-/// `now_ms` is the clock, in milliseconds since the epoch. With `read_only`,
-/// the inventory is opened as a RocksDB secondary instance that may run next
-/// to the node owning it; every call first catches up with that primary, and
-/// mutating calls fail with `error_kind::permanent`. Fault injection is off in
-/// read-only mode. Fails with `ec::invalid_config` for bad options and with
-/// `ec::storage_failure` or `ec::corrupt_record` when the inventory cannot be
-/// opened or read.
+/// `now_ms` is the clock, in milliseconds since the epoch. The inventory is a
+/// RocksDB store (`open_rocksdb_store`) with keys `server/<id>` and
+/// `meta/next_id`, as before the store interface, so existing directories
+/// open unchanged. With `read_only`, the store is opened as a RocksDB
+/// secondary instance that may run next to the node owning it; every call
+/// first catches up with that primary, and mutating calls fail with
+/// `error_kind::permanent`. Fault injection is off in read-only mode. Fails
+/// with `ec::invalid_config` for bad options and with `ec::storage_failure`
+/// or `ec::corrupt_record` when the inventory cannot be opened or read.
 caf::expected<std::unique_ptr<simulated_provider>>
 open_simulated_provider(const std::string& dir, simulated_options opts,
                         std::function<int64_t()> now_ms,
+                        bool read_only = false);
+
+/// Runs the simulated cloud on `inventory`, a store that outlives the
+/// provider and may hold other data: its keys are `key_prefix` followed by
+/// `server/<id>` and `meta/next_id`. `read_only` refuses changes and calls
+/// `store::refresh()` before every read. Fails like the overload above.
+caf::expected<std::unique_ptr<simulated_provider>>
+open_simulated_provider(store& inventory, std::string key_prefix,
+                        simulated_options opts, std::function<int64_t()> now_ms,
                         bool read_only = false);
 
 } // namespace dynserv

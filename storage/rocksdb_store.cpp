@@ -96,10 +96,11 @@ caf::expected<std::string> make_secondary_dir(const std::string& dir) {
 class rocksdb_store final : public store, public detail::last_key_lookup {
 public:
   rocksdb_store(std::string dir, std::unique_ptr<rocksdb::DB> db,
-                std::string secondary_dir)
+                std::string secondary_dir, bool sync = true)
       : dir_(std::move(dir)),
         db_(std::move(db)),
-        secondary_dir_(std::move(secondary_dir)) {
+        secondary_dir_(std::move(secondary_dir)),
+        sync_(sync) {
     // nop
   }
 
@@ -134,7 +135,7 @@ public:
           return failure(dir_, "write", st);
       }
       rocksdb::WriteOptions opts;
-      opts.sync = true;
+      opts.sync = sync_;
       if (auto st = db_->Write(opts, &wb); !st.ok())
         return failure(dir_, "write", st);
       return caf::none;
@@ -212,9 +213,10 @@ private:
   std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::string secondary_dir_;
+  bool sync_;
 };
 
-caf::expected<store_ptr> open_primary(const std::string& dir) {
+caf::expected<store_ptr> open_primary(const std::string& dir, bool sync) {
   std::error_code err;
   fs::create_directories(dir, err);
   if (err)
@@ -234,7 +236,7 @@ caf::expected<store_ptr> open_primary(const std::string& dir) {
                         + st.ToString() + ")");
   if (!st.ok())
     return failure(dir, "open", st);
-  return store_ptr{new rocksdb_store(dir, std::move(db), std::string{})};
+  return store_ptr{new rocksdb_store(dir, std::move(db), std::string{}, sync)};
 }
 
 /// Removes a directory tree when destroyed, unless released.
@@ -290,6 +292,7 @@ const char* to_string(rocksdb_open_mode x) {
   switch (x) {
     case rocksdb_open_mode::primary: return "primary";
     case rocksdb_open_mode::read_only: return "read_only";
+    case rocksdb_open_mode::primary_unsynced: return "primary_unsynced";
   }
   return "unknown";
 }
@@ -299,8 +302,9 @@ caf::expected<store_ptr> open_rocksdb_store(const std::string& dir,
   using result_type = caf::expected<store_ptr>;
   return guarded(dir, "open", [&]() -> result_type {
     switch (mode) {
-      case rocksdb_open_mode::primary: return open_primary(dir);
+      case rocksdb_open_mode::primary: return open_primary(dir, true);
       case rocksdb_open_mode::read_only: return open_secondary(dir);
+      case rocksdb_open_mode::primary_unsynced: return open_primary(dir, false);
     }
     return make_error(ec::storage_failure, "invalid rocksdb_open_mode");
   });

@@ -1,7 +1,8 @@
 // Full lifecycles of the real `dynserv` process against `dynserv-cloudsim`
 // for UpCloud, Hetzner Cloud and DigitalOcean, and against the exec provider
 // with its example script; a lost create answer, rate-limit economy, TLS
-// trust, and orphans.
+// trust, orphans, and failed create actions (errored, replaced, remediated,
+// remembered across kill -9).
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -57,12 +58,11 @@ const std::vector<cloud_case>& cloud_cases() {
 
 /// Renders a node config: one provider `cloud` given by `provider_json`, one
 /// pool `workers` with `server_spec`, the HTTP API on port 0, fast timing.
-std::string node_config(const std::string& data_dir,
-                        const std::string& provider_json,
-                        const std::string& server_spec, int64_t desired,
-                        int64_t max_servers = 20,
-                        const std::string& extra_sections = "",
-                        const std::string& pool_keys = "") {
+std::string
+node_config(const std::string& data_dir, const std::string& provider_json,
+            const std::string& server_spec, int64_t desired,
+            int64_t max_servers = 20, const std::string& extra_sections = "",
+            const std::string& pool_keys = "") {
   return R"({"node": {"name": "e2e", "data_dir": ")" + data_dir
          + R"(", "reconcile_interval": "500ms"},
   "limits": {"max_servers": )"
@@ -82,8 +82,8 @@ std::string node_config(const std::string& data_dir,
 
 std::string provider_json(const cloud_case& c, const cloudsim_process& sim,
                           const std::string& extra = "") {
-  return R"({"type": ")" + c.type + R"(", "base_url": ")"
-         + sim.base_url(c.type) + R"(", )" + c.provider_keys + extra + "}";
+  return R"({"type": ")" + c.type + R"(", "base_url": ")" + sim.base_url(c.type)
+         + R"(", )" + c.provider_keys + extra + "}";
 }
 
 /// The node's HTTP API, found through <data_dir>/http.addr.
@@ -115,8 +115,8 @@ public:
     req.headers.emplace_back("Authorization",
                              std::string{"Bearer "} + api_token);
     auto res = client_->send(req);
-    BOOST_REQUIRE_MESSAGE(res.ok(), method << " " << target << ": "
-                                           << res.detail);
+    BOOST_REQUIRE_MESSAGE(res.ok(),
+                          method << " " << target << ": " << res.detail);
     return res.response;
   }
 
@@ -229,8 +229,7 @@ std::string fleet_problem(sandbox& box, cloudsim_process& sim,
       alive.insert(srv.id);
   if (running.size() != n || alive.size() != n)
     return "store: " + std::to_string(running.size()) + " running, "
-           + std::to_string(alive.size()) + " alive, want "
-           + std::to_string(n);
+           + std::to_string(alive.size()) + " alive, want " + std::to_string(n);
   auto cloud = owned(sim, provider);
   if (cloud.size() != n)
     return "cloud: " + std::to_string(cloud.size()) + " servers, want "
@@ -240,8 +239,9 @@ std::string fleet_problem(sandbox& box, cloudsim_process& sim,
       return "cloud: server " + srv.id + " is " + srv.state;
     auto id = srv.labels.find("dynserv-id");
     if (id == srv.labels.end() || running.count(id->second) == 0)
-      return "cloud: server " + srv.id + " is not a running server of the "
-             "store";
+      return "cloud: server " + srv.id
+             + " is not a running server of the "
+               "store";
   }
   return "";
 }
@@ -271,8 +271,8 @@ void run_lifecycle(const cloud_case& c) {
                        {"--seed", "7", "--time-scale", "50", "--latency",
                         "off"}};
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(box.data_dir(), provider_json(c, sim),
-                                    c.server_spec, 3));
+  box.write_config_text(
+    node_config(box.data_dir(), provider_json(c, sim), c.server_spec, 3));
   auto node = box.start_node();
   node_api api{box};
   auto problem = poll_until(90s, [&] {
@@ -342,8 +342,8 @@ BOOST_AUTO_TEST_CASE(lost_create_answers_leave_no_duplicate) {
               R"({"provider": "upcloud", "op": "create",
                   "kind": "lost_response", "count": 2})");
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(box.data_dir(), provider_json(c, sim),
-                                    c.server_spec, 3));
+  box.write_config_text(
+    node_config(box.data_dir(), provider_json(c, sim), c.server_spec, 3));
   auto node = box.start_node();
   auto problem = poll_until(90s, [&] {
     return fleet_problem(box, sim, c.type, c.running_state, 3);
@@ -371,12 +371,12 @@ BOOST_AUTO_TEST_CASE(two_hundred_servers_on_hetzner_limits_get_no_429) {
                        {"--seed", "5", "--time-scale", "100", "--latency",
                         "off", "--hetzner-rate-limit", "360/20"}};
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(
-    box.data_dir(),
-    provider_json(c, sim,
-                  R"(, "rate_limit": {"requests_per_second": 20,
+  box.write_config_text(
+    node_config(box.data_dir(),
+                provider_json(c, sim,
+                              R"(, "rate_limit": {"requests_per_second": 20,
                                       "burst": 360, "reserve": 0.1})"),
-    c.server_spec, 200, 200));
+                c.server_spec, 200, 200));
   auto node = box.start_node();
   node_api api{box};
   auto problem = poll_until(240s, [&] {
@@ -387,9 +387,9 @@ BOOST_AUTO_TEST_CASE(two_hundred_servers_on_hetzner_limits_get_no_429) {
   api.set_desired(0);
   problem = poll_until(240s, [&]() -> std::string {
     auto left = owned(sim, c.type);
-    return left.empty() ? ""
-                        : "cloud: " + std::to_string(left.size())
-                            + " servers left";
+    return left.empty()
+             ? ""
+             : "cloud: " + std::to_string(left.size()) + " servers left";
   });
   BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
                                                  << box.node_log_tail());
@@ -412,13 +412,15 @@ BOOST_AUTO_TEST_CASE(exec_provider_runs_a_full_lifecycle_with_the_example) {
                 + "/exec-provider/file-cloud.py";
   auto cloud_dir = box.dir() + "/file-cloud";
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(
-    box.data_dir(),
-    R"({"type": "exec", "command": [")" + python + R"(", ")" + script
-      + R"("], "timeout": "30s", "env": {"FILE_CLOUD_DIR": ")" + cloud_dir
-      + R"(", "FILE_CLOUD_CREATE_S": "1", "FILE_CLOUD_STOP_S": "1",
+  box.write_config_text(
+    node_config(box.data_dir(),
+                R"({"type": "exec", "command": [")" + python + R"(", ")"
+                  + script
+                  + R"("], "timeout": "30s", "env": {"FILE_CLOUD_DIR": ")"
+                  + cloud_dir
+                  + R"(", "FILE_CLOUD_CREATE_S": "1", "FILE_CLOUD_STOP_S": "1",
            "FILE_CLOUD_DELETE_S": "1"}})",
-    R"({"size": "small", "image": "debian-12"})", 2));
+                R"({"size": "small", "image": "debian-12"})", 2));
   auto node = box.start_node();
   node_api api{box};
   auto wait_store = [&](size_t running_wanted, size_t alive_wanted) {
@@ -463,9 +465,9 @@ BOOST_AUTO_TEST_CASE(tls_is_trusted_through_the_ca_file_and_refused_without) {
   BOOST_REQUIRE_MESSAGE(openssl.status.exited && openssl.status.code == 0,
                         "openssl: " << openssl.err);
   cloudsim_process sim{box.dir(),
-                       {"--seed", "3", "--time-scale", "50", "--latency",
-                        "off", "--tls-cert", box.dir() + "/sim.pem",
-                        "--tls-key", box.dir() + "/sim.key"},
+                       {"--seed", "3", "--time-scale", "50", "--latency", "off",
+                        "--tls-cert", box.dir() + "/sim.pem", "--tls-key",
+                        box.dir() + "/sim.key"},
                        box.dir() + "/sim.pem"};
   BOOST_REQUIRE(sim.url().rfind("https://", 0) == 0);
   const auto& c = cloud_cases()[1];
@@ -474,8 +476,9 @@ BOOST_AUTO_TEST_CASE(tls_is_trusted_through_the_ca_file_and_refused_without) {
     // Without the CA file the self-signed certificate is refused: nothing
     // is created, and the log says why.
     sandbox untrusting{"cloud-tls-refused"};
-    untrusting.write_config_text(node_config(
-      untrusting.data_dir(), provider_json(c, sim), c.server_spec, 1));
+    untrusting.write_config_text(node_config(untrusting.data_dir(),
+                                             provider_json(c, sim),
+                                             c.server_spec, 1));
     auto node = untrusting.start_node();
     auto problem = poll_until(30s, [&]() -> std::string {
       auto log = untrusting.node_log_tail(1 << 20);
@@ -483,16 +486,15 @@ BOOST_AUTO_TEST_CASE(tls_is_trusted_through_the_ca_file_and_refused_without) {
                ? ""
                : "no certificate error in the log yet";
     });
-    BOOST_TEST(problem.empty(), problem << "\n"
-                                        << untrusting.node_log_tail());
+    BOOST_TEST(problem.empty(), problem << "\n" << untrusting.node_log_tail());
     BOOST_TEST(owned(sim, c.type).empty());
     BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
   }
-  box.write_config_text(node_config(
-    box.data_dir(),
-    provider_json(c, sim,
-                  R"(, "ca_file": ")" + box.dir() + R"(/sim.pem")"),
-    c.server_spec, 1));
+  box.write_config_text(
+    node_config(box.data_dir(),
+                provider_json(c, sim,
+                              R"(, "ca_file": ")" + box.dir() + R"(/sim.pem")"),
+                c.server_spec, 1));
   auto node = box.start_node();
   auto problem = poll_until(60s, [&] {
     return fleet_problem(box, sim, c.type, c.running_state, 1);
@@ -508,9 +510,8 @@ namespace {
 void precreate(cloudsim_process& sim, const std::string& name,
                const std::string& labels) {
   sim.control("POST", "/_sim/servers",
-              R"({"provider": "hetzner", "name": ")" + name
-                + R"(", "labels": )" + labels
-                + R"(, "state": "running", "created_ago": 3600})");
+              R"({"provider": "hetzner", "name": ")" + name + R"(", "labels": )"
+                + labels + R"(, "state": "running", "created_ago": 3600})");
 }
 
 size_t count(const std::vector<std::string>& xs, const std::string& x) {
@@ -534,9 +535,9 @@ BOOST_AUTO_TEST_CASE(orphans_are_found_and_deleted) {
   precreate(sim, "theirs",
             R"({"dynserv-owner": "other-node", "dynserv-pool": "workers"})");
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(
-    box.data_dir(), provider_json(c, sim), c.server_spec, 1, 20,
-    R"("orphans": {"action": "delete", "grace": "0s",
+  box.write_config_text(
+    node_config(box.data_dir(), provider_json(c, sim), c.server_spec, 1, 20,
+                R"("orphans": {"action": "delete", "grace": "0s",
                    "sweep_interval": "1s"},
     )"));
   auto node = box.start_node();
@@ -551,9 +552,8 @@ BOOST_AUTO_TEST_CASE(orphans_are_found_and_deleted) {
                                                  << box.node_log_tail());
   // Another node's server is never touched.
   auto names = sim.inventory("hetzner");
-  BOOST_TEST(std::count_if(names.begin(), names.end(), [](const auto& srv) {
-               return srv.name == "theirs";
-             })
+  BOOST_TEST(std::count_if(names.begin(), names.end(),
+                           [](const auto& srv) { return srv.name == "theirs"; })
              == 1);
   // One OrphanFound event per orphan, even over several sweeps.
   BOOST_TEST(count(api.event_reasons(), "OrphanFound") == 2u);
@@ -573,9 +573,9 @@ BOOST_AUTO_TEST_CASE(orphans_of_a_configured_pool_are_adopted) {
             R"({"dynserv-owner": "e2e", "dynserv-pool": "workers",
                 "dynserv-id": "00000000-0000-4000-8000-000000000012"})");
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(
-    box.data_dir(), provider_json(c, sim), c.server_spec, 2, 20,
-    R"("orphans": {"action": "adopt", "grace": "0s",
+  box.write_config_text(
+    node_config(box.data_dir(), provider_json(c, sim), c.server_spec, 2, 20,
+                R"("orphans": {"action": "adopt", "grace": "0s",
                    "sweep_interval": "1s"},
     )"));
   auto node = box.start_node();
@@ -668,9 +668,9 @@ BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
               R"({"provider": "hetzner", "op": "create", "kind": "quota",
                   "count": 4})");
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(node_config(
-    box.data_dir(), provider_json(c, sim), c.server_spec, 3, 20, "",
-    R"(, "circuit_breaker": {"window": 4, "min_creates": 3,
+  box.write_config_text(
+    node_config(box.data_dir(), provider_json(c, sim), c.server_spec, 3, 20, "",
+                R"(, "circuit_breaker": {"window": 4, "min_creates": 3,
                               "backoff_initial": "1s", "backoff_max": "2s"})"));
   auto node = box.start_node();
   node_api api{box};
@@ -697,10 +697,10 @@ BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
   BOOST_TEST(metrics.body.find("dynserv_circuit_breaker_trips_total{pool="
                                "\"workers\"} "
                                + std::to_string(opened))
-               != std::string::npos);
+             != std::string::npos);
   BOOST_TEST(metrics.body.find("dynserv_circuit_breaker_state{pool=\"workers\","
                                "state=\"closed\"} 1")
-               != std::string::npos);
+             != std::string::npos);
   // Hetzner received four failed creates and three good ones, no more.
   BOOST_TEST(count_requests(sim, "POST", "/v1/servers") == 7u);
   std::string error;
@@ -710,6 +710,222 @@ BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
   BOOST_TEST(stored->pool("workers")->breaker_trips
              == static_cast<int64_t>(opened));
   BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// How long a failed create may take to show as `errored` in the store once
+/// the cloud has failed it: a few poll intervals (200 ms) plus the time one
+/// `dynserv status` run takes on a loaded test machine.
+constexpr auto errored_within = 5s;
+
+/// The cloud's failure the fault rule injects; Hetzner shows it in the
+/// action's error, DigitalOcean's actions carry no error details.
+constexpr const char* failure_code = "unknown_error";
+constexpr const char* failure_message = "server is locked";
+
+/// Requests the simulator logged with `method` whose target contains `part`.
+size_t count_containing(cloudsim_process& sim, const std::string& method,
+                        const std::string& part) {
+  auto log = sim.control("GET", "/_sim/requests?since=0&limit=100000");
+  size_t n = 0;
+  for (const auto& r : log["requests"].GetArray())
+    if (r["method"].GetString() == method
+        && std::string{r["path"].GetString()}.find(part) != std::string::npos)
+      ++n;
+  return n;
+}
+
+/// The path part of a provider's list call (what the node polls with).
+std::string list_path(const cloud_case& c) {
+  return c.type == "hetzner" ? "/servers?" : "/droplets?";
+}
+
+/// The path of one server at the provider.
+std::string server_path(const cloud_case& c, const std::string& id) {
+  return (c.type == "hetzner" ? "/servers/" : "/droplets/") + id;
+}
+
+/// A node and a simulator whose first create fails at the cloud: virtual
+/// time is frozen until the creates are in flight, then moved past them.
+struct failed_create_run {
+  const cloud_case& c;
+  sandbox box;
+  cloudsim_process sim;
+  std::unique_ptr<child_process> node;
+  /// The store's record of the failed server, once seen.
+  store_server failed;
+
+  failed_create_run(const cloud_case& cc, const std::string& label,
+                    int64_t desired, const std::string& pool_keys)
+      : c(cc),
+        box{label},
+        sim{box.dir(),
+            {"--seed", "17", "--time-scale", "0", "--latency", "off"}} {
+    sim.control("POST", "/_sim/faults",
+                R"({"provider": ")" + c.type
+                  + R"(", "op": "create", "kind": "action_error",
+                      "code": ")"
+                  + failure_code + R"(", "message": ")" + failure_message
+                  + R"(", "count": 1})");
+    ::setenv(api_token_env, api_token, 1);
+    box.write_config_text(node_config(box.data_dir(), provider_json(c, sim),
+                                      c.server_spec, desired, 20, "",
+                                      pool_keys));
+    node = box.start_node();
+    // Every create is accepted (201/202) and its action runs.
+    auto problem = poll_until(60s, [&]() -> std::string {
+      auto n = owned(sim, c.type).size();
+      return n == static_cast<size_t>(desired)
+               ? ""
+               : std::to_string(n) + " servers at the cloud";
+    });
+    BOOST_REQUIRE_MESSAGE(problem.empty(), problem << "\n"
+                                                   << box.node_log_tail());
+  }
+
+  /// Lets the creates end (the first one fails) and waits until the store
+  /// has the failed server `errored`, within a few poll intervals.
+  void fail_and_see_errored() {
+    sim.control("POST", "/_sim/advance", R"({"seconds": 120})");
+    auto failed_at = std::chrono::steady_clock::now();
+    auto problem = poll_until(30s, [&]() -> std::string {
+      std::string error;
+      auto status = box.status(error);
+      if (!status)
+        return "dynserv status: " + error;
+      for (const auto& srv : status->servers)
+        if (srv.status == "errored") {
+          failed = srv;
+          return "";
+        }
+      return "no errored server in the store";
+    });
+    auto took = std::chrono::steady_clock::now() - failed_at;
+    BOOST_REQUIRE_MESSAGE(problem.empty(), c.type << ": " << problem << "\n"
+                                                  << box.node_log_tail());
+    BOOST_TEST((took <= errored_within),
+               c.type << ": errored after "
+                      << std::chrono::duration_cast<millis>(took).count()
+                      << " ms");
+    BOOST_TEST(!failed.provider_id.empty());
+    BOOST_TEST(!failed.last_error.empty());
+    if (c.type == "hetzner")
+      BOOST_TEST((failed.last_error.find(failure_code) != std::string::npos
+                  || failed.last_error.find(failure_message)
+                       != std::string::npos),
+                 "last_error: " << failed.last_error);
+  }
+
+  /// At the cloud the failed server is off, as the real clouds leave it
+  /// (only while remediation has not deleted it yet).
+  void check_off_at_the_cloud() {
+    auto at_cloud = sim.inventory(c.type);
+    auto it = std::find_if(at_cloud.begin(), at_cloud.end(),
+                           [&](const auto& s) {
+                             return s.id == failed.provider_id;
+                           });
+    BOOST_REQUIRE(it != at_cloud.end());
+    BOOST_TEST(it->state == "off");
+  }
+
+  /// Lets virtual time run again.
+  void run_time() {
+    sim.control("POST", "/_sim/time_scale", R"({"factor": 50})");
+  }
+};
+
+/// A failed create action: `errored` within a few polls, replaced, and
+/// deleted at the cloud by remediation.
+void run_failed_create(const cloud_case& c) {
+  failed_create_run run{c, "cloud-failed-create-" + c.type, 2, ""};
+  node_api api{run.box};
+  run.fail_and_see_errored();
+  run.run_time();
+  auto problem = poll_until(90s, [&] {
+    return fleet_problem(run.box, run.sim, c.type, c.running_state, 2);
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), c.type << ": " << problem << "\n"
+                                                << run.box.node_log_tail());
+  // Remediation deleted the failed server at the cloud, once.
+  for (const auto& srv : run.sim.inventory(c.type))
+    BOOST_TEST(srv.id != run.failed.provider_id);
+  BOOST_TEST(
+    count_containing(run.sim, "DELETE", server_path(c, run.failed.provider_id))
+    == 1u);
+  BOOST_TEST(api.count_events("ServerErrored") == 1u);
+  BOOST_TEST(api.count_events("ServerRemediating") == 1u);
+  // Three creates: the failed one, its replacement and the other server.
+  BOOST_TEST(
+    count_requests(run.sim, "POST",
+                   c.type == "hetzner" ? "/v1/servers" : "/v2/droplets")
+    == 3u);
+  BOOST_REQUIRE(signal_and_wait(*run.node, SIGTERM, 30s));
+}
+
+/// kill -9 right after the failure is seen: the restarted node still knows
+/// the server is errored and why.
+void run_failed_create_kill9(const cloud_case& c) {
+  // A long remediation delay keeps the errored server for the check.
+  failed_create_run run{c, "cloud-failed-kill9-" + c.type, 1,
+                        R"(, "remediation": {"errored": "replace",
+                                             "delay": "1h"})"};
+  run.fail_and_see_errored();
+  run.check_off_at_the_cloud();
+  run.node->kill_and_reap();
+  BOOST_REQUIRE_EQUAL(run.node->status().signal, SIGKILL);
+  run.run_time();
+  ::unlink(run.box.http_addr_path().c_str());
+  run.node = run.box.start_node();
+  node_api api{run.box};
+  // The restarted node polls the cloud several times; the record stays.
+  auto polls_before = count_containing(run.sim, "GET", list_path(c));
+  auto problem = poll_until(60s, [&]() -> std::string {
+    auto polls = count_containing(run.sim, "GET", list_path(c));
+    if (polls < polls_before + 5)
+      return std::to_string(polls - polls_before) + " polls since restart";
+    std::string error;
+    auto status = run.box.status(error);
+    if (!status)
+      return "dynserv status: " + error;
+    if (status->ids("workers", "running").size() != 1)
+      return "no running replacement yet";
+    return "";
+  });
+  BOOST_REQUIRE_MESSAGE(problem.empty(), c.type << ": " << problem << "\n"
+                                                << run.box.node_log_tail());
+  std::string error;
+  auto status = run.box.status(error);
+  BOOST_REQUIRE_MESSAGE(status, error);
+  auto after = status->server(run.failed.id);
+  BOOST_REQUIRE(after != nullptr);
+  BOOST_TEST(after->status == "errored");
+  BOOST_TEST(after->last_error == run.failed.last_error);
+  BOOST_TEST(after->provider_id == run.failed.provider_id);
+  BOOST_REQUIRE(signal_and_wait(*run.node, SIGTERM, 30s));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(clouds_failed_creates)
+
+BOOST_AUTO_TEST_CASE(hetzner_failed_create_is_errored_replaced_and_deleted) {
+  run_failed_create(cloud_cases()[1]);
+}
+
+BOOST_AUTO_TEST_CASE(
+  digitalocean_failed_create_is_errored_replaced_and_deleted) {
+  run_failed_create(cloud_cases()[2]);
+}
+
+BOOST_AUTO_TEST_CASE(hetzner_failed_create_stays_errored_across_kill_9) {
+  run_failed_create_kill9(cloud_cases()[1]);
+}
+
+BOOST_AUTO_TEST_CASE(digitalocean_failed_create_stays_errored_across_kill_9) {
+  run_failed_create_kill9(cloud_cases()[2]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,5 @@
 // Tests of the embedded simulated cloud (state machine, guards, faults,
-// persistence, read-only access).
+// persistence through the store interface, read-only access).
 #include "providers/simulated_provider.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -15,6 +15,10 @@
 #include <stdlib.h> // mkdtemp
 #include <sys/wait.h> // waitpid
 #include <unistd.h> // fork, alarm
+
+#include "messages/errors.hpp"
+#include "storage/memory_store.hpp"
+#include "storage/rocksdb_store.hpp"
 
 using namespace dynserv;
 using namespace std::chrono_literals;
@@ -733,6 +737,77 @@ BOOST_AUTO_TEST_CASE(a_read_only_instance_needs_an_existing_inventory) {
                                      clock(), true);
   BOOST_TEST(!res);
   BOOST_TEST(!std::filesystem::exists(other.path + "/missing"));
+}
+
+// -- the store interface ------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_directory_keeps_its_rocksdb_layout_and_keys) {
+  // Inventories written before the store interface open unchanged: the
+  // same RocksDB directory, the same keys and records.
+  auto a = create("a");
+  cloud.reset();
+  auto opened = open_rocksdb_store(dir, rocksdb_open_mode::primary);
+  BOOST_REQUIRE(opened);
+  auto record = (*opened)->get("server/" + a);
+  BOOST_REQUIRE(record);
+  BOOST_REQUIRE(record->has_value());
+  BOOST_TEST(record->value().find("\"id\":\"" + a + "\"") != std::string::npos);
+  auto counter = (*opened)->get("meta/next_id");
+  BOOST_REQUIRE(counter);
+  BOOST_TEST(counter->value_or("") == "2");
+  opened->reset();
+  reopen(exact_options());
+  BOOST_TEST((state_of(a) == cloud_state::provisioning));
+}
+
+BOOST_AUTO_TEST_CASE(the_inventory_can_share_a_store_under_a_key_prefix) {
+  auto shared = make_memory_store();
+  write_batch theirs;
+  theirs.put("s/other", "not the cloud's");
+  BOOST_REQUIRE(!shared->write(theirs));
+  auto open_on = [&](const std::string& prefix, bool read_only = false) {
+    auto res = open_simulated_provider(*shared, prefix, exact_options(),
+                                       clock(), read_only);
+    BOOST_REQUIRE(res);
+    return std::move(*res);
+  };
+  auto first = open_on("sim/a/");
+  BOOST_TEST(first->dir().empty());
+  auto reply = first->create(request("x"));
+  BOOST_REQUIRE(reply.ok());
+  auto pid = reply.servers.front().provider_id;
+  // Only keys below the prefix were written; the other data is untouched.
+  std::vector<std::string> keys;
+  BOOST_REQUIRE(!shared->scan("", [&](std::string_view key, std::string_view) {
+    keys.emplace_back(key);
+    return true;
+  }));
+  BOOST_TEST(keys
+               == (std::vector<std::string>{"s/other", "sim/a/meta/next_id",
+                                            "sim/a/server/" + pid}),
+             boost::test_tools::per_element());
+  // A second instance on the same prefix reads the inventory back; another
+  // prefix is another, empty account.
+  auto again = open_on("sim/a/");
+  BOOST_TEST(again->list({}).servers.size() == 1u);
+  BOOST_TEST(open_on("sim/b/")->list({}).servers.size() == 0u);
+  // A read-only instance refuses changes.
+  auto reader = open_on("sim/a/", true);
+  BOOST_TEST(reader->read_only());
+  BOOST_TEST(reader->get(pid).ok());
+  BOOST_TEST(reader->create(request("y")).error.code == "403");
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_record_in_a_shared_store_is_reported) {
+  auto shared = make_memory_store();
+  write_batch junk;
+  junk.put("sim/server/sim-00000001", "{not json");
+  BOOST_REQUIRE(!shared->write(junk));
+  auto res = open_simulated_provider(*shared, "sim/", exact_options(), clock());
+  BOOST_REQUIRE(!res);
+  BOOST_TEST(res.error().code() == static_cast<uint8_t>(ec::corrupt_record));
+  BOOST_TEST(describe(res.error()).find("sim/server/sim-00000001")
+             != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
