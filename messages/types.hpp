@@ -115,7 +115,7 @@ struct create_request {
   label_map labels;
   /// The pool's `server` object from the config as JSON text: the
   /// provider-specific shape of the server (zone, plan, image, ...).
-  std::string spec;
+  std::string spec{};
 };
 
 template <class Inspector>
@@ -156,7 +156,7 @@ struct provider_reply {
   /// bucket for each.
   uint32_t requests = 1;
   /// The provider's own view of the budget after the call.
-  rate_budget budget;
+  rate_budget budget{};
 
   bool ok() const {
     return error.kind == error_kind::none;
