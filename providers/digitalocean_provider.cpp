@@ -207,6 +207,10 @@ const std::initializer_list<spec_key> spec_keys = {
   {"monitoring", spec_type::boolean},
   {"backups", spec_type::boolean},
   {"with_droplet_agent", spec_type::boolean},
+  // Newer create fields (godo v1.201.0's DropletCreateRequest).
+  {"public_networking", spec_type::boolean},
+  {"backup_policy", spec_type::object},
+  {"gpu_partition_mode", spec_type::string},
   {"vpc_uuid", spec_type::string},
   {"volumes", spec_type::string_array},
   {"tags", spec_type::string_array},
@@ -450,13 +454,19 @@ struct digitalocean_provider::impl {
         continue;
       }
       auto kind = a->second.kind;
+      auto aid = a->first;
       a = track.actions.erase(a);
       if (*status != "errored")
         continue;
       auto type = as_string(path(&doc, {"action", "type"})).value_or("action");
       switch (kind) {
         case action_kind::create:
-          track.create_failure = type + " errored";
+          // DigitalOcean says no more than "errored": the droplet will
+          // never run.
+          track.create_failure = make_error(error_kind::permanent, "errored",
+                                            type + " action " + aid
+                                              + " of droplet " + srv.provider_id
+                                              + " errored");
           break;
         case action_kind::soft_stop:
         case action_kind::hard_stop:
@@ -471,10 +481,8 @@ struct digitalocean_provider::impl {
         case action_kind::reboot: break;
       }
     }
-    if (!track.create_failure.empty()) {
-      srv.state = cloud_state::error;
-      srv.raw_state = "action_failed: " + track.create_failure;
-    }
+    if (track.create_failure.kind != error_kind::none)
+      mark_create_failed(srv, track.create_failure);
     for (const auto& [aid, pending] : track.actions) {
       if (srv.raw_state != "active")
         break;

@@ -1,6 +1,7 @@
 // The Hetzner Cloud provider: API v1 over an `http_transport`.
 #include "providers/hetzner_provider.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <rapidjson/document.h>
@@ -19,6 +20,10 @@ constexpr int page_size = 50;
 
 /// Stops following `next_page` after this many pages (a broken API).
 constexpr int max_pages = 1000;
+
+/// Ids per batched action read: Hetzner's default page size, so that one
+/// page answers it (hcloud-go waits for actions in batches of 25 too).
+constexpr size_t action_batch = 25;
 
 enum class op { create, get, list, stop, start, reboot, destroy, lookup };
 
@@ -58,6 +63,12 @@ std::optional<error_kind> kind_of_code(const std::string& code) {
     {"service_error", error_kind::transient},
     {"bad_gateway", error_kind::transient},
     {"placement_error", error_kind::transient},
+    {"robot_unavailable", error_kind::transient},
+    // "The resource is locked. The caller should contact support."
+    // (hcloud-go): unlike `locked`, no retry clears it.
+    {"resource_locked", error_kind::permanent},
+    {"deprecated_api_endpoint", error_kind::permanent},
+    {"invalid_server_type", error_kind::permanent},
     {"unauthorized", error_kind::permanent},
     {"forbidden", error_kind::permanent},
     {"token_readonly", error_kind::permanent},
@@ -139,6 +150,15 @@ bool shows_outcome(action_kind kind, std::string_view raw) {
   return false;
 }
 
+/// What one item of `{"actions":[...]}` says.
+action_report report_of(const rapidjson::Value& x) {
+  action_report result;
+  result.status = as_string(member(&x, "status")).value_or("");
+  result.code = as_string(path(&x, {"error", "code"})).value_or("");
+  result.message = as_string(path(&x, {"error", "message"})).value_or("");
+  return result;
+}
+
 /// The id of `{"action":{"id":...}}`.
 std::optional<std::string> action_id(const rapidjson::Value& doc) {
   return as_id(path(&doc, {"action", "id"}));
@@ -147,10 +167,14 @@ std::optional<std::string> action_id(const rapidjson::Value& doc) {
 // -- create body --------------------------------------------------------------
 
 const std::initializer_list<spec_key> spec_keys = {
-  {"server_type", spec_type::string, true},
+  // A name ("cx22") or an id (22), sent as given.
+  {"server_type", spec_type::string_or_integer, true},
   {"image", spec_type::string_or_integer, true},
   {"location", spec_type::string},
-  {"datacenter", spec_type::string},
+  // Removed from the API on 2026-07-01 (hcloud-go v2.45.0).
+  {"datacenter", spec_type::string, false,
+   "removed from the Hetzner API on 2026-07-01; use location (e.g. "
+   "\"nbg1\") instead"},
   {"ssh_keys", spec_type::id_array},
   {"user_data", spec_type::string},
   {"labels", spec_type::string_map},
@@ -165,9 +189,6 @@ const std::initializer_list<spec_key> spec_keys = {
 
 void check(const rapidjson::Value& spec, spec_problems& problems) {
   check_spec(spec, spec_keys, {"name"}, problems);
-  if (member(&spec, "location") != nullptr
-      && member(&spec, "datacenter") != nullptr)
-    problems.emplace_back("datacenter", "give either location or datacenter");
   if (auto data = as_string(member(&spec, "user_data"));
       data && data->size() > 32 * 1024)
     problems.emplace_back("user_data", "longer than 32 KiB");
@@ -264,6 +285,18 @@ struct hetzner_provider::impl {
     return true;
   }
 
+  /// Runs a request on behalf of a read and charges it to `reply`; its
+  /// failure is not the read's.
+  bool side_request(provider_reply& reply, op call, std::string_view method,
+                    std::string target, http_response& rsp) {
+    auto scratch = fresh_reply();
+    auto ok = exchange(scratch, call, method, std::move(target), {}, rsp);
+    reply.requests += scratch.requests;
+    if (scratch.budget.known())
+      reply.budget = scratch.budget;
+    return ok;
+  }
+
   void remember(const std::string& id, const rapidjson::Value& doc,
                 action_kind kind) {
     if (auto aid = action_id(doc))
@@ -287,143 +320,166 @@ struct hetzner_provider::impl {
     return reply;
   }
 
-  /// Reads the pending actions of `srv`, follows up a soft stop that did
-  /// not stop it, and adjusts its state. Returns the error a get reports
-  /// (a failed stop or delete), kind `none` otherwise. A `listing` (a poll
-  /// round) forgets actions whose outcome the state shows and reads the
-  /// others at most once per `action_read_interval_ms`; a get reads all.
-  provider_error refresh(provider_reply& reply, cloud_server& srv,
-                         bool listing) {
+  /// Ids of the pending actions of `srv` to read now. A `listing` (a poll
+  /// round) forgets actions whose outcome the listed state shows and takes
+  /// the others at most once per `action_read_interval_ms`; a get takes all.
+  std::vector<std::string> due_actions(const cloud_server& srv, bool listing) {
+    std::vector<std::string> result;
+    auto i = tracks.find(srv.provider_id);
+    if (i == tracks.end())
+      return result;
+    auto now = api.now_ms();
+    auto& actions = i->second.actions;
+    for (auto a = actions.begin(); a != actions.end();) {
+      if (listing && shows_outcome(a->second.kind, srv.raw_state)) {
+        a = actions.erase(a);
+        continue;
+      }
+      if (!listing || now >= a->second.next_read_ms) {
+        a->second.next_read_ms = now + action_read_interval_ms;
+        result.push_back(a->first);
+      }
+      ++a;
+    }
+    return result;
+  }
+
+  /// Reads `ids` with `GET /actions?id=a&id=b...`, `action_batch` ids per
+  /// request (as hcloud-go waits for actions). An id the answer does not
+  /// list is reported "gone"; the ids of a batch whose read failed get no
+  /// report and are read again at their next due read.
+  action_reports read_actions(provider_reply& reply,
+                              std::vector<std::string> ids) {
+    action_reports result;
+    std::sort(ids.begin(), ids.end(), action_id_less);
+    for (size_t first = 0; first < ids.size(); first += action_batch) {
+      auto last = std::min(ids.size(), first + action_batch);
+      std::string target = "/actions";
+      for (auto k = first; k < last; ++k)
+        target += (k == first ? "?id=" : "&id=") + url_encode(ids[k]);
+      http_response rsp;
+      if (!side_request(reply, op::get, "GET", std::move(target), rsp))
+        continue;
+      rapidjson::Document doc;
+      auto items = parse_json(rsp.body, doc) ? member(&doc, "actions")
+                                             : nullptr;
+      if (items == nullptr || !items->IsArray())
+        continue;
+      for (const auto& item : items->GetArray())
+        if (auto aid = as_id(member(&item, "id")))
+          result[*aid] = report_of(item);
+      for (auto k = first; k < last; ++k)
+        result.emplace(ids[k], action_report{"gone", {}, {}});
+    }
+    return result;
+  }
+
+  /// Records a failed action of `kind` in `track`. Returns the error a get
+  /// reports for it (a failed stop or delete), kind `none` otherwise.
+  provider_error note_failure(server_track& track, const cloud_server& srv,
+                              action_kind kind, const action_report& r) {
+    auto code = r.code.empty() ? std::string{"action_failed"} : r.code;
+    auto msg = r.message.empty() ? std::string{"the action failed"} : r.message;
+    switch (kind) {
+      case action_kind::create:
+        // The server will never run: the create failed at the cloud.
+        track.create_failure = make_error(error_kind::permanent, code, msg);
+        break;
+      case action_kind::soft_stop:
+      case action_kind::hard_stop:
+        // Power off at the next read; the actor keeps polling.
+        track.soft_stop_ms = api.now_ms() - opts.stop_timeout.count();
+        track.hard_stop_sent = false;
+        return make_error(error_kind::transient, "action_failed",
+                          "stopping server " + srv.provider_id
+                            + " failed: " + msg);
+      case action_kind::destroy:
+        track.resend_delete = true;
+        return make_error(error_kind::transient, "action_failed",
+                          "deleting server " + srv.provider_id
+                            + " failed: " + msg);
+      case action_kind::start:
+      case action_kind::reboot:
+        // The state shows whether it worked; the actor's deadline covers
+        // a server that never gets there.
+        break;
+    }
+    return {};
+  }
+
+  /// Powers off a server that a soft stop did not stop in time, and sends
+  /// a delete whose action failed again.
+  void follow_up(provider_reply& reply, const cloud_server& srv,
+                 server_track& track) {
+    auto now = api.now_ms();
+    auto target = "/servers/" + url_encode(srv.provider_id);
+    http_response rsp;
+    rapidjson::Document doc;
+    if (track.soft_stop_ms >= 0) {
+      if (srv.raw_state == "off") {
+        track.soft_stop_ms = -1;
+        track.hard_stop_sent = false;
+      } else if (srv.raw_state == "running" && !track.hard_stop_sent
+                 && now - track.soft_stop_ms >= opts.stop_timeout.count()
+                 && side_request(reply, op::stop, "POST",
+                                 target + "/actions/poweroff", rsp)) {
+        track.hard_stop_sent = true;
+        if (parse_json(rsp.body, doc))
+          if (auto aid = action_id(doc))
+            track.add(*aid, action_kind::hard_stop, now);
+      }
+    }
+    if (track.resend_delete && srv.raw_state != "deleting"
+        && side_request(reply, op::destroy, "DELETE", target, rsp)) {
+      track.resend_delete = false;
+      if (parse_json(rsp.body, doc))
+        if (auto aid = action_id(doc))
+          track.add(*aid, action_kind::destroy, now);
+    }
+  }
+
+  /// Applies what the action reads found to `srv` and its track. Returns
+  /// the error a get reports (a failed stop or delete), kind `none`
+  /// otherwise.
+  provider_error apply(provider_reply& reply, cloud_server& srv,
+                       const action_reports& reports) {
     provider_error result;
     auto i = tracks.find(srv.provider_id);
     if (i == tracks.end())
       return result;
     auto& track = i->second;
-    auto now = api.now_ms();
     for (auto a = track.actions.begin(); a != track.actions.end();) {
-      if (listing) {
-        if (shows_outcome(a->second.kind, srv.raw_state)) {
-          a = track.actions.erase(a);
-          continue;
-        }
-        if (now < a->second.next_read_ms) {
-          ++a;
-          continue;
-        }
-      }
-      a->second.next_read_ms = now + action_read_interval_ms;
-      provider_reply scratch = fresh_reply();
-      http_response rsp;
-      auto ok = exchange(scratch, op::get, "GET",
-                         "/actions/" + url_encode(a->first), {}, rsp);
-      reply.requests += scratch.requests;
-      if (scratch.budget.known())
-        reply.budget = scratch.budget;
-      if (!ok) {
-        // An action that no longer exists cannot tell us anything.
-        if (scratch.error.kind == error_kind::not_found)
-          a = track.actions.erase(a);
-        else
-          ++a;
-        continue;
-      }
-      rapidjson::Document doc;
-      auto status = parse_json(rsp.body, doc)
-                      ? as_string(path(&doc, {"action", "status"}))
-                      : std::nullopt;
-      if (!status || *status == "running") {
+      auto r = reports.find(a->first);
+      if (r == reports.end() || r->second.status == "running") {
         ++a;
         continue;
       }
       auto kind = a->second.kind;
       a = track.actions.erase(a);
-      if (*status != "error")
+      if (r->second.status != "error")
         continue;
-      auto code = as_string(path(&doc, {"action", "error", "code"}))
-                    .value_or("action_failed");
-      auto msg = as_string(path(&doc, {"action", "error", "message"}))
-                   .value_or("the action failed");
-      switch (kind) {
-        case action_kind::create:
-          track.create_failure = code + ": " + msg;
-          break;
-        case action_kind::soft_stop:
-        case action_kind::hard_stop:
-          // Power off at the next read; the actor keeps polling.
-          track.soft_stop_ms = now - opts.stop_timeout.count();
-          track.hard_stop_sent = false;
-          result = make_error(error_kind::transient, "action_failed",
-                              "stopping server " + srv.provider_id
-                                + " failed: " + msg);
-          break;
-        case action_kind::destroy:
-          track.resend_delete = true;
-          result = make_error(error_kind::transient, "action_failed",
-                              "deleting server " + srv.provider_id
-                                + " failed: " + msg);
-          break;
-        case action_kind::start:
-        case action_kind::reboot:
-          // The state shows whether it worked; the actor's deadline covers
-          // a server that never gets there.
-          break;
-      }
+      if (auto err = note_failure(track, srv, kind, r->second);
+          err.kind != error_kind::none)
+        result = std::move(err);
     }
-    if (!track.create_failure.empty()) {
-      srv.state = cloud_state::error;
-      srv.raw_state = "action_failed: " + track.create_failure;
-    }
+    if (track.create_failure.kind != error_kind::none)
+      mark_create_failed(srv, track.create_failure);
     for (const auto& [aid, pending] : track.actions)
       if (pending.kind == action_kind::reboot && srv.raw_state == "running")
         srv.state = cloud_state::rebooting;
     // After reporting a failure, the follow-up waits for the next read, so
     // that a get answers with the error first.
-    if (result.kind != error_kind::none) {
-      // nothing more this time
-    } else if (track.soft_stop_ms >= 0) {
-      if (srv.raw_state == "off") {
-        track.soft_stop_ms = -1;
-        track.hard_stop_sent = false;
-      } else if (srv.raw_state == "running" && !track.hard_stop_sent
-                 && now - track.soft_stop_ms >= opts.stop_timeout.count()) {
-        http_response rsp;
-        provider_reply scratch = fresh_reply();
-        auto ok = exchange(scratch, op::stop, "POST",
-                           "/servers/" + url_encode(srv.provider_id)
-                             + "/actions/poweroff",
-                           {}, rsp);
-        reply.requests += scratch.requests;
-        if (scratch.budget.known())
-          reply.budget = scratch.budget;
-        if (ok) {
-          track.hard_stop_sent = true;
-          rapidjson::Document doc;
-          if (parse_json(rsp.body, doc))
-            if (auto aid = action_id(doc))
-              track.add(*aid, action_kind::hard_stop, now);
-        }
-      }
-    }
-    if (result.kind == error_kind::none && track.resend_delete
-        && srv.raw_state != "deleting") {
-      http_response rsp;
-      provider_reply scratch = fresh_reply();
-      auto ok = exchange(scratch, op::destroy, "DELETE",
-                         "/servers/" + url_encode(srv.provider_id), {}, rsp);
-      reply.requests += scratch.requests;
-      if (scratch.budget.known())
-        reply.budget = scratch.budget;
-      if (ok) {
-        track.resend_delete = false;
-        rapidjson::Document doc;
-        if (parse_json(rsp.body, doc))
-          if (auto aid = action_id(doc))
-            track.add(*aid, action_kind::destroy, now);
-      }
-    }
+    if (result.kind == error_kind::none)
+      follow_up(reply, srv, track);
     if (track.empty())
       tracks.erase(i);
     return result;
+  }
+
+  /// Reads the pending actions of one server and applies them.
+  provider_error refresh(provider_reply& reply, cloud_server& srv,
+                         bool listing) {
+    return apply(reply, srv, read_actions(reply, due_actions(srv, listing)));
   }
 
   /// Resolves a 409 `uniqueness_error` of a create by looking the name up.
@@ -588,8 +644,15 @@ provider_reply hetzner_provider::list(const label_map& selector) {
       break;
     page = *next;
   }
+  // The due actions of every listed server are read together, in batches.
+  std::vector<std::string> due;
+  for (const auto& srv : found) {
+    auto ids = impl_->due_actions(srv, true);
+    due.insert(due.end(), ids.begin(), ids.end());
+  }
+  auto reports = impl_->read_actions(reply, std::move(due));
   for (auto& srv : found)
-    impl_->refresh(reply, srv, true);
+    impl_->apply(reply, srv, reports);
   reply.servers = std::move(found);
   return reply;
 }

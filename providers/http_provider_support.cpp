@@ -495,6 +495,25 @@ bool has_labels(const label_map& labels, const label_map& selector) {
   });
 }
 
+// -- asynchronous actions -----------------------------------------------------
+
+bool action_id_less(const std::string& x, const std::string& y) {
+  auto numeric = [](const std::string& id) {
+    return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+  };
+  if (numeric(x) && numeric(y) && x.size() != y.size())
+    return x.size() < y.size();
+  return x < y;
+}
+
+void mark_create_failed(cloud_server& srv, const provider_error& failure) {
+  srv.state = cloud_state::failed;
+  srv.failure = failure;
+  srv.raw_state = "action_failed: " + failure.code + ": " + failure.message;
+}
+
 // -- server specs -------------------------------------------------------------
 
 namespace {
@@ -599,6 +618,10 @@ void check_spec(const rapidjson::Value& spec,
                             [&](const spec_key& k) { return name == k.name; });
     if (key == keys.end()) {
       problems.emplace_back(std::string{name}, "unknown key");
+      continue;
+    }
+    if (key->removed != nullptr) {
+      problems.emplace_back(std::string{name}, key->removed);
       continue;
     }
     if (auto problem = shape_problem(i->value, key->type))

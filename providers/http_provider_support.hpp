@@ -160,6 +160,29 @@ enum class action_kind { create, soft_stop, hard_stop, start, reboot, destroy };
 /// poll round lists every few seconds, an action takes tens of seconds.
 constexpr int64_t action_read_interval_ms = 30'000;
 
+/// What a read of a pending action found.
+struct action_report {
+  /// The provider's status word ("running", "success", "error",
+  /// "in-progress", "completed", "errored"), or "gone" when the provider
+  /// does not know the action (any more).
+  std::string status;
+  /// The provider's error code and message of a failed action, if it gives
+  /// them.
+  std::string code;
+  std::string message;
+};
+
+/// Reports by action id; an action that could not be read has no entry.
+using action_reports = std::map<std::string, action_report>;
+
+/// Orders action ids numerically when they are numbers (shorter first),
+/// so that batched reads name them in a stable, readable order.
+bool action_id_less(const std::string& x, const std::string& y);
+
+/// Marks a failed create on `srv`: state `failed`, the failure in
+/// `srv.failure` and a raw state "action_failed: <code>: <message>".
+void mark_create_failed(cloud_server& srv, const provider_error& failure);
+
 /// One action a provider started and has not yet seen finish.
 struct pending_action {
   action_kind kind = action_kind::create;
@@ -176,8 +199,9 @@ struct server_track {
   int64_t soft_stop_ms = -1;
   /// The hard stop that follows it was sent.
   bool hard_stop_sent = false;
-  /// Message of a failed create action; empty when there is none.
-  std::string create_failure;
+  /// The failure of a create action that failed at the cloud (kind
+  /// `permanent`, the provider's code and message); kind `none` otherwise.
+  provider_error create_failure;
   /// A delete action failed: the next read sends the delete again.
   bool resend_delete = false;
 
@@ -188,8 +212,8 @@ struct server_track {
   }
 
   bool empty() const {
-    return actions.empty() && soft_stop_ms < 0 && create_failure.empty()
-           && !resend_delete;
+    return actions.empty() && soft_stop_ms < 0
+           && create_failure.kind == error_kind::none && !resend_delete;
   }
 };
 
@@ -221,6 +245,9 @@ struct spec_key {
   const char* name;
   spec_type type;
   bool required = false;
+  /// Set for a key the provider's API no longer takes: the key is refused
+  /// with this text (which names the replacement) instead of being sent.
+  const char* removed = nullptr;
 };
 
 /// Parses `json` (empty means `{}`) into `doc`; adds a problem with an
