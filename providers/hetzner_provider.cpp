@@ -261,6 +261,8 @@ struct hetzner_provider::impl {
   api_client api;
   /// Servers with pending actions or a soft stop in progress, by id.
   std::map<std::string, server_track> tracks;
+  /// The API answered a batched action read with 404.
+  bool single_action_reads = false;
 
   impl(hetzner_options o, std::unique_ptr<http_transport> transport,
        clock_fn clock)
@@ -354,12 +356,25 @@ struct hetzner_provider::impl {
     std::sort(ids.begin(), ids.end(), action_id_less);
     for (size_t first = 0; first < ids.size(); first += action_batch) {
       auto last = std::min(ids.size(), first + action_batch);
+      if (single_action_reads) {
+        for (auto k = first; k < last; ++k)
+          read_action(reply, ids[k], result);
+        continue;
+      }
       std::string target = "/actions";
       for (auto k = first; k < last; ++k)
         target += (k == first ? "?id=" : "&id=") + url_encode(ids[k]);
       http_response rsp;
-      if (!side_request(reply, op::get, "GET", std::move(target), rsp))
+      if (!side_request(reply, op::get, "GET", std::move(target), rsp)) {
+        // An API without the batched read (an older simulator): one
+        // request per action from now on.
+        if (rsp.status == 404) {
+          single_action_reads = true;
+          for (auto k = first; k < last; ++k)
+            read_action(reply, ids[k], result);
+        }
         continue;
+      }
       rapidjson::Document doc;
       auto items = parse_json(rsp.body, doc) ? member(&doc, "actions")
                                              : nullptr;
@@ -372,6 +387,22 @@ struct hetzner_provider::impl {
         result.emplace(ids[k], action_report{"gone", {}, {}});
     }
     return result;
+  }
+
+  /// Reads one action with `GET /actions/{id}` into `out`; a 404 reports
+  /// it gone, another failure leaves it unread.
+  void read_action(provider_reply& reply, const std::string& aid,
+                   action_reports& out) {
+    http_response rsp;
+    if (!side_request(reply, op::get, "GET", "/actions/" + url_encode(aid),
+                      rsp)) {
+      if (rsp.status == 404)
+        out[aid] = action_report{"gone", {}, {}};
+      return;
+    }
+    rapidjson::Document doc;
+    if (auto x = parse_json(rsp.body, doc) ? member(&doc, "action") : nullptr)
+      out[aid] = report_of(*x);
   }
 
   /// Records a failed action of `kind` in `track`. Returns the error a get
