@@ -1,4 +1,4 @@
-// The Hetzner Cloud provider: API v1 over an `http_transport`.
+// The Hetzner Cloud provider: API v1's dialect of the REST cloud core.
 #include "providers/hetzner_provider.hpp"
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include "http/http_client.hpp"
+#include "providers/action_following_dialect.hpp"
 #include "providers/http_provider_support.hpp"
 
 namespace dynserv {
@@ -18,24 +19,13 @@ namespace {
 /// Hetzner's maximum page size.
 constexpr int page_size = 50;
 
-/// Stops following `next_page` after this many pages (a broken API).
-constexpr int max_pages = 1000;
-
 /// Ids per batched action read: Hetzner's default page size, so that one
 /// page answers it (hcloud-go waits for actions in batches of 25 too).
 constexpr size_t action_batch = 25;
 
-enum class op { create, get, list, stop, start, reboot, destroy, lookup };
-
-/// `{"error":{"code","message"}}`.
-struct api_error {
-  bool parsed = false;
-  std::string code;
-  std::string message;
-};
-
-api_error parse_error_body(const std::string& body) {
-  api_error result;
+/// Reads `{"error":{"code","message"}}`.
+rest_error_body parse_error_body(const std::string& body) {
+  rest_error_body result;
   rapidjson::Document doc;
   if (!parse_json(body, doc))
     return result;
@@ -86,40 +76,32 @@ std::optional<error_kind> kind_of_code(const std::string& code) {
 }
 
 /// Maps an HTTP error answer (status >= 300).
-provider_error classify(const http_response& rsp, op call, int64_t now_ms) {
+provider_error classify_answer(const http_response& rsp, rest_op call,
+                               int64_t now_ms) {
   auto body = parse_error_body(rsp.body);
+  // No Retry-After at Hetzner: the bucket refills one token per second and
+  // a 429 means it is empty.
+  auto rate_limited = rsp.status == 429 || body.code == "rate_limit_exceeded";
+  if (auto err = classify_common(rsp, body, "Hetzner", rate_limited, false,
+                                 false, now_ms))
+    return *err;
   auto status = rsp.status;
-  auto code = body.parsed ? body.code : std::to_string(status);
-  auto message = body.parsed ? body.message
-                             : "HTTP " + std::to_string(status) + ": "
-                                 + excerpt(rsp.body);
-  if (status == 429 || body.code == "rate_limit_exceeded") {
-    // No Retry-After at Hetzner: the bucket refills one token per second
-    // and a 429 means it is empty.
-    auto wait = rate_limit_wait(rsp, now_ms, false, 1000);
-    return make_error(error_kind::rate_limited, code, message, wait);
-  }
-  if (status >= 500 || status == 408)
-    return make_error(error_kind::transient, code, message);
-  if (status == 401 || status == 403)
-    return make_error(error_kind::permanent, code, message);
-  if (!body.parsed)
-    return bad_response(status, "no Hetzner error body", rsp.body);
   if (status == 404) {
-    if (body.code == "not_found" && call != op::list && call != op::lookup)
-      return make_error(call == op::create ? error_kind::permanent
-                                           : error_kind::not_found,
-                        code, message);
-    return make_error(error_kind::transient, code, message);
+    if (body.code == "not_found" && call != rest_op::list
+        && call != rest_op::lookup)
+      return make_error(call == rest_op::create ? error_kind::permanent
+                                                : error_kind::not_found,
+                        body.code, body.message);
+    return make_error(error_kind::transient, body.code, body.message);
   }
   if (auto kind = kind_of_code(body.code))
-    return make_error(*kind, code, message);
+    return make_error(*kind, body.code, body.message);
   if (status == 409 || status == 423)
-    return make_error(error_kind::conflict, code, message);
-  return make_error(error_kind::permanent, code, message);
+    return make_error(error_kind::conflict, body.code, body.message);
+  return make_error(error_kind::permanent, body.code, body.message);
 }
 
-std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
+std::optional<cloud_server> read_server(const rapidjson::Value* x) {
   auto id = as_id(member(x, "id"));
   if (!id)
     return std::nullopt;
@@ -134,34 +116,16 @@ std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
   return result;
 }
 
-/// True if a listed server's `raw` state already shows how an action of
-/// `kind` ended (successfully), so that reading the action can tell nothing
-/// new. A reboot or delete cannot be seen this way: a rebooted server runs
-/// as before, a deleted one is no longer listed.
-bool shows_outcome(action_kind kind, std::string_view raw) {
-  switch (kind) {
-    case action_kind::create:
-    case action_kind::start: return raw == "running";
-    case action_kind::soft_stop:
-    case action_kind::hard_stop: return raw == "off";
-    case action_kind::reboot:
-    case action_kind::destroy: return false;
-  }
-  return false;
-}
-
-/// What one item of `{"actions":[...]}` says.
-action_report report_of(const rapidjson::Value& x) {
+/// What one action object says.
+action_report read_report(const rapidjson::Value& x) {
   action_report result;
-  result.status = as_string(member(&x, "status")).value_or("");
+  auto status = as_string(member(&x, "status"));
+  result.status = !status || *status == "running" ? action_status::running
+                  : *status == "error"            ? action_status::failed
+                                                  : action_status::succeeded;
   result.code = as_string(path(&x, {"error", "code"})).value_or("");
   result.message = as_string(path(&x, {"error", "message"})).value_or("");
   return result;
-}
-
-/// The id of `{"action":{"id":...}}`.
-std::optional<std::string> action_id(const rapidjson::Value& doc) {
-  return as_id(path(&doc, {"action", "id"}));
 }
 
 // -- create body --------------------------------------------------------------
@@ -254,477 +218,230 @@ validate_hetzner_spec(const std::string& spec_json) {
   return problems;
 }
 
-// -- state --------------------------------------------------------------------
+// -- the dialect --------------------------------------------------------------
 
-struct hetzner_provider::impl {
-  hetzner_options opts;
-  api_client api;
-  /// Servers with pending actions or a soft stop in progress, by id.
-  std::map<std::string, server_track> tracks;
-  /// The API answered a batched action read with 404.
-  bool single_action_reads = false;
+namespace {
 
-  impl(hetzner_options o, std::unique_ptr<http_transport> transport,
-       clock_fn clock)
-      : opts(std::move(o)),
-        api(std::move(transport), bearer_auth(opts.api.token),
-            std::move(clock)) {
+/// Hetzner Cloud: servers carry labels, lists use a label selector and
+/// `meta.pagination.next_page`, actions are read in batches.
+class hetzner_dialect : public action_following_dialect {
+public:
+  explicit hetzner_dialect(hetzner_options opts)
+      : action_following_dialect(rules_for(opts)), opts_(std::move(opts)) {
     // nop
   }
 
-  bool exchange(provider_reply& reply, op call, std::string_view method,
-                std::string target, std::string body, http_response& rsp) {
-    auto result = api.send(reply, method, std::move(target), std::move(body));
-    if (!result.ok()) {
-      reply.error = transport_error(result, call == op::create);
-      return false;
-    }
-    rsp = std::move(result.response);
-    if (rsp.status < 200 || rsp.status >= 300) {
-      reply.error = classify(rsp, call, api.now_ms());
-      return false;
-    }
-    return true;
+  std::string type_name() const override {
+    return "hetzner";
   }
 
-  /// Runs a request on behalf of a read and charges it to `reply`; its
-  /// failure is not the read's.
-  bool side_request(provider_reply& reply, op call, std::string_view method,
-                    std::string target, http_response& rsp) {
-    auto scratch = fresh_reply();
-    auto ok = exchange(scratch, call, method, std::move(target), {}, rsp);
-    reply.requests += scratch.requests;
-    if (scratch.budget.known())
-      reply.budget = scratch.budget;
-    return ok;
-  }
-
-  void remember(const std::string& id, const rapidjson::Value& doc,
-                action_kind kind) {
-    if (auto aid = action_id(doc))
-      tracks[id].add(*aid, kind, api.now_ms());
-  }
-
-  /// Sends a server action; `kind` is remembered with the action's id.
-  provider_reply action(const std::string& id, op call, const char* verb,
-                        action_kind kind) {
-    auto reply = fresh_reply();
-    http_response rsp;
-    if (!exchange(reply, call, "POST",
-                  "/servers/" + url_encode(id) + "/actions/" + verb, {}, rsp)) {
-      if (reply.error.kind == error_kind::not_found)
-        tracks.erase(id);
-      return reply;
-    }
-    rapidjson::Document doc;
-    if (parse_json(rsp.body, doc))
-      remember(id, doc, kind);
-    return reply;
-  }
-
-  /// Ids of the pending actions of `srv` to read now. A `listing` (a poll
-  /// round) forgets actions whose outcome the listed state shows and takes
-  /// the others at most once per `action_read_interval_ms`; a get takes all.
-  std::vector<std::string> due_actions(const cloud_server& srv, bool listing) {
-    std::vector<std::string> result;
-    auto i = tracks.find(srv.provider_id);
-    if (i == tracks.end())
-      return result;
-    auto now = api.now_ms();
-    auto& actions = i->second.actions;
-    for (auto a = actions.begin(); a != actions.end();) {
-      if (listing && shows_outcome(a->second.kind, srv.raw_state)) {
-        a = actions.erase(a);
-        continue;
-      }
-      if (!listing || now >= a->second.next_read_ms) {
-        a->second.next_read_ms = now + action_read_interval_ms;
-        result.push_back(a->first);
-      }
-      ++a;
-    }
+  provider_capabilities capabilities() const override {
+    provider_capabilities result;
+    result.list_by_labels = true;
+    result.delete_running = true;
+    result.start_stopped = true;
+    result.reboot = true;
     return result;
   }
 
-  /// Reads `ids` with `GET /actions?id=a&id=b...`, `action_batch` ids per
-  /// request (as hcloud-go waits for actions). An id the answer does not
-  /// list is reported "gone"; the ids of a batch whose read failed get no
-  /// report and are read again at their next due read.
-  action_reports read_actions(provider_reply& reply,
-                              std::vector<std::string> ids) {
-    action_reports result;
-    std::sort(ids.begin(), ids.end(), action_id_less);
-    for (size_t first = 0; first < ids.size(); first += action_batch) {
-      auto last = std::min(ids.size(), first + action_batch);
-      if (single_action_reads) {
-        for (auto k = first; k < last; ++k)
-          read_action(reply, ids[k], result);
-        continue;
-      }
+  std::string authorization() const override {
+    return bearer_auth(opts_.api.token);
+  }
+
+  rest_request create_call(const create_request& req,
+                           spec_problems& problems) const override {
+    return {"POST", "/servers", create_body(req, problems)};
+  }
+
+  std::string server_path(const std::string& id) const override {
+    return "/servers/" + url_encode(id);
+  }
+
+  rest_request power_request(const std::string& id,
+                             action_kind kind) const override {
+    auto verb = kind == action_kind::soft_stop   ? "shutdown"
+                : kind == action_kind::hard_stop ? "poweroff"
+                : kind == action_kind::start     ? "poweron"
+                                                 : "reboot";
+    return {"POST", server_path(id) + "/actions/" + verb, {}};
+  }
+
+  std::string list_target(const label_map& selector,
+                          int64_t page) const override {
+    std::string expr;
+    for (const auto& [key, value] : selector) {
+      if (!expr.empty())
+        expr += ',';
+      expr += key + "==" + value;
+    }
+    std::string result = "/servers?";
+    if (!expr.empty())
+      result += "label_selector=" + url_encode(expr) + "&";
+    return result + "per_page=" + std::to_string(page_size)
+           + "&page=" + std::to_string(page);
+  }
+
+  const char* item_key() const override {
+    return "server";
+  }
+
+  std::optional<cloud_server>
+  parse_server(const rapidjson::Value* x) const override {
+    return read_server(x);
+  }
+
+  rest_page read_page(const rapidjson::Value& doc, int64_t) const override {
+    rest_page result;
+    result.items = member(&doc, "servers");
+    if (result.items == nullptr || !result.items->IsArray())
+      result.problem = "no servers list";
+    if (auto next = as_int(path(&doc, {"meta", "pagination", "next_page"})))
+      result.next = *next;
+    return result;
+  }
+
+  provider_error classify(const http_response& rsp, rest_op call,
+                          int64_t now_ms) const override {
+    return classify_answer(rsp, call, now_ms);
+  }
+
+  provider_reply create_refused(rest_session& session, provider_reply reply,
+                                const create_request& req,
+                                const http_response& rsp) override {
+    if (rsp.status == 409 && reply.error.code == "uniqueness_error")
+      return adopt(session, std::move(reply), req);
+    return reply;
+  }
+
+  void created(rest_session& session, const rapidjson::Value& doc,
+               const cloud_server& srv) override {
+    auto now = session.now_ms();
+    if (auto aid = as_id(path(&doc, {"action", "id"})))
+      remember(srv.provider_id, *aid, action_kind::create, now);
+    if (auto next = member(&doc, "next_actions"); next && next->IsArray())
+      for (const auto& item : next->GetArray())
+        if (auto aid = as_id(member(&item, "id")))
+          remember(srv.provider_id, *aid, action_kind::create, now);
+  }
+
+protected:
+  action_reports read_actions(rest_session& session, provider_reply& reply,
+                              std::vector<std::string> ids) override;
+
+  action_report report_of(const rapidjson::Value& action) const override {
+    return read_report(action);
+  }
+
+private:
+  static rules rules_for(const hetzner_options& opts) {
+    rules result;
+    result.up_state = "running";
+    result.stop_timeout = opts.stop_timeout;
+    return result;
+  }
+
+  provider_reply adopt(rest_session& session, provider_reply reply,
+                       const create_request& req);
+
+  hetzner_options opts_;
+  /// The API answered a batched action read with 404.
+  bool single_action_reads_ = false;
+};
+
+/// Reads `ids` with `GET /actions?id=a&id=b...`, `action_batch` ids per
+/// request (as hcloud-go waits for actions). An id the answer does not list
+/// is reported gone; the ids of a batch whose read failed get no report and
+/// are read again at their next due read.
+action_reports hetzner_dialect::read_actions(rest_session& session,
+                                             provider_reply& reply,
+                                             std::vector<std::string> ids) {
+  action_reports result;
+  std::sort(ids.begin(), ids.end(), action_id_less);
+  for (size_t first = 0; first < ids.size(); first += action_batch) {
+    auto last = std::min(ids.size(), first + action_batch);
+    if (!single_action_reads_) {
       std::string target = "/actions";
       for (auto k = first; k < last; ++k)
         target += (k == first ? "?id=" : "&id=") + url_encode(ids[k]);
       http_response rsp;
-      if (!side_request(reply, op::get, "GET", std::move(target), rsp)) {
-        // An API without the batched read (an older simulator): one
-        // request per action from now on.
-        if (rsp.status == 404) {
-          single_action_reads = true;
-          for (auto k = first; k < last; ++k)
-            read_action(reply, ids[k], result);
-        }
+      if (session.side_request(reply, rest_op::get, {"GET", target, {}}, rsp)) {
+        rapidjson::Document doc;
+        auto items = parse_json(rsp.body, doc) ? member(&doc, "actions")
+                                               : nullptr;
+        if (items == nullptr || !items->IsArray())
+          continue;
+        for (const auto& item : items->GetArray())
+          if (auto aid = as_id(member(&item, "id")))
+            result[*aid] = read_report(item);
+        for (auto k = first; k < last; ++k)
+          result.emplace(ids[k], action_report{action_status::gone, {}, {}});
         continue;
       }
-      rapidjson::Document doc;
-      auto items = parse_json(rsp.body, doc) ? member(&doc, "actions")
-                                             : nullptr;
-      if (items == nullptr || !items->IsArray())
+      // An API without the batched read (an older simulator): one request
+      // per action from now on.
+      if (rsp.status != 404)
         continue;
-      for (const auto& item : items->GetArray())
-        if (auto aid = as_id(member(&item, "id")))
-          result[*aid] = report_of(item);
-      for (auto k = first; k < last; ++k)
-        result.emplace(ids[k], action_report{"gone", {}, {}});
+      single_action_reads_ = true;
     }
-    return result;
+    for (auto k = first; k < last; ++k)
+      read_action(session, reply, ids[k], result);
   }
+  return result;
+}
 
-  /// Reads one action with `GET /actions/{id}` into `out`; a 404 reports
-  /// it gone, another failure leaves it unread.
-  void read_action(provider_reply& reply, const std::string& aid,
-                   action_reports& out) {
-    http_response rsp;
-    if (!side_request(reply, op::get, "GET", "/actions/" + url_encode(aid),
-                      rsp)) {
-      if (rsp.status == 404)
-        out[aid] = action_report{"gone", {}, {}};
-      return;
-    }
-    rapidjson::Document doc;
-    if (auto x = parse_json(rsp.body, doc) ? member(&doc, "action") : nullptr)
-      out[aid] = report_of(*x);
+/// Resolves a 409 `uniqueness_error` of a create by looking the name up.
+provider_reply hetzner_dialect::adopt(rest_session& session,
+                                      provider_reply reply,
+                                      const create_request& req) {
+  http_response rsp;
+  if (!session.exchange(reply, rest_op::lookup,
+                        {"GET", "/servers?name=" + url_encode(req.name), {}},
+                        rsp)) {
+    // The create did not happen now; retrying it is safe.
+    if (reply.error.kind == error_kind::outcome_unknown)
+      reply.error.kind = error_kind::transient;
+    return reply;
   }
-
-  /// Records a failed action of `kind` in `track`. Returns the error a get
-  /// reports for it (a failed stop or delete), kind `none` otherwise.
-  provider_error note_failure(server_track& track, const cloud_server& srv,
-                              action_kind kind, const action_report& r) {
-    auto code = r.code.empty() ? std::string{"action_failed"} : r.code;
-    auto msg = r.message.empty() ? std::string{"the action failed"} : r.message;
-    switch (kind) {
-      case action_kind::create:
-        // The server will never run: the create failed at the cloud.
-        track.create_failure = make_error(error_kind::permanent, code, msg);
-        break;
-      case action_kind::soft_stop:
-      case action_kind::hard_stop:
-        // Power off at the next read; the actor keeps polling.
-        track.soft_stop_ms = api.now_ms() - opts.stop_timeout.count();
-        track.hard_stop_sent = false;
-        return make_error(error_kind::transient, "action_failed",
-                          "stopping server " + srv.provider_id
-                            + " failed: " + msg);
-      case action_kind::destroy:
-        track.resend_delete = true;
-        return make_error(error_kind::transient, "action_failed",
-                          "deleting server " + srv.provider_id
-                            + " failed: " + msg);
-      case action_kind::start:
-      case action_kind::reboot:
-        // The state shows whether it worked; the actor's deadline covers
-        // a server that never gets there.
-        break;
-    }
-    return {};
-  }
-
-  /// Powers off a server that a soft stop did not stop in time, and sends
-  /// a delete whose action failed again.
-  void follow_up(provider_reply& reply, const cloud_server& srv,
-                 server_track& track) {
-    auto now = api.now_ms();
-    auto target = "/servers/" + url_encode(srv.provider_id);
-    http_response rsp;
-    rapidjson::Document doc;
-    if (track.soft_stop_ms >= 0) {
-      if (srv.raw_state == "off") {
-        track.soft_stop_ms = -1;
-        track.hard_stop_sent = false;
-      } else if (srv.raw_state == "running" && !track.hard_stop_sent
-                 && now - track.soft_stop_ms >= opts.stop_timeout.count()
-                 && side_request(reply, op::stop, "POST",
-                                 target + "/actions/poweroff", rsp)) {
-        track.hard_stop_sent = true;
-        if (parse_json(rsp.body, doc))
-          if (auto aid = action_id(doc))
-            track.add(*aid, action_kind::hard_stop, now);
-      }
-    }
-    if (track.resend_delete && srv.raw_state != "deleting"
-        && side_request(reply, op::destroy, "DELETE", target, rsp)) {
-      track.resend_delete = false;
-      if (parse_json(rsp.body, doc))
-        if (auto aid = action_id(doc))
-          track.add(*aid, action_kind::destroy, now);
-    }
-  }
-
-  /// Applies what the action reads found to `srv` and its track. Returns
-  /// the error a get reports (a failed stop or delete), kind `none`
-  /// otherwise.
-  provider_error apply(provider_reply& reply, cloud_server& srv,
-                       const action_reports& reports) {
-    provider_error result;
-    auto i = tracks.find(srv.provider_id);
-    if (i == tracks.end())
-      return result;
-    auto& track = i->second;
-    for (auto a = track.actions.begin(); a != track.actions.end();) {
-      auto r = reports.find(a->first);
-      if (r == reports.end() || r->second.status == "running") {
-        ++a;
-        continue;
-      }
-      auto kind = a->second.kind;
-      a = track.actions.erase(a);
-      if (r->second.status != "error")
-        continue;
-      if (auto err = note_failure(track, srv, kind, r->second);
-          err.kind != error_kind::none)
-        result = std::move(err);
-    }
-    if (track.create_failure.kind != error_kind::none)
-      mark_create_failed(srv, track.create_failure);
-    for (const auto& [aid, pending] : track.actions)
-      if (pending.kind == action_kind::reboot && srv.raw_state == "running")
-        srv.state = cloud_state::rebooting;
-    // After reporting a failure, the follow-up waits for the next read, so
-    // that a get answers with the error first.
-    if (result.kind == error_kind::none)
-      follow_up(reply, srv, track);
-    if (track.empty())
-      tracks.erase(i);
-    return result;
-  }
-
-  /// Reads the pending actions of one server and applies them.
-  provider_error refresh(provider_reply& reply, cloud_server& srv,
-                         bool listing) {
-    return apply(reply, srv, read_actions(reply, due_actions(srv, listing)));
-  }
-
-  /// Resolves a 409 `uniqueness_error` of a create by looking the name up.
-  provider_reply adopt(provider_reply reply, const create_request& req) {
-    http_response rsp;
-    if (!exchange(reply, op::lookup, "GET",
-                  "/servers?name=" + url_encode(req.name), {}, rsp)) {
-      // The create did not happen now; retrying it is safe.
-      if (reply.error.kind == error_kind::outcome_unknown)
-        reply.error.kind = error_kind::transient;
+  rapidjson::Document doc;
+  auto servers = parse_json(rsp.body, doc) ? member(&doc, "servers") : nullptr;
+  if (servers == nullptr || !servers->IsArray())
+    return fail(std::move(reply),
+                bad_response(rsp.status, "no servers list in the name lookup",
+                             rsp.body));
+  auto want = req.labels.find(labels::id);
+  for (const auto& item : servers->GetArray()) {
+    auto srv = read_server(&item);
+    if (!srv || srv->name != req.name)
+      continue;
+    auto got = srv->labels.find(labels::id);
+    if (want != req.labels.end() && got != srv->labels.end()
+        && got->second == want->second) {
+      reply.error = {};
+      refresh(session, reply, *srv);
+      reply.servers.push_back(std::move(*srv));
       return reply;
-    }
-    rapidjson::Document doc;
-    auto servers = parse_json(rsp.body, doc) ? member(&doc, "servers")
-                                             : nullptr;
-    if (servers == nullptr || !servers->IsArray())
-      return fail(std::move(reply),
-                  bad_response(rsp.status, "no servers list in the name lookup",
-                               rsp.body));
-    auto want = req.labels.find(labels::id);
-    for (const auto& item : servers->GetArray()) {
-      auto srv = parse_server(&item);
-      if (!srv || srv->name != req.name)
-        continue;
-      auto got = srv->labels.find(labels::id);
-      if (want != req.labels.end() && got != srv->labels.end()
-          && got->second == want->second) {
-        reply.error = {};
-        refresh(reply, *srv, false);
-        reply.servers.push_back(std::move(*srv));
-        return reply;
-      }
-      return fail(std::move(reply),
-                  make_error(error_kind::permanent, "uniqueness_error",
-                             "a server named " + req.name
-                               + " exists and was not created by this "
-                                 "request (server "
-                               + srv->provider_id + ")"));
     }
     return fail(std::move(reply),
                 make_error(error_kind::permanent, "uniqueness_error",
-                           "create refused as not unique, but no server "
-                           "named "
-                             + req.name + " exists"));
+                           "a server named " + req.name
+                             + " exists and was not created by this "
+                               "request (server "
+                             + srv->provider_id + ")"));
   }
-};
+  return fail(std::move(reply),
+              make_error(error_kind::permanent, "uniqueness_error",
+                         "create refused as not unique, but no server named "
+                           + req.name + " exists"));
+}
+
+} // namespace
 
 hetzner_provider::hetzner_provider(hetzner_options opts,
                                    std::unique_ptr<http_transport> transport,
                                    std::function<int64_t()> now_ms)
-    : impl_(std::make_unique<impl>(std::move(opts), std::move(transport),
-                                   std::move(now_ms))) {
+    : rest_cloud_provider(std::make_unique<hetzner_dialect>(std::move(opts)),
+                          std::move(transport), std::move(now_ms)) {
   // nop
-}
-
-hetzner_provider::~hetzner_provider() = default;
-
-std::string hetzner_provider::type_name() const {
-  return "hetzner";
-}
-
-provider_capabilities hetzner_provider::capabilities() const {
-  provider_capabilities result;
-  result.list_by_labels = true;
-  result.delete_running = true;
-  result.start_stopped = true;
-  result.reboot = true;
-  return result;
-}
-
-provider_reply hetzner_provider::create(const create_request& req) {
-  auto reply = fresh_reply();
-  spec_problems problems;
-  auto body = create_body(req, problems);
-  if (!problems.empty())
-    return fail(std::move(reply), invalid_spec(problems));
-  http_response rsp;
-  if (!impl_->exchange(reply, op::create, "POST", "/servers", std::move(body),
-                       rsp)) {
-    if (rsp.status == 409 && reply.error.code == "uniqueness_error")
-      return impl_->adopt(std::move(reply), req);
-    return reply;
-  }
-  rapidjson::Document doc;
-  std::optional<cloud_server> srv;
-  if (parse_json(rsp.body, doc))
-    srv = parse_server(member(&doc, "server"));
-  if (!srv)
-    return fail(std::move(reply),
-                unreadable_create_answer(rsp.status,
-                                         "no server in the create answer",
-                                         rsp.body));
-  if (srv->labels.empty())
-    srv->labels = req.labels;
-  impl_->remember(srv->provider_id, doc, action_kind::create);
-  if (auto next = member(&doc, "next_actions"); next && next->IsArray())
-    for (const auto& item : next->GetArray())
-      if (auto aid = as_id(member(&item, "id")))
-        impl_->tracks[srv->provider_id].add(*aid, action_kind::create,
-                                            impl_->api.now_ms());
-  reply.servers.push_back(std::move(*srv));
-  return reply;
-}
-
-provider_reply hetzner_provider::get(const std::string& provider_id) {
-  auto reply = fresh_reply();
-  http_response rsp;
-  if (!impl_->exchange(reply, op::get, "GET",
-                       "/servers/" + url_encode(provider_id), {}, rsp)) {
-    if (reply.error.kind == error_kind::not_found)
-      impl_->tracks.erase(provider_id);
-    return reply;
-  }
-  rapidjson::Document doc;
-  if (!parse_json(rsp.body, doc))
-    return fail(std::move(reply),
-                bad_response(rsp.status, "not JSON", rsp.body));
-  auto srv = parse_server(member(&doc, "server"));
-  if (!srv)
-    return fail(std::move(reply),
-                bad_response(rsp.status, "no server with an id", rsp.body));
-  if (auto err = impl_->refresh(reply, *srv, false);
-      err.kind != error_kind::none)
-    return fail(std::move(reply), std::move(err));
-  reply.servers.push_back(std::move(*srv));
-  return reply;
-}
-
-provider_reply hetzner_provider::list(const label_map& selector) {
-  auto reply = fresh_reply();
-  std::string expr;
-  for (const auto& [key, value] : selector) {
-    if (!expr.empty())
-      expr += ',';
-    expr += key + "==" + value;
-  }
-  std::string base = "/servers?";
-  if (!expr.empty())
-    base += "label_selector=" + url_encode(expr) + "&";
-  base += "per_page=" + std::to_string(page_size) + "&page=";
-  std::vector<cloud_server> found;
-  int64_t page = 1;
-  for (int n = 0; n < max_pages; ++n) {
-    http_response rsp;
-    if (!impl_->exchange(reply, op::list, "GET", base + std::to_string(page),
-                         {}, rsp))
-      return reply;
-    rapidjson::Document doc;
-    if (!parse_json(rsp.body, doc))
-      return fail(std::move(reply),
-                  bad_response(rsp.status, "not JSON", rsp.body));
-    auto servers = member(&doc, "servers");
-    if (servers == nullptr || !servers->IsArray())
-      return fail(std::move(reply),
-                  bad_response(rsp.status, "no servers list", rsp.body));
-    for (const auto& item : servers->GetArray())
-      if (auto srv = parse_server(&item);
-          srv && has_labels(srv->labels, selector))
-        found.push_back(std::move(*srv));
-    auto next = as_int(path(&doc, {"meta", "pagination", "next_page"}));
-    if (!next || *next <= page)
-      break;
-    page = *next;
-  }
-  // The due actions of every listed server are read together, in batches.
-  std::vector<std::string> due;
-  for (const auto& srv : found) {
-    auto ids = impl_->due_actions(srv, true);
-    due.insert(due.end(), ids.begin(), ids.end());
-  }
-  auto reports = impl_->read_actions(reply, std::move(due));
-  for (auto& srv : found)
-    impl_->apply(reply, srv, reports);
-  reply.servers = std::move(found);
-  return reply;
-}
-
-provider_reply hetzner_provider::stop(const std::string& provider_id) {
-  auto reply = impl_->action(provider_id, op::stop, "shutdown",
-                             action_kind::soft_stop);
-  if (reply.ok()) {
-    auto& track = impl_->tracks[provider_id];
-    track.soft_stop_ms = impl_->api.now_ms();
-    track.hard_stop_sent = false;
-  }
-  return reply;
-}
-
-provider_reply hetzner_provider::start(const std::string& provider_id) {
-  return impl_->action(provider_id, op::start, "poweron", action_kind::start);
-}
-
-provider_reply hetzner_provider::reboot(const std::string& provider_id) {
-  return impl_->action(provider_id, op::reboot, "reboot", action_kind::reboot);
-}
-
-provider_reply hetzner_provider::destroy(const std::string& provider_id) {
-  auto reply = fresh_reply();
-  http_response rsp;
-  if (!impl_->exchange(reply, op::destroy, "DELETE",
-                       "/servers/" + url_encode(provider_id), {}, rsp)) {
-    if (reply.error.kind == error_kind::not_found)
-      impl_->tracks.erase(provider_id);
-    return reply;
-  }
-  // Only the delete matters from now on.
-  auto& track = impl_->tracks[provider_id];
-  track = server_track{};
-  rapidjson::Document doc;
-  if (parse_json(rsp.body, doc))
-    impl_->remember(provider_id, doc, action_kind::destroy);
-  if (impl_->tracks[provider_id].empty())
-    impl_->tracks.erase(provider_id);
-  return reply;
 }
 
 } // namespace dynserv

@@ -160,14 +160,21 @@ enum class action_kind { create, soft_stop, hard_stop, start, reboot, destroy };
 /// poll round lists every few seconds, an action takes tens of seconds.
 constexpr int64_t action_read_interval_ms = 30'000;
 
+/// Where an action stands, in any cloud's words.
+enum class action_status {
+  /// Not finished (also: an answer that does not say).
+  running,
+  succeeded,
+  failed,
+  /// The cloud does not know the action (any more).
+  gone,
+};
+
 /// What a read of a pending action found.
 struct action_report {
-  /// The provider's status word ("running", "success", "error",
-  /// "in-progress", "completed", "errored"), or "gone" when the provider
-  /// does not know the action (any more).
-  std::string status;
-  /// The provider's error code and message of a failed action, if it gives
-  /// them.
+  action_status status = action_status::running;
+  /// The cloud's error code and message of a failed action; the reader
+  /// fills in its own words where the cloud gives none.
   std::string code;
   std::string message;
 };

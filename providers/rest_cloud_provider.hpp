@@ -1,0 +1,229 @@
+// One provider over a REST cloud API: the flows UpCloud, Hetzner and
+// DigitalOcean share, each cloud adding only a small dialect.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Forward declarations only; the sources include the rest.
+#include <rapidjson/fwd.h>
+
+#include "providers/http_provider_support.hpp"
+#include "providers/provider.hpp"
+
+namespace dynserv {
+
+/// The calls a REST cloud provider makes; errors are classified per call.
+enum class rest_op { create, get, list, stop, start, reboot, destroy, lookup };
+
+/// One request a dialect wants sent.
+struct rest_request {
+  std::string method;
+  std::string target;
+  std::string body;
+};
+
+class rest_cloud_dialect;
+
+/// Sends one provider account's requests with its credentials and maps
+/// every answer outside 2xx through the dialect's error map.
+class rest_session {
+public:
+  rest_session(const rest_cloud_dialect& dialect,
+               std::unique_ptr<http_transport> transport,
+               std::string authorization, http_support::clock_fn clock);
+
+  /// Sends `req` for `call`, counted in `reply`. True on a 2xx answer,
+  /// stored in `rsp`; otherwise `reply.error` says why (and `rsp` holds the
+  /// answer, if there was one).
+  bool exchange(provider_reply& reply, rest_op call, rest_request req,
+                http_response& rsp);
+
+  /// Like `exchange` for a request a call makes on the side (an action
+  /// read, a follow-up): counted in and budgeted to `reply`, but its failure
+  /// is not `reply`'s; it goes to `err` when given.
+  bool side_request(provider_reply& reply, rest_op call, rest_request req,
+                    http_response& rsp, provider_error* err = nullptr);
+
+  /// The injected clock, in ms since the epoch.
+  int64_t now_ms() const {
+    return api_.now_ms();
+  }
+
+private:
+  const rest_cloud_dialect& dialect_;
+  http_support::api_client api_;
+};
+
+/// What one page of a list answer holds.
+struct rest_page {
+  /// The page's items; nullptr for an empty page.
+  const rapidjson::Value* items = nullptr;
+  /// What is wrong with the page; nullptr when it is fine.
+  const char* problem = nullptr;
+  /// The page to ask for next; nullopt after the last one.
+  std::optional<int64_t> next;
+};
+
+/// An error answer's body as the cloud wrote it.
+struct rest_error_body {
+  /// The cloud's own error format could be read.
+  bool parsed = false;
+  std::string code;
+  std::string message;
+};
+
+/// The rules every cloud's error map starts with: rate limits (`rate_limited`
+/// says whether the answer is one; `until_reset` see `rate_limit_wait`),
+/// 5xx and 408, 401 and 403 (and 402 with `payment_required`), and an answer
+/// without the cloud's error body (`cloud` names it). Nullopt when the
+/// dialect's own rules decide.
+std::optional<provider_error>
+classify_common(const http_response& rsp, const rest_error_body& body,
+                std::string_view cloud, bool rate_limited, bool until_reset,
+                bool payment_required, int64_t now_ms);
+
+/// What differs between REST clouds: paths, the JSON mapping, the state and
+/// error maps, and what a cloud remembers between calls. The hooks with
+/// defaults do nothing; one instance serves one provider, from one thread.
+class rest_cloud_dialect {
+public:
+  virtual ~rest_cloud_dialect();
+
+  // -- identity ---------------------------------------------------------------
+
+  virtual std::string type_name() const = 0;
+
+  virtual provider_capabilities capabilities() const = 0;
+
+  /// The `Authorization` header value.
+  virtual std::string authorization() const = 0;
+
+  // -- requests ---------------------------------------------------------------
+
+  /// The create request for `req`; problems of the spec go to `problems`
+  /// (and nothing is sent).
+  virtual rest_request
+  create_call(const create_request& req,
+              http_support::spec_problems& problems) const = 0;
+
+  /// The path of one server, e.g. "/servers/42".
+  virtual std::string server_path(const std::string& id) const = 0;
+
+  /// The target of a delete; `server_path` unless the cloud wants more.
+  virtual std::string delete_target(const std::string& id) const;
+
+  /// The request that makes server `id` do `kind` (a soft or hard stop, a
+  /// start or a reboot).
+  virtual rest_request power_request(const std::string& id,
+                                     http_support::action_kind kind) const = 0;
+
+  /// The target of list page `page` (1-based) for `selector`.
+  virtual std::string list_target(const label_map& selector,
+                                  int64_t page) const = 0;
+
+  // -- answers ----------------------------------------------------------------
+
+  /// The key of the server in single-server answers ("server", "droplet").
+  virtual const char* item_key() const = 0;
+
+  /// Reads one server object; nullopt without a usable id.
+  virtual std::optional<cloud_server>
+  parse_server(const rapidjson::Value* x) const = 0;
+
+  /// Finds the items and the next page of list page `page`.
+  virtual rest_page read_page(const rapidjson::Value& doc,
+                              int64_t page) const = 0;
+
+  /// Maps an answer outside 2xx to a call `call`.
+  virtual provider_error classify(const http_response& rsp, rest_op call,
+                                  int64_t now_ms) const = 0;
+
+  // -- what the cloud remembers between calls ---------------------------------
+
+  /// A create was refused with `reply.error` and answer `rsp`; the dialect
+  /// may resolve it (Hetzner adopts its own server on a name clash).
+  virtual provider_reply
+  create_refused(rest_session& session, provider_reply reply,
+                 const create_request& req, const http_response& rsp);
+
+  /// A create was answered with `srv`; `doc` is the whole answer.
+  virtual void created(rest_session& session, const rapidjson::Value& doc,
+                       const cloud_server& srv);
+
+  /// A power request for `id` was accepted with answer `doc` (nullptr when
+  /// it is not JSON).
+  virtual void powered(rest_session& session, provider_reply& reply,
+                       const std::string& id, http_support::action_kind kind,
+                       const rapidjson::Value* doc);
+
+  /// A delete of `id` was accepted with answer `doc` (nullptr when none).
+  virtual void deleted(rest_session& session, const std::string& id,
+                       const rapidjson::Value* doc);
+
+  /// A get of `id` answered not found (`reply.error`); returns the reply to
+  /// give (DigitalOcean reports a fresh droplet as provisioning). Default:
+  /// `forget(id)` and `reply`.
+  virtual provider_reply get_not_found(rest_session& session,
+                                       provider_reply reply,
+                                       const std::string& id);
+
+  /// The cloud says server `id` does not exist.
+  virtual void forget(const std::string& id);
+
+  /// Adjusts a server a get read (follows pending actions, ...). Returns the
+  /// error the get reports instead, kind `none` when there is none.
+  virtual provider_error refresh(rest_session& session, provider_reply& reply,
+                                 cloud_server& srv);
+
+  /// Adjusts the servers a list found.
+  virtual void refresh_listed(rest_session& session, provider_reply& reply,
+                              std::vector<cloud_server>& servers);
+};
+
+/// The provider interface implemented once over an `http_transport` for a
+/// REST cloud: requests, the pagination loop, create answers, error
+/// classification and budget headers, with `dialect` for the differences.
+class rest_cloud_provider : public provider {
+public:
+  /// `now_ms` is the wall clock in ms since the epoch (system clock when
+  /// empty); tests inject their own.
+  rest_cloud_provider(std::unique_ptr<rest_cloud_dialect> dialect,
+                      std::unique_ptr<http_transport> transport,
+                      std::function<int64_t()> now_ms);
+
+  ~rest_cloud_provider() override;
+
+  std::string type_name() const override;
+
+  provider_capabilities capabilities() const override;
+
+  provider_reply create(const create_request& req) override;
+
+  provider_reply get(const std::string& provider_id) override;
+
+  /// Every page, filtered again by labels on this side.
+  provider_reply list(const label_map& selector) override;
+
+  provider_reply stop(const std::string& provider_id) override;
+
+  provider_reply start(const std::string& provider_id) override;
+
+  provider_reply reboot(const std::string& provider_id) override;
+
+  provider_reply destroy(const std::string& provider_id) override;
+
+private:
+  provider_reply power(const std::string& id, http_support::action_kind kind,
+                       rest_op call);
+
+  std::unique_ptr<rest_cloud_dialect> dialect_;
+  rest_session session_;
+};
+
+} // namespace dynserv
