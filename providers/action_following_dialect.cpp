@@ -19,7 +19,9 @@ std::optional<std::string> action_id(const rapidjson::Value* doc) {
 
 } // namespace
 
-action_following_dialect::action_following_dialect(rules r) : rules_(r) {
+action_following_dialect::action_following_dialect(rest_cloud_facts facts,
+                                                   rules r)
+    : rest_cloud_dialect(std::move(facts)), rules_(r) {
   // nop
 }
 

@@ -39,7 +39,7 @@ public:
     millis stop_timeout{60'000};
   };
 
-  explicit action_following_dialect(rules r);
+  action_following_dialect(rest_cloud_facts facts, rules r);
 
   void powered(rest_session& session, provider_reply& reply,
                const std::string& id, http_support::action_kind kind,

@@ -217,7 +217,8 @@ void check(const rapidjson::Value& spec, spec_problems& problems) {
   }
 }
 
-std::string create_body(const create_request& req, spec_problems& problems) {
+std::string build_create_body(const create_request& req,
+                              spec_problems& problems) {
   rapidjson::Document spec;
   if (!parse_spec(req.spec, spec, problems))
     return {};
@@ -237,10 +238,7 @@ std::string create_body(const create_request& req, spec_problems& problems) {
   rapidjson::Document doc;
   doc.SetObject();
   auto& alloc = doc.GetAllocator();
-  auto str = [&](const std::string& x) {
-    return rapidjson::Value{x.c_str(),
-                            static_cast<rapidjson::SizeType>(x.size()), alloc};
-  };
+  auto str = [&](const std::string& x) { return json_string(x, alloc); };
   doc.AddMember("name", str(req.name), alloc);
   for (auto i = spec.MemberBegin(); i != spec.MemberEnd(); ++i) {
     std::string_view key{i->name.GetString()};
@@ -292,11 +290,7 @@ decode_digitalocean_tag(const std::string& tag) {
 
 std::vector<std::pair<std::string, std::string>>
 validate_digitalocean_spec(const std::string& spec_json) {
-  spec_problems problems;
-  rapidjson::Document spec;
-  if (parse_spec(spec_json, spec, problems))
-    check(spec, problems);
-  return problems;
+  return validate_spec(spec_json, check);
 }
 
 // -- the dialect --------------------------------------------------------------
@@ -308,46 +302,30 @@ namespace {
 /// read 404 for a while.
 class digitalocean_dialect : public action_following_dialect {
 public:
-  explicit digitalocean_dialect(digitalocean_options opts)
-      : action_following_dialect(rules_for(opts)), opts_(std::move(opts)) {
+  // `list_by_labels` is false: one tag is filtered on the server side, the
+  // rest of the selector here.
+  explicit digitalocean_dialect(const digitalocean_options& opts)
+      : action_following_dialect({"digitalocean",
+                                  {false, true, true, true},
+                                  "/droplets",
+                                  "droplet",
+                                  {"shutdown", "power_off", "power_on",
+                                   "reboot"},
+                                  bearer_auth(opts.api.token)},
+                                 rules_for(opts)) {
     // nop
   }
 
-  std::string type_name() const override {
-    return "digitalocean";
+  std::string create_body(const create_request& req,
+                          spec_problems& problems) const override {
+    return build_create_body(req, problems);
   }
 
-  provider_capabilities capabilities() const override {
-    provider_capabilities result;
-    // One tag on the server side, the rest of the selector client-side.
-    result.list_by_labels = false;
-    result.delete_running = true;
-    result.start_stopped = true;
-    result.reboot = true;
-    return result;
-  }
-
-  std::string authorization() const override {
-    return bearer_auth(opts_.api.token);
-  }
-
-  rest_request create_call(const create_request& req,
-                           spec_problems& problems) const override {
-    return {"POST", "/droplets", create_body(req, problems)};
-  }
-
-  std::string server_path(const std::string& id) const override {
-    return "/droplets/" + url_encode(id);
-  }
-
+  /// `POST /droplets/{id}/actions {"type":"<word>"}`.
   rest_request power_request(const std::string& id,
                              action_kind kind) const override {
-    auto type = kind == action_kind::soft_stop   ? "shutdown"
-                : kind == action_kind::hard_stop ? "power_off"
-                : kind == action_kind::start     ? "power_on"
-                                                 : "reboot";
     return {"POST", server_path(id) + "/actions",
-            std::string{R"({"type":")"} + type + "\"}"};
+            std::string{R"({"type":")"} + power_word(kind) + "\"}"};
   }
 
   std::string list_target(const label_map& selector,
@@ -367,10 +345,6 @@ public:
     }
     return result + "per_page=" + std::to_string(page_size)
            + "&page=" + std::to_string(page);
-  }
-
-  const char* item_key() const override {
-    return "droplet";
   }
 
   std::optional<cloud_server>
@@ -474,7 +448,6 @@ private:
     label_map labels;
   };
 
-  digitalocean_options opts_;
   std::map<std::string, recent_create> recent_;
 };
 
@@ -483,8 +456,7 @@ private:
 digitalocean_provider::digitalocean_provider(
   digitalocean_options opts, std::unique_ptr<http_transport> transport,
   std::function<int64_t()> now_ms)
-    : rest_cloud_provider(std::make_unique<digitalocean_dialect>(
-                            std::move(opts)),
+    : rest_cloud_provider(std::make_unique<digitalocean_dialect>(opts),
                           std::move(transport), std::move(now_ms)) {
   // nop
 }

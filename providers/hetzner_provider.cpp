@@ -158,20 +158,15 @@ void check(const rapidjson::Value& spec, spec_problems& problems) {
     problems.emplace_back("user_data", "longer than 32 KiB");
 }
 
-std::string create_body(const create_request& req, spec_problems& problems) {
+std::string build_create_body(const create_request& req,
+                              spec_problems& problems) {
   rapidjson::Document spec;
-  if (!parse_spec(req.spec, spec, problems))
-    return {};
-  check(spec, problems);
-  if (!problems.empty())
+  if (!read_checked_spec(req.spec, check, spec, problems))
     return {};
   rapidjson::Document doc;
   doc.SetObject();
   auto& alloc = doc.GetAllocator();
-  auto str = [&](const std::string& x) {
-    return rapidjson::Value{x.c_str(),
-                            static_cast<rapidjson::SizeType>(x.size()), alloc};
-  };
+  auto str = [&](const std::string& x) { return json_string(x, alloc); };
   doc.AddMember("name", str(req.name), alloc);
   for (auto i = spec.MemberBegin(); i != spec.MemberEnd(); ++i)
     if (std::string_view{i->name.GetString()} != "labels")
@@ -211,11 +206,7 @@ cloud_state map_hetzner_state(std::string_view raw) {
 
 std::vector<std::pair<std::string, std::string>>
 validate_hetzner_spec(const std::string& spec_json) {
-  spec_problems problems;
-  rapidjson::Document spec;
-  if (parse_spec(spec_json, spec, problems))
-    check(spec, problems);
-  return problems;
+  return validate_spec(spec_json, check);
 }
 
 // -- the dialect --------------------------------------------------------------
@@ -226,44 +217,25 @@ namespace {
 /// `meta.pagination.next_page`, actions are read in batches.
 class hetzner_dialect : public action_following_dialect {
 public:
-  explicit hetzner_dialect(hetzner_options opts)
-      : action_following_dialect(rules_for(opts)), opts_(std::move(opts)) {
+  explicit hetzner_dialect(const hetzner_options& opts)
+      : action_following_dialect({"hetzner",
+                                  {true, true, true, true},
+                                  "/servers",
+                                  "server",
+                                  {"shutdown", "poweroff", "poweron", "reboot"},
+                                  bearer_auth(opts.api.token)},
+                                 rules_for(opts)) {
     // nop
   }
 
-  std::string type_name() const override {
-    return "hetzner";
-  }
-
-  provider_capabilities capabilities() const override {
-    provider_capabilities result;
-    result.list_by_labels = true;
-    result.delete_running = true;
-    result.start_stopped = true;
-    result.reboot = true;
-    return result;
-  }
-
-  std::string authorization() const override {
-    return bearer_auth(opts_.api.token);
-  }
-
-  rest_request create_call(const create_request& req,
-                           spec_problems& problems) const override {
-    return {"POST", "/servers", create_body(req, problems)};
-  }
-
-  std::string server_path(const std::string& id) const override {
-    return "/servers/" + url_encode(id);
+  std::string create_body(const create_request& req,
+                          spec_problems& problems) const override {
+    return build_create_body(req, problems);
   }
 
   rest_request power_request(const std::string& id,
                              action_kind kind) const override {
-    auto verb = kind == action_kind::soft_stop   ? "shutdown"
-                : kind == action_kind::hard_stop ? "poweroff"
-                : kind == action_kind::start     ? "poweron"
-                                                 : "reboot";
-    return {"POST", server_path(id) + "/actions/" + verb, {}};
+    return {"POST", server_path(id) + "/actions/" + power_word(kind), {}};
   }
 
   std::string list_target(const label_map& selector,
@@ -279,10 +251,6 @@ public:
       result += "label_selector=" + url_encode(expr) + "&";
     return result + "per_page=" + std::to_string(page_size)
            + "&page=" + std::to_string(page);
-  }
-
-  const char* item_key() const override {
-    return "server";
   }
 
   std::optional<cloud_server>
@@ -343,7 +311,6 @@ private:
   provider_reply adopt(rest_session& session, provider_reply reply,
                        const create_request& req);
 
-  hetzner_options opts_;
   /// The API answered a batched action read with 404.
   bool single_action_reads_ = false;
 };
@@ -439,7 +406,7 @@ provider_reply hetzner_dialect::adopt(rest_session& session,
 hetzner_provider::hetzner_provider(hetzner_options opts,
                                    std::unique_ptr<http_transport> transport,
                                    std::function<int64_t()> now_ms)
-    : rest_cloud_provider(std::make_unique<hetzner_dialect>(std::move(opts)),
+    : rest_cloud_provider(std::make_unique<hetzner_dialect>(opts),
                           std::move(transport), std::move(now_ms)) {
   // nop
 }

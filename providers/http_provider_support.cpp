@@ -629,6 +629,31 @@ void check_spec(const rapidjson::Value& spec,
   }
 }
 
+spec_problems
+validate_spec(const std::string& json,
+              void (*check)(const rapidjson::Value&, spec_problems&)) {
+  spec_problems problems;
+  rapidjson::Document spec;
+  if (parse_spec(json, spec, problems))
+    check(spec, problems);
+  return problems;
+}
+
+bool read_checked_spec(const std::string& json,
+                       void (*check)(const rapidjson::Value&, spec_problems&),
+                       rapidjson::Document& spec, spec_problems& problems) {
+  if (parse_spec(json, spec, problems))
+    check(spec, problems);
+  return problems.empty();
+}
+
+rapidjson::Value
+json_string(const std::string& x,
+            rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>& alloc) {
+  return rapidjson::Value{x.c_str(), static_cast<rapidjson::SizeType>(x.size()),
+                          alloc};
+}
+
 provider_error invalid_spec(const spec_problems& problems) {
   std::string message = "invalid server spec:";
   for (const auto& [key, problem] : problems)

@@ -270,6 +270,23 @@ void check_spec(const rapidjson::Value& spec,
                 std::initializer_list<const char*> reserved,
                 spec_problems& problems);
 
+/// The problems of spec `json` (empty means `{}`): not an object, or what
+/// `check` finds in it.
+spec_problems
+validate_spec(const std::string& json,
+              void (*check)(const rapidjson::Value&, spec_problems&));
+
+/// Parses `json` into `spec` and checks it with `check`; false (with the
+/// problems in `problems`) unless it is fit to be sent.
+bool read_checked_spec(const std::string& json,
+                       void (*check)(const rapidjson::Value&, spec_problems&),
+                       rapidjson::Document& spec, spec_problems& problems);
+
+/// A JSON string holding a copy of `x`, allocated with `alloc`.
+rapidjson::Value
+json_string(const std::string& x,
+            rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>& alloc);
+
 /// Permanent error "invalid_spec" listing `problems`: the pool's `server`
 /// object is wrong, so no create is sent and retrying cannot help.
 provider_error invalid_spec(const spec_problems& problems);

@@ -88,7 +88,25 @@ classify_common(const http_response& rsp, const rest_error_body& body,
 
 // -- rest_cloud_dialect defaults ----------------------------------------------
 
+rest_cloud_dialect::rest_cloud_dialect(rest_cloud_facts facts)
+    : facts_(std::move(facts)) {
+  // nop
+}
+
 rest_cloud_dialect::~rest_cloud_dialect() = default;
+
+std::string rest_cloud_dialect::server_path(const std::string& id) const {
+  return std::string{facts_.collection} + "/" + url_encode(id);
+}
+
+const char* rest_cloud_dialect::power_word(action_kind kind) const {
+  switch (kind) {
+    case action_kind::soft_stop: return facts_.power.soft_stop;
+    case action_kind::hard_stop: return facts_.power.hard_stop;
+    case action_kind::start: return facts_.power.start;
+    default: return facts_.power.reboot;
+  }
+}
 
 std::string rest_cloud_dialect::delete_target(const std::string& id) const {
   return server_path(id);
@@ -144,7 +162,7 @@ rest_cloud_provider::rest_cloud_provider(
   std::unique_ptr<rest_cloud_dialect> dialect,
   std::unique_ptr<http_transport> transport, std::function<int64_t()> now_ms)
     : dialect_(std::move(dialect)),
-      session_(*dialect_, std::move(transport), dialect_->authorization(),
+      session_(*dialect_, std::move(transport), dialect_->facts().authorization,
                std::move(now_ms)) {
   // nop
 }
@@ -152,17 +170,18 @@ rest_cloud_provider::rest_cloud_provider(
 rest_cloud_provider::~rest_cloud_provider() = default;
 
 std::string rest_cloud_provider::type_name() const {
-  return dialect_->type_name();
+  return dialect_->facts().type_name;
 }
 
 provider_capabilities rest_cloud_provider::capabilities() const {
-  return dialect_->capabilities();
+  return dialect_->facts().capabilities;
 }
 
 provider_reply rest_cloud_provider::create(const create_request& req) {
   auto reply = fresh_reply();
   spec_problems problems;
-  auto request = dialect_->create_call(req, problems);
+  rest_request request{"POST", dialect_->facts().collection,
+                       dialect_->create_body(req, problems)};
   if (!problems.empty())
     return fail(std::move(reply), invalid_spec(problems));
   http_response rsp;
@@ -171,14 +190,14 @@ provider_reply rest_cloud_provider::create(const create_request& req) {
   rapidjson::Document doc;
   std::optional<cloud_server> srv;
   if (parse_json(rsp.body, doc))
-    srv = dialect_->parse_server(member(&doc, dialect_->item_key()));
+    srv = dialect_->parse_server(member(&doc, dialect_->facts().item_key));
   if (!srv)
     // The server exists but we cannot tell which: the server actor looks it
     // up by its label.
     return fail(std::move(reply),
                 unreadable_create_answer(rsp.status,
                                          std::string{"no "}
-                                           + dialect_->item_key()
+                                           + dialect_->facts().item_key
                                            + " in the create answer",
                                          rsp.body));
   if (srv->labels.empty())
@@ -202,11 +221,11 @@ provider_reply rest_cloud_provider::get(const std::string& provider_id) {
   if (!parse_json(rsp.body, doc))
     return fail(std::move(reply),
                 bad_response(rsp.status, "not JSON", rsp.body));
-  auto srv = dialect_->parse_server(member(&doc, dialect_->item_key()));
+  auto srv = dialect_->parse_server(member(&doc, dialect_->facts().item_key));
   if (!srv)
     return fail(std::move(reply),
                 bad_response(rsp.status,
-                             std::string{"no "} + dialect_->item_key()
+                             std::string{"no "} + dialect_->facts().item_key
                                + " with an id",
                              rsp.body));
   if (auto err = dialect_->refresh(session_, reply, *srv);

@@ -88,32 +88,55 @@ classify_common(const http_response& rsp, const rest_error_body& body,
                 std::string_view cloud, bool rate_limited, bool until_reset,
                 bool payment_required, int64_t now_ms);
 
+/// The words a cloud uses for the four power calls.
+struct power_words {
+  const char* soft_stop;
+  const char* hard_stop;
+  const char* start;
+  const char* reboot;
+};
+
+/// What is fixed about a cloud.
+struct rest_cloud_facts {
+  /// The provider type, e.g. "hetzner".
+  const char* type_name;
+  provider_capabilities capabilities;
+  /// The servers' collection, e.g. "/servers": a create is a POST to it,
+  /// one server is `<collection>/<id>`.
+  const char* collection;
+  /// The key of the server in single-server answers ("server", "droplet").
+  const char* item_key;
+  power_words power;
+  /// The `Authorization` header value.
+  std::string authorization;
+};
+
 /// What differs between REST clouds: paths, the JSON mapping, the state and
 /// error maps, and what a cloud remembers between calls. The hooks with
 /// defaults do nothing; one instance serves one provider, from one thread.
 class rest_cloud_dialect {
 public:
+  explicit rest_cloud_dialect(rest_cloud_facts facts);
+
   virtual ~rest_cloud_dialect();
 
-  // -- identity ---------------------------------------------------------------
-
-  virtual std::string type_name() const = 0;
-
-  virtual provider_capabilities capabilities() const = 0;
-
-  /// The `Authorization` header value.
-  virtual std::string authorization() const = 0;
+  const rest_cloud_facts& facts() const {
+    return facts_;
+  }
 
   // -- requests ---------------------------------------------------------------
 
-  /// The create request for `req`; problems of the spec go to `problems`
-  /// (and nothing is sent).
-  virtual rest_request
-  create_call(const create_request& req,
+  /// The create body for `req`; problems of the spec go to `problems` (and
+  /// nothing is sent).
+  virtual std::string
+  create_body(const create_request& req,
               http_support::spec_problems& problems) const = 0;
 
   /// The path of one server, e.g. "/servers/42".
-  virtual std::string server_path(const std::string& id) const = 0;
+  std::string server_path(const std::string& id) const;
+
+  /// The cloud's word for `kind` (see `power_words`).
+  const char* power_word(http_support::action_kind kind) const;
 
   /// The target of a delete; `server_path` unless the cloud wants more.
   virtual std::string delete_target(const std::string& id) const;
@@ -128,9 +151,6 @@ public:
                                   int64_t page) const = 0;
 
   // -- answers ----------------------------------------------------------------
-
-  /// The key of the server in single-server answers ("server", "droplet").
-  virtual const char* item_key() const = 0;
 
   /// Reads one server object; nullopt without a usable id.
   virtual std::optional<cloud_server>
@@ -184,6 +204,9 @@ public:
   /// Adjusts the servers a list found.
   virtual void refresh_listed(rest_session& session, provider_reply& reply,
                               std::vector<cloud_server>& servers);
+
+private:
+  rest_cloud_facts facts_;
 };
 
 /// The provider interface implemented once over an `http_transport` for a

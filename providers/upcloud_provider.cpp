@@ -179,20 +179,15 @@ void check(const rapidjson::Value& spec, spec_problems& problems) {
 }
 
 /// Builds the `POST /server` body; problems go to `problems`.
-std::string create_body(const create_request& req, spec_problems& problems) {
+std::string build_create_body(const create_request& req,
+                              spec_problems& problems) {
   rapidjson::Document spec;
-  if (!parse_spec(req.spec, spec, problems))
-    return {};
-  check(spec, problems);
-  if (!problems.empty())
+  if (!read_checked_spec(req.spec, check, spec, problems))
     return {};
   rapidjson::Document doc;
   doc.SetObject();
   auto& alloc = doc.GetAllocator();
-  auto str = [&](const std::string& x) {
-    return rapidjson::Value{x.c_str(),
-                            static_cast<rapidjson::SizeType>(x.size()), alloc};
-  };
+  auto str = [&](const std::string& x) { return json_string(x, alloc); };
   auto yes_no = [](const rapidjson::Value& x) {
     if (x.IsBool())
       return x.GetBool() ? "yes" : "no";
@@ -279,11 +274,7 @@ cloud_state map_upcloud_state(std::string_view raw) {
 
 std::vector<std::pair<std::string, std::string>>
 validate_upcloud_spec(const std::string& spec_json) {
-  spec_problems problems;
-  rapidjson::Document spec;
-  if (parse_spec(spec_json, spec, problems))
-    check(spec, problems);
-  return problems;
+  return validate_spec(spec_json, check);
 }
 
 // -- the dialect --------------------------------------------------------------
@@ -295,36 +286,24 @@ namespace {
 /// by UpCloud itself after the timeout.
 class upcloud_dialect : public rest_cloud_dialect {
 public:
-  explicit upcloud_dialect(upcloud_options opts) : opts_(std::move(opts)) {
+  // `delete_running` is false: UpCloud deletes only stopped servers.
+  explicit upcloud_dialect(upcloud_options opts)
+      : rest_cloud_dialect(
+        {"upcloud",
+         {true, false, true, true},
+         "/server",
+         "server",
+         {"stop", "stop", "start", "restart"},
+         !opts.api.token.empty()
+           ? bearer_auth(opts.api.token)
+           : basic_auth(opts.api.username, opts.api.password)}),
+        opts_(std::move(opts)) {
     // nop
   }
 
-  std::string type_name() const override {
-    return "upcloud";
-  }
-
-  provider_capabilities capabilities() const override {
-    provider_capabilities result;
-    result.list_by_labels = true;
-    result.delete_running = false;
-    result.start_stopped = true;
-    result.reboot = true;
-    return result;
-  }
-
-  std::string authorization() const override {
-    return !opts_.api.token.empty()
-             ? bearer_auth(opts_.api.token)
-             : basic_auth(opts_.api.username, opts_.api.password);
-  }
-
-  rest_request create_call(const create_request& req,
-                           spec_problems& problems) const override {
-    return {"POST", "/server", create_body(req, problems)};
-  }
-
-  std::string server_path(const std::string& id) const override {
-    return "/server/" + url_encode(id);
+  std::string create_body(const create_request& req,
+                          spec_problems& problems) const override {
+    return build_create_body(req, problems);
   }
 
   /// The disks go along; UpCloud deletes only stopped servers.
@@ -334,24 +313,19 @@ public:
 
   rest_request power_request(const std::string& id,
                              action_kind kind) const override {
-    switch (kind) {
-      case action_kind::soft_stop:
-      case action_kind::hard_stop: {
-        auto secs = std::max<int64_t>(1, (opts_.stop_timeout.count() + 999)
-                                           / 1000);
-        return {"POST", server_path(id) + "/stop",
-                std::string{R"({"stop_server":{"stop_type":")"}
-                  + (kind == action_kind::soft_stop ? "soft" : "hard")
-                  + R"(","timeout":")" + std::to_string(secs) + "\"}}"};
-      }
-      case action_kind::start:
-        return {"POST", server_path(id) + "/start", R"({"server":{}})"};
-      default:
-        return {"POST", server_path(id) + "/restart",
-                std::string{R"({"restart_server":{"stop_type":"soft",)"}
-                  + R"("timeout":")" + restart_timeout_s
-                  + R"(","timeout_action":"destroy"}})"};
-    }
+    auto target = server_path(id) + "/" + power_word(kind);
+    if (kind == action_kind::start)
+      return {"POST", target, R"({"server":{}})"};
+    if (kind == action_kind::reboot)
+      return {"POST", target,
+              std::string{R"({"restart_server":{"stop_type":"soft",)"}
+                + R"("timeout":")" + restart_timeout_s
+                + R"(","timeout_action":"destroy"}})"};
+    auto secs = std::max<int64_t>(1, (opts_.stop_timeout.count() + 999) / 1000);
+    return {"POST", target,
+            std::string{R"({"stop_server":{"stop_type":")"}
+              + (kind == action_kind::soft_stop ? "soft" : "hard")
+              + R"(","timeout":")" + std::to_string(secs) + "\"}}"};
   }
 
   std::string list_target(const label_map& selector, int64_t) const override {
@@ -363,10 +337,6 @@ public:
       sep = '&';
     }
     return result;
-  }
-
-  const char* item_key() const override {
-    return "server";
   }
 
   std::optional<cloud_server>
