@@ -105,7 +105,7 @@ void action_following_dialect::read_action(rest_session& session,
   }
   rapidjson::Document doc;
   if (auto x = parse_json(rsp.body, doc) ? member(&doc, "action") : nullptr)
-    out[aid] = report_of(*x);
+    out[aid] = rules_.report_of(*x);
 }
 
 std::vector<std::string>

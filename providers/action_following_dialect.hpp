@@ -37,6 +37,10 @@ public:
     /// A soft stop that has not stopped the server this long after it was
     /// sent is followed by a hard stop.
     millis stop_timeout{60'000};
+    /// What one action object (`{"id","status",...}`) says, in this
+    /// cloud's words.
+    http_support::action_report (*report_of)(const rapidjson::Value& action)
+      = nullptr;
   };
 
   action_following_dialect(rest_cloud_facts facts, rules r);
@@ -71,11 +75,6 @@ protected:
   /// it gone, another failure leaves it unread.
   void read_action(rest_session& session, provider_reply& reply,
                    const std::string& aid, http_support::action_reports& out);
-
-  /// What one action object (`{"id","status",...}`) says, in this cloud's
-  /// words.
-  virtual http_support::action_report
-  report_of(const rapidjson::Value& action) const = 0;
 
 private:
   std::vector<std::string> due_actions(const cloud_server& srv, bool listing,

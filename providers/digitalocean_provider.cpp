@@ -26,21 +26,6 @@ constexpr int64_t create_grace_ms = 60'000;
 /// DigitalOcean's limit on the length of a tag.
 constexpr size_t max_tag_size = 255;
 
-/// Reads `{"id":"not_found","message":"...","request_id":"..."}`.
-rest_error_body parse_error_body(const std::string& body) {
-  rest_error_body result;
-  rapidjson::Document doc;
-  if (!parse_json(body, doc))
-    return result;
-  auto id = as_string(member(&doc, "id"));
-  if (!id || id->empty())
-    return result;
-  result.parsed = true;
-  result.code = std::move(*id);
-  result.message = as_string(member(&doc, "message")).value_or("");
-  return result;
-}
-
 bool contains_nocase(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size())
     return false;
@@ -53,20 +38,16 @@ bool contains_nocase(std::string_view haystack, std::string_view needle) {
 /// Maps an HTTP error answer (status >= 300).
 provider_error classify_answer(const http_response& rsp, rest_op call,
                                int64_t now_ms) {
-  auto body = parse_error_body(rsp.body);
+  // `{"id":"not_found","message":"...","request_id":"..."}`.
+  auto body = read_error_body(rsp.body, nullptr, "id", "message");
   // Burst 429s carry Retry-After; an exhausted hourly budget is full again
   // when its oldest request expires (RateLimit-Reset).
-  if (auto err = classify_common(rsp, body, "DigitalOcean", rsp.status == 429,
-                                 true, false, now_ms))
+  if (auto err = classify_common(rsp, body, call,
+                                 {"DigitalOcean", rsp.status == 429, true,
+                                  false, "not_found", false},
+                                 now_ms))
     return *err;
   auto status = rsp.status;
-  if (status == 404) {
-    if (body.code == "not_found" && call != rest_op::list)
-      return make_error(call == rest_op::create ? error_kind::permanent
-                                                : error_kind::not_found,
-                        body.code, body.message);
-    return make_error(error_kind::transient, body.code, body.message);
-  }
   if (status == 422 && contains_nocase(body.message, "pending event"))
     return make_error(error_kind::conflict, body.code, body.message);
   if (status == 409 || status == 423)
@@ -259,16 +240,12 @@ std::string build_create_body(const create_request& req,
 } // namespace
 
 cloud_state map_digitalocean_state(std::string_view raw) {
-  if (raw == "new")
-    return cloud_state::provisioning;
-  if (raw == "active")
-    return cloud_state::running;
-  if (raw == "off")
-    return cloud_state::stopped;
-  // A destroyed droplet kept in the archive: on its way out, never back.
-  if (raw == "archive")
-    return cloud_state::deleting;
-  return cloud_state::unknown;
+  // An archived droplet was destroyed and is kept in the archive: on its
+  // way out, never back.
+  return state_from(raw, {{"new", cloud_state::provisioning},
+                          {"active", cloud_state::running},
+                          {"off", cloud_state::stopped},
+                          {"archive", cloud_state::deleting}});
 }
 
 std::string encode_digitalocean_tag(const std::string& key,
@@ -311,14 +288,12 @@ public:
                                   "droplet",
                                   {"shutdown", "power_off", "power_on",
                                    "reboot"},
-                                  bearer_auth(opts.api.token)},
+                                  bearer_auth(opts.api.token),
+                                  build_create_body,
+                                  parse_droplet,
+                                  classify_answer},
                                  rules_for(opts)) {
     // nop
-  }
-
-  std::string create_body(const create_request& req,
-                          spec_problems& problems) const override {
-    return build_create_body(req, problems);
   }
 
   /// `POST /droplets/{id}/actions {"type":"<word>"}`.
@@ -347,11 +322,6 @@ public:
            + "&page=" + std::to_string(page);
   }
 
-  std::optional<cloud_server>
-  parse_server(const rapidjson::Value* x) const override {
-    return parse_droplet(x);
-  }
-
   rest_page read_page(const rapidjson::Value& doc,
                       int64_t page) const override {
     rest_page result;
@@ -362,11 +332,6 @@ public:
     if (next && !next->empty())
       result.next = page_of(*next).value_or(page + 1);
     return result;
-  }
-
-  provider_error classify(const http_response& rsp, rest_op call,
-                          int64_t now_ms) const override {
-    return classify_answer(rsp, call, now_ms);
   }
 
   void created(rest_session& session, const rapidjson::Value& doc,
@@ -425,11 +390,6 @@ public:
     action_following_dialect::refresh_listed(session, reply, servers);
   }
 
-protected:
-  action_report report_of(const rapidjson::Value& action) const override {
-    return read_report(action);
-  }
-
 private:
   static rules rules_for(const digitalocean_options& opts) {
     rules result;
@@ -438,6 +398,7 @@ private:
     // A second action while one is pending is refused ("pending event").
     result.one_action_at_a_time = true;
     result.stop_timeout = opts.stop_timeout;
+    result.report_of = read_report;
     return result;
   }
 

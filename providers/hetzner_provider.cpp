@@ -23,22 +23,6 @@ constexpr int page_size = 50;
 /// page answers it (hcloud-go waits for actions in batches of 25 too).
 constexpr size_t action_batch = 25;
 
-/// Reads `{"error":{"code","message"}}`.
-rest_error_body parse_error_body(const std::string& body) {
-  rest_error_body result;
-  rapidjson::Document doc;
-  if (!parse_json(body, doc))
-    return result;
-  auto err = member(&doc, "error");
-  auto code = as_string(member(err, "code"));
-  if (!code || code->empty())
-    return result;
-  result.parsed = true;
-  result.code = std::move(*code);
-  result.message = as_string(member(err, "message")).value_or("");
-  return result;
-}
-
 /// Kind of an error by Hetzner's code, for statuses without a fixed rule.
 std::optional<error_kind> kind_of_code(const std::string& code) {
   static const std::map<std::string, error_kind> table = {
@@ -78,22 +62,17 @@ std::optional<error_kind> kind_of_code(const std::string& code) {
 /// Maps an HTTP error answer (status >= 300).
 provider_error classify_answer(const http_response& rsp, rest_op call,
                                int64_t now_ms) {
-  auto body = parse_error_body(rsp.body);
+  // `{"error":{"code","message"}}`.
+  auto body = read_error_body(rsp.body, "error", "code", "message");
   // No Retry-After at Hetzner: the bucket refills one token per second and
   // a 429 means it is empty.
   auto rate_limited = rsp.status == 429 || body.code == "rate_limit_exceeded";
-  if (auto err = classify_common(rsp, body, "Hetzner", rate_limited, false,
-                                 false, now_ms))
+  if (auto err = classify_common(rsp, body, call,
+                                 {"Hetzner", rate_limited, false, false,
+                                  "not_found", false},
+                                 now_ms))
     return *err;
   auto status = rsp.status;
-  if (status == 404) {
-    if (body.code == "not_found" && call != rest_op::list
-        && call != rest_op::lookup)
-      return make_error(call == rest_op::create ? error_kind::permanent
-                                                : error_kind::not_found,
-                        body.code, body.message);
-    return make_error(error_kind::transient, body.code, body.message);
-  }
   if (auto kind = kind_of_code(body.code))
     return make_error(*kind, body.code, body.message);
   if (status == 409 || status == 423)
@@ -187,21 +166,17 @@ std::string build_create_body(const create_request& req,
 } // namespace
 
 cloud_state map_hetzner_state(std::string_view raw) {
-  if (raw == "initializing" || raw == "starting")
-    return cloud_state::provisioning;
-  if (raw == "running")
-    return cloud_state::running;
-  if (raw == "stopping")
-    return cloud_state::stopping;
-  if (raw == "off")
-    return cloud_state::stopped;
-  if (raw == "deleting")
-    return cloud_state::deleting;
-  // Both end with the server running again (a migration may also pass
-  // while it is off; it then ends off).
-  if (raw == "migrating" || raw == "rebuilding")
-    return cloud_state::provisioning;
-  return cloud_state::unknown;
+  using cs = cloud_state;
+  // Migrating and rebuilding both end with the server running again (a
+  // migration may also pass while it is off; it then ends off).
+  return state_from(raw, {{"initializing", cs::provisioning},
+                          {"starting", cs::provisioning},
+                          {"running", cs::running},
+                          {"stopping", cs::stopping},
+                          {"off", cs::stopped},
+                          {"deleting", cs::deleting},
+                          {"migrating", cs::provisioning},
+                          {"rebuilding", cs::provisioning}});
 }
 
 std::vector<std::pair<std::string, std::string>>
@@ -223,14 +198,12 @@ public:
                                   "/servers",
                                   "server",
                                   {"shutdown", "poweroff", "poweron", "reboot"},
-                                  bearer_auth(opts.api.token)},
+                                  bearer_auth(opts.api.token),
+                                  build_create_body,
+                                  read_server,
+                                  classify_answer},
                                  rules_for(opts)) {
     // nop
-  }
-
-  std::string create_body(const create_request& req,
-                          spec_problems& problems) const override {
-    return build_create_body(req, problems);
   }
 
   rest_request power_request(const std::string& id,
@@ -253,11 +226,6 @@ public:
            + "&page=" + std::to_string(page);
   }
 
-  std::optional<cloud_server>
-  parse_server(const rapidjson::Value* x) const override {
-    return read_server(x);
-  }
-
   rest_page read_page(const rapidjson::Value& doc, int64_t) const override {
     rest_page result;
     result.items = member(&doc, "servers");
@@ -266,11 +234,6 @@ public:
     if (auto next = as_int(path(&doc, {"meta", "pagination", "next_page"})))
       result.next = *next;
     return result;
-  }
-
-  provider_error classify(const http_response& rsp, rest_op call,
-                          int64_t now_ms) const override {
-    return classify_answer(rsp, call, now_ms);
   }
 
   provider_reply create_refused(rest_session& session, provider_reply reply,
@@ -296,15 +259,12 @@ protected:
   action_reports read_actions(rest_session& session, provider_reply& reply,
                               std::vector<std::string> ids) override;
 
-  action_report report_of(const rapidjson::Value& action) const override {
-    return read_report(action);
-  }
-
 private:
   static rules rules_for(const hetzner_options& opts) {
     rules result;
     result.up_state = "running";
     result.stop_timeout = opts.stop_timeout;
+    result.report_of = read_report;
     return result;
   }
 

@@ -488,6 +488,14 @@ label_map as_label_object(const rapidjson::Value* x) {
   return result;
 }
 
+cloud_state state_from(std::string_view raw,
+                       std::initializer_list<state_word> table) {
+  for (const auto& x : table)
+    if (x.raw == raw)
+      return x.state;
+  return cloud_state::unknown;
+}
+
 bool has_labels(const label_map& labels, const label_map& selector) {
   return std::all_of(selector.begin(), selector.end(), [&](const auto& kvp) {
     auto i = labels.find(kvp.first);

@@ -148,6 +148,16 @@ std::optional<std::string> as_id(const rapidjson::Value* x);
 /// Label maps from a JSON object of strings; other members are skipped.
 label_map as_label_object(const rapidjson::Value* x);
 
+/// One raw state word of a cloud and what it means.
+struct state_word {
+  std::string_view raw;
+  cloud_state state;
+};
+
+/// What `raw` means by `table`; `unknown` when the table lacks it.
+cloud_state state_from(std::string_view raw,
+                       std::initializer_list<state_word> table);
+
 /// True if every (key, value) of `selector` is in `labels`.
 bool has_labels(const label_map& labels, const label_map& selector);
 

@@ -39,7 +39,7 @@ bool rest_session::exchange(provider_reply& reply, rest_op call,
   }
   rsp = std::move(result.response);
   if (rsp.status < 200 || rsp.status >= 300) {
-    reply.error = dialect_.classify(rsp, call, now_ms());
+    reply.error = dialect_.facts().classify(rsp, call, now_ms());
     return false;
   }
   return true;
@@ -60,30 +60,57 @@ bool rest_session::side_request(provider_reply& reply, rest_op call,
 
 // -- error classification -----------------------------------------------------
 
+rest_error_body read_error_body(const std::string& body, const char* wrapper,
+                                const char* code_key, const char* message_key) {
+  rest_error_body result;
+  rapidjson::Document doc;
+  if (!parse_json(body, doc))
+    return result;
+  auto err = wrapper != nullptr ? member(&doc, wrapper) : &doc;
+  auto code = as_string(member(err, code_key));
+  if (!code || code->empty())
+    return result;
+  result.parsed = true;
+  result.code = std::move(*code);
+  result.message = as_string(member(err, message_key)).value_or("");
+  return result;
+}
+
 std::optional<provider_error>
 classify_common(const http_response& rsp, const rest_error_body& body,
-                std::string_view cloud, bool rate_limited, bool until_reset,
-                bool payment_required, int64_t now_ms) {
+                rest_op call, const rest_error_rules& rules, int64_t now_ms) {
   auto status = rsp.status;
   auto code = body.parsed ? body.code : std::to_string(status);
   auto message = body.parsed ? body.message
                              : "HTTP " + std::to_string(status) + ": "
                                  + excerpt(rsp.body);
-  if (rate_limited)
+  if (rules.rate_limited)
     return make_error(error_kind::rate_limited, code, message,
-                      rate_limit_wait(rsp, now_ms, until_reset, 1000));
+                      rate_limit_wait(rsp, now_ms, rules.until_reset, 1000));
   if (status >= 500 || status == 408)
     return make_error(error_kind::transient, code, message);
   // Credentials, billing and quota: only an operator can fix them, whatever
   // the body looks like.
-  if (status == 401 || status == 403 || (payment_required && status == 402))
+  if (status == 401 || status == 403
+      || (rules.payment_required && status == 402))
     return make_error(error_kind::permanent, code, message);
   // Other client errors count as the cloud's answer only with its error
   // body; anything else (an HTML page of a proxy) may go away by itself.
   if (!body.parsed)
-    return bad_response(status, "no " + std::string{cloud} + " error body",
+    return bad_response(status,
+                        "no " + std::string{rules.cloud} + " error body",
                         rsp.body);
-  return std::nullopt;
+  if (status != 404)
+    return std::nullopt;
+  // Only the cloud's own not-found answer about one server means it is
+  // gone; a list or lookup that 404s hit something else.
+  auto about_one = call != rest_op::list && call != rest_op::lookup;
+  if (call == rest_op::create
+      && (rules.create_404_permanent || body.code == rules.not_found_code))
+    return make_error(error_kind::permanent, code, message);
+  if (about_one && body.code == rules.not_found_code)
+    return make_error(error_kind::not_found, code, message);
+  return make_error(error_kind::transient, code, message);
 }
 
 // -- rest_cloud_dialect defaults ----------------------------------------------
@@ -181,7 +208,7 @@ provider_reply rest_cloud_provider::create(const create_request& req) {
   auto reply = fresh_reply();
   spec_problems problems;
   rest_request request{"POST", dialect_->facts().collection,
-                       dialect_->create_body(req, problems)};
+                       dialect_->facts().create_body(req, problems)};
   if (!problems.empty())
     return fail(std::move(reply), invalid_spec(problems));
   http_response rsp;
@@ -190,7 +217,8 @@ provider_reply rest_cloud_provider::create(const create_request& req) {
   rapidjson::Document doc;
   std::optional<cloud_server> srv;
   if (parse_json(rsp.body, doc))
-    srv = dialect_->parse_server(member(&doc, dialect_->facts().item_key));
+    srv = dialect_->facts().parse_server(
+      member(&doc, dialect_->facts().item_key));
   if (!srv)
     // The server exists but we cannot tell which: the server actor looks it
     // up by its label.
@@ -221,7 +249,8 @@ provider_reply rest_cloud_provider::get(const std::string& provider_id) {
   if (!parse_json(rsp.body, doc))
     return fail(std::move(reply),
                 bad_response(rsp.status, "not JSON", rsp.body));
-  auto srv = dialect_->parse_server(member(&doc, dialect_->facts().item_key));
+  auto srv = dialect_->facts().parse_server(
+    member(&doc, dialect_->facts().item_key));
   if (!srv)
     return fail(std::move(reply),
                 bad_response(rsp.status,
@@ -259,7 +288,7 @@ provider_reply rest_cloud_provider::list(const label_map& selector) {
     // someone else's server.
     if (got.items != nullptr)
       for (const auto& item : got.items->GetArray())
-        if (auto srv = dialect_->parse_server(&item);
+        if (auto srv = dialect_->facts().parse_server(&item);
             srv && has_labels(srv->labels, selector))
           found.push_back(std::move(*srv));
     if (!got.next || *got.next <= page)

@@ -78,15 +78,36 @@ struct rest_error_body {
   std::string message;
 };
 
-/// The rules every cloud's error map starts with: rate limits (`rate_limited`
-/// says whether the answer is one; `until_reset` see `rate_limit_wait`),
-/// 5xx and 408, 401 and 403 (and 402 with `payment_required`), and an answer
-/// without the cloud's error body (`cloud` names it). Nullopt when the
-/// dialect's own rules decide.
+/// Reads an error body whose code and message sit at `code_key` and
+/// `message_key` of member `wrapper` (of the document itself when nullptr);
+/// not parsed without a non-empty code.
+rest_error_body read_error_body(const std::string& body, const char* wrapper,
+                                const char* code_key, const char* message_key);
+
+/// How a cloud's error map starts.
+struct rest_error_rules {
+  /// The cloud's name, for "no <cloud> error body".
+  const char* cloud;
+  /// The answer is a rate limit (a 429, or a cloud's own code for one).
+  bool rate_limited;
+  /// See `rate_limit_wait`.
+  bool until_reset;
+  /// 402 (billing) is permanent.
+  bool payment_required;
+  /// The code of a 404 that means the server does not exist.
+  const char* not_found_code;
+  /// Any 404 to a create is permanent (it names something that does not
+  /// exist), not only one with `not_found_code`.
+  bool create_404_permanent;
+};
+
+/// The rules every cloud's error map starts with: rate limits, 5xx and 408,
+/// 401 and 403 (and 402), an answer without the cloud's error body, and 404
+/// (not found on calls about one server, permanent on a create, transient on
+/// a list). Nullopt when the dialect's own rules decide.
 std::optional<provider_error>
 classify_common(const http_response& rsp, const rest_error_body& body,
-                std::string_view cloud, bool rate_limited, bool until_reset,
-                bool payment_required, int64_t now_ms);
+                rest_op call, const rest_error_rules& rules, int64_t now_ms);
 
 /// The words a cloud uses for the four power calls.
 struct power_words {
@@ -109,6 +130,15 @@ struct rest_cloud_facts {
   power_words power;
   /// The `Authorization` header value.
   std::string authorization;
+  /// Builds the create body for `req`; problems of its spec go to
+  /// `problems` (and nothing is sent).
+  std::string (*create_body)(const create_request& req,
+                             http_support::spec_problems& problems);
+  /// Reads one server object; nullopt without a usable id.
+  std::optional<cloud_server> (*parse_server)(const rapidjson::Value* x);
+  /// Maps an answer outside 2xx to a call `call`.
+  provider_error (*classify)(const http_response& rsp, rest_op call,
+                             int64_t now_ms);
 };
 
 /// What differs between REST clouds: paths, the JSON mapping, the state and
@@ -125,12 +155,6 @@ public:
   }
 
   // -- requests ---------------------------------------------------------------
-
-  /// The create body for `req`; problems of the spec go to `problems` (and
-  /// nothing is sent).
-  virtual std::string
-  create_body(const create_request& req,
-              http_support::spec_problems& problems) const = 0;
 
   /// The path of one server, e.g. "/servers/42".
   std::string server_path(const std::string& id) const;
@@ -152,17 +176,9 @@ public:
 
   // -- answers ----------------------------------------------------------------
 
-  /// Reads one server object; nullopt without a usable id.
-  virtual std::optional<cloud_server>
-  parse_server(const rapidjson::Value* x) const = 0;
-
   /// Finds the items and the next page of list page `page`.
   virtual rest_page read_page(const rapidjson::Value& doc,
                               int64_t page) const = 0;
-
-  /// Maps an answer outside 2xx to a call `call`.
-  virtual provider_error classify(const http_response& rsp, rest_op call,
-                                  int64_t now_ms) const = 0;
 
   // -- what the cloud remembers between calls ---------------------------------
 

@@ -29,19 +29,10 @@ constexpr const char* restart_timeout_s = "60";
 /// "error_message"}}` or RFC 7807 problem+json `{"type":"...#ERROR_X",
 /// "title"}`.
 rest_error_body parse_error_body(const std::string& body) {
-  rest_error_body result;
+  auto result = read_error_body(body, "error", "error_code", "error_message");
   rapidjson::Document doc;
-  if (!parse_json(body, doc) || !doc.IsObject())
+  if (result.parsed || !parse_json(body, doc) || !doc.IsObject())
     return result;
-  if (auto err = member(&doc, "error"); err != nullptr && err->IsObject()) {
-    auto code = as_string(member(err, "error_code"));
-    if (!code || code->empty())
-      return result;
-    result.parsed = true;
-    result.code = std::move(*code);
-    result.message = as_string(member(err, "error_message")).value_or("");
-    return result;
-  }
   auto type = as_string(member(&doc, "type"));
   if (!type)
     return result;
@@ -65,20 +56,14 @@ provider_error classify_answer(const http_response& rsp, rest_op call,
   auto body = parse_error_body(rsp.body);
   // No documented rate limit; a 429 is honoured like anywhere else. Billing
   // (402) and quota (403: SERVER_CORE_LIMIT_REACHED, ...) need an operator.
-  if (auto err = classify_common(rsp, body, "UpCloud", rsp.status == 429, false,
-                                 true, now_ms))
+  // A create naming a storage or zone that does not exist will not work on
+  // retry either.
+  if (auto err = classify_common(rsp, body, call,
+                                 {"UpCloud", rsp.status == 429, false, true,
+                                  "SERVER_NOT_FOUND", true},
+                                 now_ms))
     return *err;
   auto status = rsp.status;
-  if (status == 404) {
-    if (body.code == "SERVER_NOT_FOUND" && call != rest_op::create
-        && call != rest_op::list)
-      return make_error(error_kind::not_found, body.code, body.message);
-    // A create naming a storage or zone that does not exist will not work
-    // on retry either.
-    if (call == rest_op::create)
-      return make_error(error_kind::permanent, body.code, body.message);
-    return make_error(error_kind::transient, body.code, body.message);
-  }
   if (status == 409) {
     // Capacity and concurrency limits clear up by themselves.
     if (body.code == "SERVER_CREATING_LIMIT_REACHED"
@@ -259,17 +244,14 @@ std::string build_create_body(const create_request& req,
 } // namespace
 
 cloud_state map_upcloud_state(std::string_view raw) {
-  if (raw == "started")
-    return cloud_state::running;
-  if (raw == "stopped")
-    return cloud_state::stopped;
-  // Create, start, restart and platform maintenance all pass through it.
-  if (raw == "maintenance")
-    return cloud_state::provisioning;
-  // Not terminal: UpCloud recovers such servers by itself.
-  if (raw == "error")
-    return cloud_state::error;
-  return cloud_state::unknown;
+  // Create, start, restart and platform maintenance all pass through
+  // maintenance. `error` is not terminal: UpCloud recovers such servers by
+  // itself.
+  static constexpr auto error = cloud_state::error;
+  return state_from(raw, {{"started", cloud_state::running},
+                          {"stopped", cloud_state::stopped},
+                          {"maintenance", cloud_state::provisioning},
+                          {"error", error}});
 }
 
 std::vector<std::pair<std::string, std::string>>
@@ -296,14 +278,12 @@ public:
          {"stop", "stop", "start", "restart"},
          !opts.api.token.empty()
            ? bearer_auth(opts.api.token)
-           : basic_auth(opts.api.username, opts.api.password)}),
+           : basic_auth(opts.api.username, opts.api.password),
+         build_create_body,
+         read_server,
+         classify_answer}),
         opts_(std::move(opts)) {
     // nop
-  }
-
-  std::string create_body(const create_request& req,
-                          spec_problems& problems) const override {
-    return build_create_body(req, problems);
   }
 
   /// The disks go along; UpCloud deletes only stopped servers.
@@ -339,11 +319,6 @@ public:
     return result;
   }
 
-  std::optional<cloud_server>
-  parse_server(const rapidjson::Value* x) const override {
-    return read_server(x);
-  }
-
   /// One page: `{"servers":{"server":[...]}}`; an empty account may come
   /// without the inner list.
   rest_page read_page(const rapidjson::Value& doc, int64_t) const override {
@@ -359,11 +334,6 @@ public:
       result.problem = "servers.server is not a list";
     }
     return result;
-  }
-
-  provider_error classify(const http_response& rsp, rest_op call,
-                          int64_t now_ms) const override {
-    return classify_answer(rsp, call, now_ms);
   }
 
   void powered(rest_session& session, provider_reply& reply,
