@@ -31,6 +31,21 @@ void action_following_dialect::remember(const std::string& id,
   tracks_[id].add(aid, kind, now_ms);
 }
 
+void action_following_dialect::remember_created(
+  rest_session& session, const cloud_server& srv,
+  const rapidjson::Value* actions) {
+  auto one = [&](const rapidjson::Value& action) {
+    if (auto aid = as_id(member(&action, "id")))
+      remember(srv.provider_id, *aid, action_kind::create, session.now_ms());
+  };
+  if (actions != nullptr && actions->IsArray()) {
+    for (const auto& item : actions->GetArray())
+      one(item);
+  } else if (actions != nullptr) {
+    one(*actions);
+  }
+}
+
 void action_following_dialect::powered(rest_session& session, provider_reply&,
                                        const std::string& id, action_kind kind,
                                        const rapidjson::Value* doc) {

@@ -66,6 +66,11 @@ protected:
   void remember(const std::string& id, const std::string& aid,
                 http_support::action_kind kind, int64_t now_ms);
 
+  /// Remembers the create actions in `actions` (an action object or an
+  /// array of them; each with an `id`) for the new server `srv`.
+  void remember_created(rest_session& session, const cloud_server& srv,
+                        const rapidjson::Value* actions);
+
   /// Reads `ids`; by default one `GET /actions/{id}` each.
   virtual http_support::action_reports
   read_actions(rest_session& session, provider_reply& reply,

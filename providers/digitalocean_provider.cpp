@@ -324,10 +324,7 @@ public:
 
   rest_page read_page(const rapidjson::Value& doc,
                       int64_t page) const override {
-    rest_page result;
-    result.items = member(&doc, "droplets");
-    if (result.items == nullptr || !result.items->IsArray())
-      result.problem = "no droplets list";
+    auto result = array_page(doc, "droplets");
     auto next = as_string(path(&doc, {"links", "pages", "next"}));
     if (next && !next->empty())
       result.next = page_of(*next).value_or(page + 1);
@@ -336,13 +333,8 @@ public:
 
   void created(rest_session& session, const rapidjson::Value& doc,
                const cloud_server& srv) override {
-    auto now = session.now_ms();
-    if (auto actions = path(&doc, {"links", "actions"});
-        actions && actions->IsArray())
-      for (const auto& item : actions->GetArray())
-        if (auto aid = as_id(member(&item, "id")))
-          remember(srv.provider_id, *aid, action_kind::create, now);
-    recent_[srv.provider_id] = {now, srv.name, srv.labels};
+    remember_created(session, srv, path(&doc, {"links", "actions"}));
+    recent_[srv.provider_id] = {session.now_ms(), srv.name, srv.labels};
   }
 
   void deleted(rest_session& session, const std::string& id,
@@ -392,14 +384,10 @@ public:
 
 private:
   static rules rules_for(const digitalocean_options& opts) {
-    rules result;
-    result.up_state = "active";
-    result.pending_stop_reads_stopping = true;
-    // A second action while one is pending is refused ("pending event").
-    result.one_action_at_a_time = true;
-    result.stop_timeout = opts.stop_timeout;
-    result.report_of = read_report;
-    return result;
+    // An active droplet shows no stopping state of its own, and a second
+    // action while one is pending is refused ("pending event").
+    return {"active",          "off",      "deleting", true, true,
+            opts.stop_timeout, read_report};
   }
 
   /// A droplet this provider created recently.

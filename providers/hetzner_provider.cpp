@@ -227,10 +227,7 @@ public:
   }
 
   rest_page read_page(const rapidjson::Value& doc, int64_t) const override {
-    rest_page result;
-    result.items = member(&doc, "servers");
-    if (result.items == nullptr || !result.items->IsArray())
-      result.problem = "no servers list";
+    auto result = array_page(doc, "servers");
     if (auto next = as_int(path(&doc, {"meta", "pagination", "next_page"})))
       result.next = *next;
     return result;
@@ -246,13 +243,9 @@ public:
 
   void created(rest_session& session, const rapidjson::Value& doc,
                const cloud_server& srv) override {
-    auto now = session.now_ms();
-    if (auto aid = as_id(path(&doc, {"action", "id"})))
-      remember(srv.provider_id, *aid, action_kind::create, now);
-    if (auto next = member(&doc, "next_actions"); next && next->IsArray())
-      for (const auto& item : next->GetArray())
-        if (auto aid = as_id(member(&item, "id")))
-          remember(srv.provider_id, *aid, action_kind::create, now);
+    // The create action and those that follow it (start_server).
+    remember_created(session, srv, member(&doc, "action"));
+    remember_created(session, srv, member(&doc, "next_actions"));
   }
 
 protected:
@@ -261,11 +254,10 @@ protected:
 
 private:
   static rules rules_for(const hetzner_options& opts) {
-    rules result;
-    result.up_state = "running";
-    result.stop_timeout = opts.stop_timeout;
-    result.report_of = read_report;
-    return result;
+    // Hetzner shows stopping servers itself and takes actions while others
+    // run (a locked server answers 423).
+    return {"running",         "off",      "deleting", false, false,
+            opts.stop_timeout, read_report};
   }
 
   provider_reply adopt(rest_session& session, provider_reply reply,

@@ -58,6 +58,16 @@ bool rest_session::side_request(provider_reply& reply, rest_op call,
   return ok;
 }
 
+rest_page array_page(const rapidjson::Value& doc, const char* key) {
+  rest_page result;
+  result.items = member(&doc, key);
+  if (result.items == nullptr || !result.items->IsArray()) {
+    result.items = nullptr;
+    result.problem = std::string{"no "} + key + " list";
+  }
+  return result;
+}
+
 // -- error classification -----------------------------------------------------
 
 rest_error_body read_error_body(const std::string& body, const char* wrapper,
@@ -279,7 +289,7 @@ provider_reply rest_cloud_provider::list(const label_map& selector) {
       return fail(std::move(reply),
                   bad_response(rsp.status, "not JSON", rsp.body));
     auto got = dialect_->read_page(doc, page);
-    if (got.problem != nullptr)
+    if (!got.problem.empty())
       return fail(std::move(reply),
                   bad_response(rsp.status, got.problem, rsp.body));
     // Items without an id cannot be addressed; the provider actor falls

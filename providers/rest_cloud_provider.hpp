@@ -64,11 +64,15 @@ private:
 struct rest_page {
   /// The page's items; nullptr for an empty page.
   const rapidjson::Value* items = nullptr;
-  /// What is wrong with the page; nullptr when it is fine.
-  const char* problem = nullptr;
+  /// What is wrong with the page; empty when it is fine.
+  std::string problem;
   /// The page to ask for next; nullopt after the last one.
   std::optional<int64_t> next;
 };
+
+/// A page whose items are the array at member `key` of `doc` ("no <key>
+/// list" when there is none); no next page.
+rest_page array_page(const rapidjson::Value& doc, const char* key);
 
 /// An error answer's body as the cloud wrote it.
 struct rest_error_body {
