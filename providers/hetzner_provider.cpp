@@ -1,11 +1,13 @@
-// The Hetzner Cloud provider: API v1 over an `http_transport`.
+// The Hetzner Cloud provider: API v1's dialect of the REST cloud core.
 #include "providers/hetzner_provider.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <rapidjson/document.h>
 
 #include "http/http_client.hpp"
+#include "providers/action_following_dialect.hpp"
 #include "providers/http_provider_support.hpp"
 
 namespace dynserv {
@@ -17,32 +19,9 @@ namespace {
 /// Hetzner's maximum page size.
 constexpr int page_size = 50;
 
-/// Stops following `next_page` after this many pages (a broken API).
-constexpr int max_pages = 1000;
-
-enum class op { create, get, list, stop, start, reboot, destroy, lookup };
-
-/// `{"error":{"code","message"}}`.
-struct api_error {
-  bool parsed = false;
-  std::string code;
-  std::string message;
-};
-
-api_error parse_error_body(const std::string& body) {
-  api_error result;
-  rapidjson::Document doc;
-  if (!parse_json(body, doc))
-    return result;
-  auto err = member(&doc, "error");
-  auto code = as_string(member(err, "code"));
-  if (!code || code->empty())
-    return result;
-  result.parsed = true;
-  result.code = std::move(*code);
-  result.message = as_string(member(err, "message")).value_or("");
-  return result;
-}
+/// Ids per batched action read: Hetzner's default page size, so that one
+/// page answers it (hcloud-go waits for actions in batches of 25 too).
+constexpr size_t action_batch = 25;
 
 /// Kind of an error by Hetzner's code, for statuses without a fixed rule.
 std::optional<error_kind> kind_of_code(const std::string& code) {
@@ -58,6 +37,12 @@ std::optional<error_kind> kind_of_code(const std::string& code) {
     {"service_error", error_kind::transient},
     {"bad_gateway", error_kind::transient},
     {"placement_error", error_kind::transient},
+    {"robot_unavailable", error_kind::transient},
+    // "The resource is locked. The caller should contact support."
+    // (hcloud-go): unlike `locked`, no retry clears it.
+    {"resource_locked", error_kind::permanent},
+    {"deprecated_api_endpoint", error_kind::permanent},
+    {"invalid_server_type", error_kind::permanent},
     {"unauthorized", error_kind::permanent},
     {"forbidden", error_kind::permanent},
     {"token_readonly", error_kind::permanent},
@@ -75,40 +60,27 @@ std::optional<error_kind> kind_of_code(const std::string& code) {
 }
 
 /// Maps an HTTP error answer (status >= 300).
-provider_error classify(const http_response& rsp, op call, int64_t now_ms) {
-  auto body = parse_error_body(rsp.body);
+provider_error classify_answer(const http_response& rsp, rest_op call,
+                               int64_t now_ms) {
+  // `{"error":{"code","message"}}`.
+  auto body = read_error_body(rsp.body, "error", "code", "message");
+  // No Retry-After at Hetzner: the bucket refills one token per second and
+  // a 429 means it is empty.
+  auto rate_limited = rsp.status == 429 || body.code == "rate_limit_exceeded";
+  if (auto err = classify_common(rsp, body, call,
+                                 {"Hetzner", rate_limited, false, false,
+                                  "not_found", false},
+                                 now_ms))
+    return *err;
   auto status = rsp.status;
-  auto code = body.parsed ? body.code : std::to_string(status);
-  auto message = body.parsed ? body.message
-                             : "HTTP " + std::to_string(status) + ": "
-                                 + excerpt(rsp.body);
-  if (status == 429 || body.code == "rate_limit_exceeded") {
-    // No Retry-After at Hetzner: the bucket refills one token per second
-    // and a 429 means it is empty.
-    auto wait = rate_limit_wait(rsp, now_ms, false, 1000);
-    return make_error(error_kind::rate_limited, code, message, wait);
-  }
-  if (status >= 500 || status == 408)
-    return make_error(error_kind::transient, code, message);
-  if (status == 401 || status == 403)
-    return make_error(error_kind::permanent, code, message);
-  if (!body.parsed)
-    return bad_response(status, "no Hetzner error body", rsp.body);
-  if (status == 404) {
-    if (body.code == "not_found" && call != op::list && call != op::lookup)
-      return make_error(call == op::create ? error_kind::permanent
-                                           : error_kind::not_found,
-                        code, message);
-    return make_error(error_kind::transient, code, message);
-  }
   if (auto kind = kind_of_code(body.code))
-    return make_error(*kind, code, message);
+    return make_error(*kind, body.code, body.message);
   if (status == 409 || status == 423)
-    return make_error(error_kind::conflict, code, message);
-  return make_error(error_kind::permanent, code, message);
+    return make_error(error_kind::conflict, body.code, body.message);
+  return make_error(error_kind::permanent, body.code, body.message);
 }
 
-std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
+std::optional<cloud_server> read_server(const rapidjson::Value* x) {
   auto id = as_id(member(x, "id"));
   if (!id)
     return std::nullopt;
@@ -123,34 +95,29 @@ std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
   return result;
 }
 
-/// True if a listed server's `raw` state already shows how an action of
-/// `kind` ended (successfully), so that reading the action can tell nothing
-/// new. A reboot or delete cannot be seen this way: a rebooted server runs
-/// as before, a deleted one is no longer listed.
-bool shows_outcome(action_kind kind, std::string_view raw) {
-  switch (kind) {
-    case action_kind::create:
-    case action_kind::start: return raw == "running";
-    case action_kind::soft_stop:
-    case action_kind::hard_stop: return raw == "off";
-    case action_kind::reboot:
-    case action_kind::destroy: return false;
-  }
-  return false;
-}
-
-/// The id of `{"action":{"id":...}}`.
-std::optional<std::string> action_id(const rapidjson::Value& doc) {
-  return as_id(path(&doc, {"action", "id"}));
+/// What one action object says.
+action_report read_report(const rapidjson::Value& x) {
+  action_report result;
+  auto status = as_string(member(&x, "status"));
+  result.status = !status || *status == "running" ? action_status::running
+                  : *status == "error"            ? action_status::failed
+                                                  : action_status::succeeded;
+  result.code = as_string(path(&x, {"error", "code"})).value_or("");
+  result.message = as_string(path(&x, {"error", "message"})).value_or("");
+  return result;
 }
 
 // -- create body --------------------------------------------------------------
 
 const std::initializer_list<spec_key> spec_keys = {
-  {"server_type", spec_type::string, true},
+  // A name ("cx22") or an id (22), sent as given.
+  {"server_type", spec_type::string_or_integer, true},
   {"image", spec_type::string_or_integer, true},
   {"location", spec_type::string},
-  {"datacenter", spec_type::string},
+  // Removed from the API on 2026-07-01 (hcloud-go v2.45.0).
+  {"datacenter", spec_type::string, false,
+   "removed from the Hetzner API on 2026-07-01; use location (e.g. "
+   "\"nbg1\") instead"},
   {"ssh_keys", spec_type::id_array},
   {"user_data", spec_type::string},
   {"labels", spec_type::string_map},
@@ -165,28 +132,20 @@ const std::initializer_list<spec_key> spec_keys = {
 
 void check(const rapidjson::Value& spec, spec_problems& problems) {
   check_spec(spec, spec_keys, {"name"}, problems);
-  if (member(&spec, "location") != nullptr
-      && member(&spec, "datacenter") != nullptr)
-    problems.emplace_back("datacenter", "give either location or datacenter");
   if (auto data = as_string(member(&spec, "user_data"));
       data && data->size() > 32 * 1024)
     problems.emplace_back("user_data", "longer than 32 KiB");
 }
 
-std::string create_body(const create_request& req, spec_problems& problems) {
+std::string build_create_body(const create_request& req,
+                              spec_problems& problems) {
   rapidjson::Document spec;
-  if (!parse_spec(req.spec, spec, problems))
-    return {};
-  check(spec, problems);
-  if (!problems.empty())
+  if (!read_checked_spec(req.spec, check, spec, problems))
     return {};
   rapidjson::Document doc;
   doc.SetObject();
   auto& alloc = doc.GetAllocator();
-  auto str = [&](const std::string& x) {
-    return rapidjson::Value{x.c_str(),
-                            static_cast<rapidjson::SizeType>(x.size()), alloc};
-  };
+  auto str = [&](const std::string& x) { return json_string(x, alloc); };
   doc.AddMember("name", str(req.name), alloc);
   for (auto i = spec.MemberBegin(); i != spec.MemberEnd(); ++i)
     if (std::string_view{i->name.GetString()} != "labels")
@@ -207,430 +166,201 @@ std::string create_body(const create_request& req, spec_problems& problems) {
 } // namespace
 
 cloud_state map_hetzner_state(std::string_view raw) {
-  if (raw == "initializing" || raw == "starting")
-    return cloud_state::provisioning;
-  if (raw == "running")
-    return cloud_state::running;
-  if (raw == "stopping")
-    return cloud_state::stopping;
-  if (raw == "off")
-    return cloud_state::stopped;
-  if (raw == "deleting")
-    return cloud_state::deleting;
-  // Both end with the server running again (a migration may also pass
-  // while it is off; it then ends off).
-  if (raw == "migrating" || raw == "rebuilding")
-    return cloud_state::provisioning;
-  return cloud_state::unknown;
+  using cs = cloud_state;
+  // Migrating and rebuilding both end with the server running again (a
+  // migration may also pass while it is off; it then ends off).
+  return state_from(raw, {{"initializing", cs::provisioning},
+                          {"starting", cs::provisioning},
+                          {"running", cs::running},
+                          {"stopping", cs::stopping},
+                          {"off", cs::stopped},
+                          {"deleting", cs::deleting},
+                          {"migrating", cs::provisioning},
+                          {"rebuilding", cs::provisioning}});
 }
 
 std::vector<std::pair<std::string, std::string>>
 validate_hetzner_spec(const std::string& spec_json) {
-  spec_problems problems;
-  rapidjson::Document spec;
-  if (parse_spec(spec_json, spec, problems))
-    check(spec, problems);
-  return problems;
+  return validate_spec(spec_json, check);
 }
 
-// -- state --------------------------------------------------------------------
+// -- the dialect --------------------------------------------------------------
 
-struct hetzner_provider::impl {
-  hetzner_options opts;
-  api_client api;
-  /// Servers with pending actions or a soft stop in progress, by id.
-  std::map<std::string, server_track> tracks;
+namespace {
 
-  impl(hetzner_options o, std::unique_ptr<http_transport> transport,
-       clock_fn clock)
-      : opts(std::move(o)),
-        api(std::move(transport), bearer_auth(opts.api.token),
-            std::move(clock)) {
+/// Hetzner Cloud: servers carry labels, lists use a label selector and
+/// `meta.pagination.next_page`, actions are read in batches.
+class hetzner_dialect : public action_following_dialect {
+public:
+  explicit hetzner_dialect(const hetzner_options& opts)
+      : action_following_dialect({"hetzner",
+                                  {true, true, true, true},
+                                  "/servers",
+                                  "server",
+                                  {"shutdown", "poweroff", "poweron", "reboot"},
+                                  bearer_auth(opts.api.token),
+                                  build_create_body,
+                                  read_server,
+                                  classify_answer},
+                                 rules_for(opts)) {
     // nop
   }
 
-  bool exchange(provider_reply& reply, op call, std::string_view method,
-                std::string target, std::string body, http_response& rsp) {
-    auto result = api.send(reply, method, std::move(target), std::move(body));
-    if (!result.ok()) {
-      reply.error = transport_error(result, call == op::create);
-      return false;
-    }
-    rsp = std::move(result.response);
-    if (rsp.status < 200 || rsp.status >= 300) {
-      reply.error = classify(rsp, call, api.now_ms());
-      return false;
-    }
-    return true;
+  rest_request power_request(const std::string& id,
+                             action_kind kind) const override {
+    return {"POST", server_path(id) + "/actions/" + power_word(kind), {}};
   }
 
-  void remember(const std::string& id, const rapidjson::Value& doc,
-                action_kind kind) {
-    if (auto aid = action_id(doc))
-      tracks[id].add(*aid, kind, api.now_ms());
+  std::string list_target(const label_map& selector,
+                          int64_t page) const override {
+    std::string expr;
+    for (const auto& [key, value] : selector) {
+      if (!expr.empty())
+        expr += ',';
+      expr += key + "==" + value;
+    }
+    std::string result = "/servers?";
+    if (!expr.empty())
+      result += "label_selector=" + url_encode(expr) + "&";
+    return result + "per_page=" + std::to_string(page_size)
+           + "&page=" + std::to_string(page);
   }
 
-  /// Sends a server action; `kind` is remembered with the action's id.
-  provider_reply action(const std::string& id, op call, const char* verb,
-                        action_kind kind) {
-    auto reply = fresh_reply();
-    http_response rsp;
-    if (!exchange(reply, call, "POST",
-                  "/servers/" + url_encode(id) + "/actions/" + verb, {}, rsp)) {
-      if (reply.error.kind == error_kind::not_found)
-        tracks.erase(id);
-      return reply;
-    }
-    rapidjson::Document doc;
-    if (parse_json(rsp.body, doc))
-      remember(id, doc, kind);
-    return reply;
-  }
-
-  /// Reads the pending actions of `srv`, follows up a soft stop that did
-  /// not stop it, and adjusts its state. Returns the error a get reports
-  /// (a failed stop or delete), kind `none` otherwise. A `listing` (a poll
-  /// round) forgets actions whose outcome the state shows and reads the
-  /// others at most once per `action_read_interval_ms`; a get reads all.
-  provider_error refresh(provider_reply& reply, cloud_server& srv,
-                         bool listing) {
-    provider_error result;
-    auto i = tracks.find(srv.provider_id);
-    if (i == tracks.end())
-      return result;
-    auto& track = i->second;
-    auto now = api.now_ms();
-    for (auto a = track.actions.begin(); a != track.actions.end();) {
-      if (listing) {
-        if (shows_outcome(a->second.kind, srv.raw_state)) {
-          a = track.actions.erase(a);
-          continue;
-        }
-        if (now < a->second.next_read_ms) {
-          ++a;
-          continue;
-        }
-      }
-      a->second.next_read_ms = now + action_read_interval_ms;
-      provider_reply scratch = fresh_reply();
-      http_response rsp;
-      auto ok = exchange(scratch, op::get, "GET",
-                         "/actions/" + url_encode(a->first), {}, rsp);
-      reply.requests += scratch.requests;
-      if (scratch.budget.known())
-        reply.budget = scratch.budget;
-      if (!ok) {
-        // An action that no longer exists cannot tell us anything.
-        if (scratch.error.kind == error_kind::not_found)
-          a = track.actions.erase(a);
-        else
-          ++a;
-        continue;
-      }
-      rapidjson::Document doc;
-      auto status = parse_json(rsp.body, doc)
-                      ? as_string(path(&doc, {"action", "status"}))
-                      : std::nullopt;
-      if (!status || *status == "running") {
-        ++a;
-        continue;
-      }
-      auto kind = a->second.kind;
-      a = track.actions.erase(a);
-      if (*status != "error")
-        continue;
-      auto code = as_string(path(&doc, {"action", "error", "code"}))
-                    .value_or("action_failed");
-      auto msg = as_string(path(&doc, {"action", "error", "message"}))
-                   .value_or("the action failed");
-      switch (kind) {
-        case action_kind::create:
-          track.create_failure = code + ": " + msg;
-          break;
-        case action_kind::soft_stop:
-        case action_kind::hard_stop:
-          // Power off at the next read; the actor keeps polling.
-          track.soft_stop_ms = now - opts.stop_timeout.count();
-          track.hard_stop_sent = false;
-          result = make_error(error_kind::transient, "action_failed",
-                              "stopping server " + srv.provider_id
-                                + " failed: " + msg);
-          break;
-        case action_kind::destroy:
-          track.resend_delete = true;
-          result = make_error(error_kind::transient, "action_failed",
-                              "deleting server " + srv.provider_id
-                                + " failed: " + msg);
-          break;
-        case action_kind::start:
-        case action_kind::reboot:
-          // The state shows whether it worked; the actor's deadline covers
-          // a server that never gets there.
-          break;
-      }
-    }
-    if (!track.create_failure.empty()) {
-      srv.state = cloud_state::error;
-      srv.raw_state = "action_failed: " + track.create_failure;
-    }
-    for (const auto& [aid, pending] : track.actions)
-      if (pending.kind == action_kind::reboot && srv.raw_state == "running")
-        srv.state = cloud_state::rebooting;
-    // After reporting a failure, the follow-up waits for the next read, so
-    // that a get answers with the error first.
-    if (result.kind != error_kind::none) {
-      // nothing more this time
-    } else if (track.soft_stop_ms >= 0) {
-      if (srv.raw_state == "off") {
-        track.soft_stop_ms = -1;
-        track.hard_stop_sent = false;
-      } else if (srv.raw_state == "running" && !track.hard_stop_sent
-                 && now - track.soft_stop_ms >= opts.stop_timeout.count()) {
-        http_response rsp;
-        provider_reply scratch = fresh_reply();
-        auto ok = exchange(scratch, op::stop, "POST",
-                           "/servers/" + url_encode(srv.provider_id)
-                             + "/actions/poweroff",
-                           {}, rsp);
-        reply.requests += scratch.requests;
-        if (scratch.budget.known())
-          reply.budget = scratch.budget;
-        if (ok) {
-          track.hard_stop_sent = true;
-          rapidjson::Document doc;
-          if (parse_json(rsp.body, doc))
-            if (auto aid = action_id(doc))
-              track.add(*aid, action_kind::hard_stop, now);
-        }
-      }
-    }
-    if (result.kind == error_kind::none && track.resend_delete
-        && srv.raw_state != "deleting") {
-      http_response rsp;
-      provider_reply scratch = fresh_reply();
-      auto ok = exchange(scratch, op::destroy, "DELETE",
-                         "/servers/" + url_encode(srv.provider_id), {}, rsp);
-      reply.requests += scratch.requests;
-      if (scratch.budget.known())
-        reply.budget = scratch.budget;
-      if (ok) {
-        track.resend_delete = false;
-        rapidjson::Document doc;
-        if (parse_json(rsp.body, doc))
-          if (auto aid = action_id(doc))
-            track.add(*aid, action_kind::destroy, now);
-      }
-    }
-    if (track.empty())
-      tracks.erase(i);
+  rest_page read_page(const rapidjson::Value& doc, int64_t) const override {
+    auto result = array_page(doc, "servers");
+    if (auto next = as_int(path(&doc, {"meta", "pagination", "next_page"})))
+      result.next = *next;
     return result;
   }
 
-  /// Resolves a 409 `uniqueness_error` of a create by looking the name up.
-  provider_reply adopt(provider_reply reply, const create_request& req) {
-    http_response rsp;
-    if (!exchange(reply, op::lookup, "GET",
-                  "/servers?name=" + url_encode(req.name), {}, rsp)) {
-      // The create did not happen now; retrying it is safe.
-      if (reply.error.kind == error_kind::outcome_unknown)
-        reply.error.kind = error_kind::transient;
-      return reply;
-    }
-    rapidjson::Document doc;
-    auto servers = parse_json(rsp.body, doc) ? member(&doc, "servers")
-                                             : nullptr;
-    if (servers == nullptr || !servers->IsArray())
-      return fail(std::move(reply),
-                  bad_response(rsp.status, "no servers list in the name lookup",
-                               rsp.body));
-    auto want = req.labels.find(labels::id);
-    for (const auto& item : servers->GetArray()) {
-      auto srv = parse_server(&item);
-      if (!srv || srv->name != req.name)
+  provider_reply create_refused(rest_session& session, provider_reply reply,
+                                const create_request& req,
+                                const http_response& rsp) override {
+    if (rsp.status == 409 && reply.error.code == "uniqueness_error")
+      return adopt(session, std::move(reply), req);
+    return reply;
+  }
+
+  void created(rest_session& session, const rapidjson::Value& doc,
+               const cloud_server& srv) override {
+    // The create action and those that follow it (start_server).
+    remember_created(session, srv, member(&doc, "action"));
+    remember_created(session, srv, member(&doc, "next_actions"));
+  }
+
+protected:
+  action_reports read_actions(rest_session& session, provider_reply& reply,
+                              std::vector<std::string> ids) override;
+
+private:
+  static rules rules_for(const hetzner_options& opts) {
+    // Hetzner shows stopping servers itself and takes actions while others
+    // run (a locked server answers 423).
+    return {"running",         "off",      "deleting", false, false,
+            opts.stop_timeout, read_report};
+  }
+
+  provider_reply adopt(rest_session& session, provider_reply reply,
+                       const create_request& req);
+
+  /// The API answered a batched action read with 404.
+  bool single_action_reads_ = false;
+};
+
+/// Reads `ids` with `GET /actions?id=a&id=b...`, `action_batch` ids per
+/// request (as hcloud-go waits for actions). An id the answer does not list
+/// is reported gone; the ids of a batch whose read failed get no report and
+/// are read again at their next due read.
+action_reports hetzner_dialect::read_actions(rest_session& session,
+                                             provider_reply& reply,
+                                             std::vector<std::string> ids) {
+  action_reports result;
+  std::sort(ids.begin(), ids.end(), action_id_less);
+  for (size_t first = 0; first < ids.size(); first += action_batch) {
+    auto last = std::min(ids.size(), first + action_batch);
+    if (!single_action_reads_) {
+      std::string target = "/actions";
+      for (auto k = first; k < last; ++k)
+        target += (k == first ? "?id=" : "&id=") + url_encode(ids[k]);
+      http_response rsp;
+      if (session.side_request(reply, rest_op::get, {"GET", target, {}}, rsp)) {
+        rapidjson::Document doc;
+        auto items = parse_json(rsp.body, doc) ? member(&doc, "actions")
+                                               : nullptr;
+        if (items == nullptr || !items->IsArray())
+          continue;
+        for (const auto& item : items->GetArray())
+          if (auto aid = as_id(member(&item, "id")))
+            result[*aid] = read_report(item);
+        for (auto k = first; k < last; ++k)
+          result.emplace(ids[k], action_report{action_status::gone, {}, {}});
         continue;
-      auto got = srv->labels.find(labels::id);
-      if (want != req.labels.end() && got != srv->labels.end()
-          && got->second == want->second) {
-        reply.error = {};
-        refresh(reply, *srv, false);
-        reply.servers.push_back(std::move(*srv));
-        return reply;
       }
-      return fail(std::move(reply),
-                  make_error(error_kind::permanent, "uniqueness_error",
-                             "a server named " + req.name
-                               + " exists and was not created by this "
-                                 "request (server "
-                               + srv->provider_id + ")"));
+      // An API without the batched read (an older simulator): one request
+      // per action from now on.
+      if (rsp.status != 404)
+        continue;
+      single_action_reads_ = true;
+    }
+    for (auto k = first; k < last; ++k)
+      read_action(session, reply, ids[k], result);
+  }
+  return result;
+}
+
+/// Resolves a 409 `uniqueness_error` of a create by looking the name up.
+provider_reply hetzner_dialect::adopt(rest_session& session,
+                                      provider_reply reply,
+                                      const create_request& req) {
+  http_response rsp;
+  if (!session.exchange(reply, rest_op::lookup,
+                        {"GET", "/servers?name=" + url_encode(req.name), {}},
+                        rsp)) {
+    // The create did not happen now; retrying it is safe.
+    if (reply.error.kind == error_kind::outcome_unknown)
+      reply.error.kind = error_kind::transient;
+    return reply;
+  }
+  rapidjson::Document doc;
+  auto servers = parse_json(rsp.body, doc) ? member(&doc, "servers") : nullptr;
+  if (servers == nullptr || !servers->IsArray())
+    return fail(std::move(reply),
+                bad_response(rsp.status, "no servers list in the name lookup",
+                             rsp.body));
+  auto want = req.labels.find(labels::id);
+  for (const auto& item : servers->GetArray()) {
+    auto srv = read_server(&item);
+    if (!srv || srv->name != req.name)
+      continue;
+    auto got = srv->labels.find(labels::id);
+    if (want != req.labels.end() && got != srv->labels.end()
+        && got->second == want->second) {
+      reply.error = {};
+      refresh(session, reply, *srv);
+      reply.servers.push_back(std::move(*srv));
+      return reply;
     }
     return fail(std::move(reply),
                 make_error(error_kind::permanent, "uniqueness_error",
-                           "create refused as not unique, but no server "
-                           "named "
-                             + req.name + " exists"));
+                           "a server named " + req.name
+                             + " exists and was not created by this "
+                               "request (server "
+                             + srv->provider_id + ")"));
   }
-};
+  return fail(std::move(reply),
+              make_error(error_kind::permanent, "uniqueness_error",
+                         "create refused as not unique, but no server named "
+                           + req.name + " exists"));
+}
+
+} // namespace
 
 hetzner_provider::hetzner_provider(hetzner_options opts,
                                    std::unique_ptr<http_transport> transport,
                                    std::function<int64_t()> now_ms)
-    : impl_(std::make_unique<impl>(std::move(opts), std::move(transport),
-                                   std::move(now_ms))) {
+    : rest_cloud_provider(std::make_unique<hetzner_dialect>(opts),
+                          std::move(transport), std::move(now_ms)) {
   // nop
-}
-
-hetzner_provider::~hetzner_provider() = default;
-
-std::string hetzner_provider::type_name() const {
-  return "hetzner";
-}
-
-provider_capabilities hetzner_provider::capabilities() const {
-  provider_capabilities result;
-  result.list_by_labels = true;
-  result.delete_running = true;
-  result.start_stopped = true;
-  result.reboot = true;
-  return result;
-}
-
-provider_reply hetzner_provider::create(const create_request& req) {
-  auto reply = fresh_reply();
-  spec_problems problems;
-  auto body = create_body(req, problems);
-  if (!problems.empty())
-    return fail(std::move(reply), invalid_spec(problems));
-  http_response rsp;
-  if (!impl_->exchange(reply, op::create, "POST", "/servers", std::move(body),
-                       rsp)) {
-    if (rsp.status == 409 && reply.error.code == "uniqueness_error")
-      return impl_->adopt(std::move(reply), req);
-    return reply;
-  }
-  rapidjson::Document doc;
-  std::optional<cloud_server> srv;
-  if (parse_json(rsp.body, doc))
-    srv = parse_server(member(&doc, "server"));
-  if (!srv)
-    return fail(std::move(reply),
-                unreadable_create_answer(rsp.status,
-                                         "no server in the create answer",
-                                         rsp.body));
-  if (srv->labels.empty())
-    srv->labels = req.labels;
-  impl_->remember(srv->provider_id, doc, action_kind::create);
-  if (auto next = member(&doc, "next_actions"); next && next->IsArray())
-    for (const auto& item : next->GetArray())
-      if (auto aid = as_id(member(&item, "id")))
-        impl_->tracks[srv->provider_id].add(*aid, action_kind::create,
-                                            impl_->api.now_ms());
-  reply.servers.push_back(std::move(*srv));
-  return reply;
-}
-
-provider_reply hetzner_provider::get(const std::string& provider_id) {
-  auto reply = fresh_reply();
-  http_response rsp;
-  if (!impl_->exchange(reply, op::get, "GET",
-                       "/servers/" + url_encode(provider_id), {}, rsp)) {
-    if (reply.error.kind == error_kind::not_found)
-      impl_->tracks.erase(provider_id);
-    return reply;
-  }
-  rapidjson::Document doc;
-  if (!parse_json(rsp.body, doc))
-    return fail(std::move(reply),
-                bad_response(rsp.status, "not JSON", rsp.body));
-  auto srv = parse_server(member(&doc, "server"));
-  if (!srv)
-    return fail(std::move(reply),
-                bad_response(rsp.status, "no server with an id", rsp.body));
-  if (auto err = impl_->refresh(reply, *srv, false);
-      err.kind != error_kind::none)
-    return fail(std::move(reply), std::move(err));
-  reply.servers.push_back(std::move(*srv));
-  return reply;
-}
-
-provider_reply hetzner_provider::list(const label_map& selector) {
-  auto reply = fresh_reply();
-  std::string expr;
-  for (const auto& [key, value] : selector) {
-    if (!expr.empty())
-      expr += ',';
-    expr += key + "==" + value;
-  }
-  std::string base = "/servers?";
-  if (!expr.empty())
-    base += "label_selector=" + url_encode(expr) + "&";
-  base += "per_page=" + std::to_string(page_size) + "&page=";
-  std::vector<cloud_server> found;
-  int64_t page = 1;
-  for (int n = 0; n < max_pages; ++n) {
-    http_response rsp;
-    if (!impl_->exchange(reply, op::list, "GET", base + std::to_string(page),
-                         {}, rsp))
-      return reply;
-    rapidjson::Document doc;
-    if (!parse_json(rsp.body, doc))
-      return fail(std::move(reply),
-                  bad_response(rsp.status, "not JSON", rsp.body));
-    auto servers = member(&doc, "servers");
-    if (servers == nullptr || !servers->IsArray())
-      return fail(std::move(reply),
-                  bad_response(rsp.status, "no servers list", rsp.body));
-    for (const auto& item : servers->GetArray())
-      if (auto srv = parse_server(&item);
-          srv && has_labels(srv->labels, selector))
-        found.push_back(std::move(*srv));
-    auto next = as_int(path(&doc, {"meta", "pagination", "next_page"}));
-    if (!next || *next <= page)
-      break;
-    page = *next;
-  }
-  for (auto& srv : found)
-    impl_->refresh(reply, srv, true);
-  reply.servers = std::move(found);
-  return reply;
-}
-
-provider_reply hetzner_provider::stop(const std::string& provider_id) {
-  auto reply = impl_->action(provider_id, op::stop, "shutdown",
-                             action_kind::soft_stop);
-  if (reply.ok()) {
-    auto& track = impl_->tracks[provider_id];
-    track.soft_stop_ms = impl_->api.now_ms();
-    track.hard_stop_sent = false;
-  }
-  return reply;
-}
-
-provider_reply hetzner_provider::start(const std::string& provider_id) {
-  return impl_->action(provider_id, op::start, "poweron", action_kind::start);
-}
-
-provider_reply hetzner_provider::reboot(const std::string& provider_id) {
-  return impl_->action(provider_id, op::reboot, "reboot", action_kind::reboot);
-}
-
-provider_reply hetzner_provider::destroy(const std::string& provider_id) {
-  auto reply = fresh_reply();
-  http_response rsp;
-  if (!impl_->exchange(reply, op::destroy, "DELETE",
-                       "/servers/" + url_encode(provider_id), {}, rsp)) {
-    if (reply.error.kind == error_kind::not_found)
-      impl_->tracks.erase(provider_id);
-    return reply;
-  }
-  // Only the delete matters from now on.
-  auto& track = impl_->tracks[provider_id];
-  track = server_track{};
-  rapidjson::Document doc;
-  if (parse_json(rsp.body, doc))
-    impl_->remember(provider_id, doc, action_kind::destroy);
-  if (impl_->tracks[provider_id].empty())
-    impl_->tracks.erase(provider_id);
-  return reply;
 }
 
 } // namespace dynserv

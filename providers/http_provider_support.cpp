@@ -488,11 +488,38 @@ label_map as_label_object(const rapidjson::Value* x) {
   return result;
 }
 
+cloud_state state_from(std::string_view raw,
+                       std::initializer_list<state_word> table) {
+  for (const auto& x : table)
+    if (x.raw == raw)
+      return x.state;
+  return cloud_state::unknown;
+}
+
 bool has_labels(const label_map& labels, const label_map& selector) {
   return std::all_of(selector.begin(), selector.end(), [&](const auto& kvp) {
     auto i = labels.find(kvp.first);
     return i != labels.end() && i->second == kvp.second;
   });
+}
+
+// -- asynchronous actions -----------------------------------------------------
+
+bool action_id_less(const std::string& x, const std::string& y) {
+  auto numeric = [](const std::string& id) {
+    return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+  };
+  if (numeric(x) && numeric(y) && x.size() != y.size())
+    return x.size() < y.size();
+  return x < y;
+}
+
+void mark_create_failed(cloud_server& srv, const provider_error& failure) {
+  srv.state = cloud_state::failed;
+  srv.failure = failure;
+  srv.raw_state = "action_failed: " + failure.code + ": " + failure.message;
 }
 
 // -- server specs -------------------------------------------------------------
@@ -601,9 +628,38 @@ void check_spec(const rapidjson::Value& spec,
       problems.emplace_back(std::string{name}, "unknown key");
       continue;
     }
+    if (key->removed != nullptr) {
+      problems.emplace_back(std::string{name}, key->removed);
+      continue;
+    }
     if (auto problem = shape_problem(i->value, key->type))
       problems.emplace_back(std::string{name}, problem);
   }
+}
+
+spec_problems
+validate_spec(const std::string& json,
+              void (*check)(const rapidjson::Value&, spec_problems&)) {
+  spec_problems problems;
+  rapidjson::Document spec;
+  if (parse_spec(json, spec, problems))
+    check(spec, problems);
+  return problems;
+}
+
+bool read_checked_spec(const std::string& json,
+                       void (*check)(const rapidjson::Value&, spec_problems&),
+                       rapidjson::Document& spec, spec_problems& problems) {
+  if (parse_spec(json, spec, problems))
+    check(spec, problems);
+  return problems.empty();
+}
+
+rapidjson::Value
+json_string(const std::string& x,
+            rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>& alloc) {
+  return rapidjson::Value{x.c_str(), static_cast<rapidjson::SizeType>(x.size()),
+                          alloc};
 }
 
 provider_error invalid_spec(const spec_problems& problems) {

@@ -148,6 +148,16 @@ std::optional<std::string> as_id(const rapidjson::Value* x);
 /// Label maps from a JSON object of strings; other members are skipped.
 label_map as_label_object(const rapidjson::Value* x);
 
+/// One raw state word of a cloud and what it means.
+struct state_word {
+  std::string_view raw;
+  cloud_state state;
+};
+
+/// What `raw` means by `table`; `unknown` when the table lacks it.
+cloud_state state_from(std::string_view raw,
+                       std::initializer_list<state_word> table);
+
 /// True if every (key, value) of `selector` is in `labels`.
 bool has_labels(const label_map& labels, const label_map& selector);
 
@@ -159,6 +169,36 @@ enum class action_kind { create, soft_stop, hard_stop, start, reboot, destroy };
 /// A `list` reads a pending action at most this often (provider clock): a
 /// poll round lists every few seconds, an action takes tens of seconds.
 constexpr int64_t action_read_interval_ms = 30'000;
+
+/// Where an action stands, in any cloud's words.
+enum class action_status {
+  /// Not finished (also: an answer that does not say).
+  running,
+  succeeded,
+  failed,
+  /// The cloud does not know the action (any more).
+  gone,
+};
+
+/// What a read of a pending action found.
+struct action_report {
+  action_status status = action_status::running;
+  /// The cloud's error code and message of a failed action; the reader
+  /// fills in its own words where the cloud gives none.
+  std::string code;
+  std::string message;
+};
+
+/// Reports by action id; an action that could not be read has no entry.
+using action_reports = std::map<std::string, action_report>;
+
+/// Orders action ids numerically when they are numbers (shorter first),
+/// so that batched reads name them in a stable, readable order.
+bool action_id_less(const std::string& x, const std::string& y);
+
+/// Marks a failed create on `srv`: state `failed`, the failure in
+/// `srv.failure` and a raw state "action_failed: <code>: <message>".
+void mark_create_failed(cloud_server& srv, const provider_error& failure);
 
 /// One action a provider started and has not yet seen finish.
 struct pending_action {
@@ -176,8 +216,9 @@ struct server_track {
   int64_t soft_stop_ms = -1;
   /// The hard stop that follows it was sent.
   bool hard_stop_sent = false;
-  /// Message of a failed create action; empty when there is none.
-  std::string create_failure;
+  /// The failure of a create action that failed at the cloud (kind
+  /// `permanent`, the provider's code and message); kind `none` otherwise.
+  provider_error create_failure;
   /// A delete action failed: the next read sends the delete again.
   bool resend_delete = false;
 
@@ -188,8 +229,8 @@ struct server_track {
   }
 
   bool empty() const {
-    return actions.empty() && soft_stop_ms < 0 && create_failure.empty()
-           && !resend_delete;
+    return actions.empty() && soft_stop_ms < 0
+           && create_failure.kind == error_kind::none && !resend_delete;
   }
 };
 
@@ -221,6 +262,9 @@ struct spec_key {
   const char* name;
   spec_type type;
   bool required = false;
+  /// Set for a key the provider's API no longer takes: the key is refused
+  /// with this text (which names the replacement) instead of being sent.
+  const char* removed = nullptr;
 };
 
 /// Parses `json` (empty means `{}`) into `doc`; adds a problem with an
@@ -235,6 +279,23 @@ void check_spec(const rapidjson::Value& spec,
                 std::initializer_list<spec_key> keys,
                 std::initializer_list<const char*> reserved,
                 spec_problems& problems);
+
+/// The problems of spec `json` (empty means `{}`): not an object, or what
+/// `check` finds in it.
+spec_problems
+validate_spec(const std::string& json,
+              void (*check)(const rapidjson::Value&, spec_problems&));
+
+/// Parses `json` into `spec` and checks it with `check`; false (with the
+/// problems in `problems`) unless it is fit to be sent.
+bool read_checked_spec(const std::string& json,
+                       void (*check)(const rapidjson::Value&, spec_problems&),
+                       rapidjson::Document& spec, spec_problems& problems);
+
+/// A JSON string holding a copy of `x`, allocated with `alloc`.
+rapidjson::Value
+json_string(const std::string& x,
+            rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>& alloc);
 
 /// Permanent error "invalid_spec" listing `problems`: the pool's `server`
 /// object is wrong, so no create is sent and retrying cannot help.

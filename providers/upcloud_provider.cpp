@@ -1,4 +1,4 @@
-// The UpCloud provider: API 1.3 over an `http_transport`.
+// The UpCloud provider: API 1.3's dialect of the REST cloud core.
 #include "providers/upcloud_provider.hpp"
 
 #include <algorithm>
@@ -25,31 +25,14 @@ constexpr int64_t reboot_settle_ms = 20'000;
 /// Timeout of the soft part of a restart; UpCloud then hard-restarts.
 constexpr const char* restart_timeout_s = "60";
 
-enum class op { create, get, list, stop, start, reboot, destroy };
-
 /// Error body in either format: legacy `{"error":{"error_code",
 /// "error_message"}}` or RFC 7807 problem+json `{"type":"...#ERROR_X",
 /// "title"}`.
-struct api_error {
-  bool parsed = false;
-  std::string code;
-  std::string message;
-};
-
-api_error parse_error_body(const std::string& body) {
-  api_error result;
+rest_error_body parse_error_body(const std::string& body) {
+  auto result = read_error_body(body, "error", "error_code", "error_message");
   rapidjson::Document doc;
-  if (!parse_json(body, doc) || !doc.IsObject())
+  if (result.parsed || !parse_json(body, doc) || !doc.IsObject())
     return result;
-  if (auto err = member(&doc, "error"); err != nullptr && err->IsObject()) {
-    auto code = as_string(member(err, "error_code"));
-    if (!code || code->empty())
-      return result;
-    result.parsed = true;
-    result.code = std::move(*code);
-    result.message = as_string(member(err, "error_message")).value_or("");
-    return result;
-  }
   auto type = as_string(member(&doc, "type"));
   if (!type)
     return result;
@@ -68,44 +51,27 @@ api_error parse_error_body(const std::string& body) {
 }
 
 /// Maps an HTTP error answer (status >= 300).
-provider_error classify(const http_response& rsp, op call, int64_t now_ms) {
+provider_error classify_answer(const http_response& rsp, rest_op call,
+                               int64_t now_ms) {
   auto body = parse_error_body(rsp.body);
+  // No documented rate limit; a 429 is honoured like anywhere else. Billing
+  // (402) and quota (403: SERVER_CORE_LIMIT_REACHED, ...) need an operator.
+  // A create naming a storage or zone that does not exist will not work on
+  // retry either.
+  if (auto err = classify_common(rsp, body, call,
+                                 {"UpCloud", rsp.status == 429, false, true,
+                                  "SERVER_NOT_FOUND", true},
+                                 now_ms))
+    return *err;
   auto status = rsp.status;
-  auto code = body.parsed ? body.code : std::to_string(status);
-  auto message = body.parsed ? body.message
-                             : "HTTP " + std::to_string(status) + ": "
-                                 + excerpt(rsp.body);
-  if (status == 429)
-    return make_error(error_kind::rate_limited, code, message,
-                      rate_limit_wait(rsp, now_ms, false, 1000));
-  if (status >= 500 || status == 408)
-    return make_error(error_kind::transient, code, message);
-  // Credentials, billing and quota (SERVER_CORE_LIMIT_REACHED, ...): only
-  // an operator can fix them, whatever the body looks like.
-  if (status == 401 || status == 402 || status == 403)
-    return make_error(error_kind::permanent, code, message);
-  // Other client errors count as UpCloud's answer only with its error body;
-  // anything else (an HTML page of a proxy) may go away by itself.
-  if (!body.parsed)
-    return bad_response(status, "no UpCloud error body", rsp.body);
-  if (status == 404) {
-    if (body.code == "SERVER_NOT_FOUND" && call != op::create
-        && call != op::list)
-      return make_error(error_kind::not_found, code, message);
-    // A create naming a storage or zone that does not exist will not work
-    // on retry either.
-    if (call == op::create)
-      return make_error(error_kind::permanent, code, message);
-    return make_error(error_kind::transient, code, message);
-  }
   if (status == 409) {
     // Capacity and concurrency limits clear up by themselves.
     if (body.code == "SERVER_CREATING_LIMIT_REACHED"
         || body.code == "SERVER_RESOURCES_UNAVAILABLE")
-      return make_error(error_kind::transient, code, message);
-    return make_error(error_kind::conflict, code, message);
+      return make_error(error_kind::transient, body.code, body.message);
+    return make_error(error_kind::conflict, body.code, body.message);
   }
-  return make_error(error_kind::permanent, code, message);
+  return make_error(error_kind::permanent, body.code, body.message);
 }
 
 /// The label list in either shape: `{"label":[...]}` or a bare array.
@@ -124,7 +90,7 @@ label_map parse_labels(const rapidjson::Value* x) {
   return result;
 }
 
-std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
+std::optional<cloud_server> read_server(const rapidjson::Value* x) {
   auto uuid = as_string(member(x, "uuid"));
   if (!uuid || uuid->empty())
     return std::nullopt;
@@ -137,10 +103,6 @@ std::optional<cloud_server> parse_server(const rapidjson::Value* x) {
   if (auto created = as_int(member(x, "created")); created && *created > 0)
     result.created_at_ms = *created * 1000;
   return result;
-}
-
-std::string server_path(const std::string& uuid) {
-  return "/server/" + url_encode(uuid);
 }
 
 // -- create body --------------------------------------------------------------
@@ -202,20 +164,15 @@ void check(const rapidjson::Value& spec, spec_problems& problems) {
 }
 
 /// Builds the `POST /server` body; problems go to `problems`.
-std::string create_body(const create_request& req, spec_problems& problems) {
+std::string build_create_body(const create_request& req,
+                              spec_problems& problems) {
   rapidjson::Document spec;
-  if (!parse_spec(req.spec, spec, problems))
-    return {};
-  check(spec, problems);
-  if (!problems.empty())
+  if (!read_checked_spec(req.spec, check, spec, problems))
     return {};
   rapidjson::Document doc;
   doc.SetObject();
   auto& alloc = doc.GetAllocator();
-  auto str = [&](const std::string& x) {
-    return rapidjson::Value{x.c_str(),
-                            static_cast<rapidjson::SizeType>(x.size()), alloc};
-  };
+  auto str = [&](const std::string& x) { return json_string(x, alloc); };
   auto yes_no = [](const rapidjson::Value& x) {
     if (x.IsBool())
       return x.GetBool() ? "yes" : "no";
@@ -287,246 +244,162 @@ std::string create_body(const create_request& req, spec_problems& problems) {
 } // namespace
 
 cloud_state map_upcloud_state(std::string_view raw) {
-  if (raw == "started")
-    return cloud_state::running;
-  if (raw == "stopped")
-    return cloud_state::stopped;
-  // Create, start, restart and platform maintenance all pass through it.
-  if (raw == "maintenance")
-    return cloud_state::provisioning;
-  // Not terminal: UpCloud recovers such servers by itself.
-  if (raw == "error")
-    return cloud_state::error;
-  return cloud_state::unknown;
+  // Create, start, restart and platform maintenance all pass through
+  // maintenance. `error` is not terminal: UpCloud recovers such servers by
+  // itself.
+  static constexpr auto error = cloud_state::error;
+  return state_from(raw, {{"started", cloud_state::running},
+                          {"stopped", cloud_state::stopped},
+                          {"maintenance", cloud_state::provisioning},
+                          {"error", error}});
 }
 
 std::vector<std::pair<std::string, std::string>>
 validate_upcloud_spec(const std::string& spec_json) {
-  spec_problems problems;
-  rapidjson::Document spec;
-  if (parse_spec(spec_json, spec, problems))
-    check(spec, problems);
-  return problems;
+  return validate_spec(spec_json, check);
 }
 
-// -- state --------------------------------------------------------------------
+// -- the dialect --------------------------------------------------------------
 
-struct upcloud_provider::impl {
-  upcloud_options opts;
-  api_client api;
+namespace {
 
+/// UpCloud: servers carry labels, a list is one filtered request, answers
+/// to state changes carry the server, and stops are soft with a hard stop
+/// by UpCloud itself after the timeout.
+class upcloud_dialect : public rest_cloud_dialect {
+public:
+  // `delete_running` is false: UpCloud deletes only stopped servers.
+  explicit upcloud_dialect(upcloud_options opts)
+      : rest_cloud_dialect(
+        {"upcloud",
+         {true, false, true, true},
+         "/server",
+         "server",
+         {"stop", "stop", "start", "restart"},
+         !opts.api.token.empty()
+           ? bearer_auth(opts.api.token)
+           : basic_auth(opts.api.username, opts.api.password),
+         build_create_body,
+         read_server,
+         classify_answer}),
+        opts_(std::move(opts)) {
+    // nop
+  }
+
+  /// The disks go along; UpCloud deletes only stopped servers.
+  std::string delete_target(const std::string& id) const override {
+    return server_path(id) + "?storages=1&backups=delete";
+  }
+
+  rest_request power_request(const std::string& id,
+                             action_kind kind) const override {
+    auto target = server_path(id) + "/" + power_word(kind);
+    if (kind == action_kind::start)
+      return {"POST", target, R"({"server":{}})"};
+    if (kind == action_kind::reboot)
+      return {"POST", target,
+              std::string{R"({"restart_server":{"stop_type":"soft",)"}
+                + R"("timeout":")" + restart_timeout_s
+                + R"(","timeout_action":"destroy"}})"};
+    auto secs = std::max<int64_t>(1, (opts_.stop_timeout.count() + 999) / 1000);
+    return {"POST", target,
+            std::string{R"({"stop_server":{"stop_type":")"}
+              + (kind == action_kind::soft_stop ? "soft" : "hard")
+              + R"(","timeout":")" + std::to_string(secs) + "\"}}"};
+  }
+
+  std::string list_target(const label_map& selector, int64_t) const override {
+    std::string result = "/server";
+    auto sep = '?';
+    for (const auto& [key, value] : selector) {
+      result += sep;
+      result += "label=" + url_encode(key + "=" + value);
+      sep = '&';
+    }
+    return result;
+  }
+
+  /// One page: `{"servers":{"server":[...]}}`; an empty account may come
+  /// without the inner list.
+  rest_page read_page(const rapidjson::Value& doc, int64_t) const override {
+    rest_page result;
+    auto servers = member(&doc, "servers");
+    if (servers == nullptr || !servers->IsObject()) {
+      result.problem = "no servers object";
+      return result;
+    }
+    result.items = member(servers, "server");
+    if (result.items != nullptr && !result.items->IsArray()) {
+      result.items = nullptr;
+      result.problem = "servers.server is not a list";
+    }
+    return result;
+  }
+
+  void powered(rest_session& session, provider_reply& reply,
+               const std::string& id, action_kind kind,
+               const rapidjson::Value* doc) override {
+    if (auto srv = read_server(member(doc, "server")))
+      reply.servers.push_back(std::move(*srv));
+    if (kind != action_kind::reboot)
+      return;
+    reboots_[id] = {session.now_ms(), false};
+    for (auto& srv : reply.servers)
+      watch(session, srv);
+  }
+
+  void forget(const std::string& id) override {
+    reboots_.erase(id);
+  }
+
+  provider_error refresh(rest_session& session, provider_reply&,
+                         cloud_server& srv) override {
+    watch(session, srv);
+    return {};
+  }
+
+  void refresh_listed(rest_session& session, provider_reply&,
+                      std::vector<cloud_server>& servers) override {
+    for (auto& srv : servers)
+      watch(session, srv);
+  }
+
+private:
   /// A restart that was accepted and not yet seen through.
   struct reboot_watch {
     int64_t sent_ms = 0;
     bool saw_maintenance = false;
   };
 
-  std::map<std::string, reboot_watch> reboots;
-
-  impl(upcloud_options o, std::unique_ptr<http_transport> transport,
-       clock_fn clock)
-      : opts(std::move(o)),
-        api(std::move(transport),
-            !opts.api.token.empty()
-              ? bearer_auth(opts.api.token)
-              : basic_auth(opts.api.username, opts.api.password),
-            std::move(clock)) {
-    // nop
-  }
-
-  /// Sends a request and maps everything but a 2xx answer to an error.
-  /// Returns true on a 2xx answer and stores it in `rsp`.
-  bool exchange(provider_reply& reply, op call, std::string_view method,
-                std::string target, std::string body, http_response& rsp) {
-    auto result = api.send(reply, method, std::move(target), std::move(body));
-    if (!result.ok()) {
-      reply.error = transport_error(result, call == op::create);
-      return false;
-    }
-    rsp = std::move(result.response);
-    if (rsp.status < 200 || rsp.status >= 300) {
-      reply.error = classify(rsp, call, api.now_ms());
-      return false;
-    }
-    return true;
-  }
-
   /// Applies what we know about restarts in flight to a server read.
-  void watch(cloud_server& srv) {
-    auto i = reboots.find(srv.provider_id);
-    if (i == reboots.end())
+  void watch(rest_session& session, cloud_server& srv) {
+    auto i = reboots_.find(srv.provider_id);
+    if (i == reboots_.end())
       return;
     auto& w = i->second;
     if (srv.raw_state == "maintenance") {
       w.saw_maintenance = true;
       srv.state = cloud_state::rebooting;
     } else if (srv.raw_state == "started" && !w.saw_maintenance
-               && api.now_ms() - w.sent_ms < reboot_settle_ms) {
+               && session.now_ms() - w.sent_ms < reboot_settle_ms) {
       srv.state = cloud_state::rebooting;
     } else {
-      reboots.erase(i);
+      reboots_.erase(i);
     }
   }
 
-  /// A state-changing POST whose answer only needs to be a 2xx.
-  provider_reply action(op call, const std::string& uuid, const char* verb,
-                        std::string body) {
-    auto reply = fresh_reply();
-    http_response rsp;
-    if (!exchange(reply, call, "POST", server_path(uuid) + "/" + verb,
-                  std::move(body), rsp))
-      return reply;
-    rapidjson::Document doc;
-    if (parse_json(rsp.body, doc))
-      if (auto srv = parse_server(member(&doc, "server")))
-        reply.servers.push_back(std::move(*srv));
-    return reply;
-  }
+  upcloud_options opts_;
+  std::map<std::string, reboot_watch> reboots_;
 };
+
+} // namespace
 
 upcloud_provider::upcloud_provider(upcloud_options opts,
                                    std::unique_ptr<http_transport> transport,
                                    std::function<int64_t()> now_ms)
-    : impl_(std::make_unique<impl>(std::move(opts), std::move(transport),
-                                   std::move(now_ms))) {
+    : rest_cloud_provider(std::make_unique<upcloud_dialect>(std::move(opts)),
+                          std::move(transport), std::move(now_ms)) {
   // nop
-}
-
-upcloud_provider::~upcloud_provider() = default;
-
-std::string upcloud_provider::type_name() const {
-  return "upcloud";
-}
-
-provider_capabilities upcloud_provider::capabilities() const {
-  provider_capabilities result;
-  result.list_by_labels = true;
-  result.delete_running = false;
-  result.start_stopped = true;
-  result.reboot = true;
-  return result;
-}
-
-provider_reply upcloud_provider::create(const create_request& req) {
-  auto reply = fresh_reply();
-  spec_problems problems;
-  auto body = create_body(req, problems);
-  if (!problems.empty())
-    return fail(std::move(reply), invalid_spec(problems));
-  http_response rsp;
-  if (!impl_->exchange(reply, op::create, "POST", "/server", std::move(body),
-                       rsp))
-    return reply;
-  rapidjson::Document doc;
-  std::optional<cloud_server> srv;
-  if (parse_json(rsp.body, doc))
-    srv = parse_server(member(&doc, "server"));
-  if (!srv)
-    // The server exists but we cannot tell which: look it up by label.
-    return fail(std::move(reply),
-                unreadable_create_answer(rsp.status,
-                                         "no server in the create answer",
-                                         rsp.body));
-  if (srv->labels.empty())
-    srv->labels = req.labels;
-  reply.servers.push_back(std::move(*srv));
-  return reply;
-}
-
-provider_reply upcloud_provider::get(const std::string& provider_id) {
-  auto reply = fresh_reply();
-  http_response rsp;
-  if (!impl_->exchange(reply, op::get, "GET", server_path(provider_id), {},
-                       rsp))
-    return reply;
-  rapidjson::Document doc;
-  if (!parse_json(rsp.body, doc))
-    return fail(std::move(reply),
-                bad_response(rsp.status, "not JSON", rsp.body));
-  auto srv = parse_server(member(&doc, "server"));
-  if (!srv)
-    return fail(std::move(reply),
-                bad_response(rsp.status, "no server with a uuid", rsp.body));
-  impl_->watch(*srv);
-  reply.servers.push_back(std::move(*srv));
-  return reply;
-}
-
-provider_reply upcloud_provider::list(const label_map& selector) {
-  auto reply = fresh_reply();
-  std::string target = "/server";
-  auto sep = '?';
-  for (const auto& [key, value] : selector) {
-    target += sep;
-    target += "label=" + url_encode(key + "=" + value);
-    sep = '&';
-  }
-  http_response rsp;
-  if (!impl_->exchange(reply, op::list, "GET", std::move(target), {}, rsp))
-    return reply;
-  rapidjson::Document doc;
-  if (!parse_json(rsp.body, doc))
-    return fail(std::move(reply),
-                bad_response(rsp.status, "not JSON", rsp.body));
-  auto servers = member(&doc, "servers");
-  if (servers == nullptr || !servers->IsObject())
-    return fail(std::move(reply),
-                bad_response(rsp.status, "no servers object", rsp.body));
-  auto items = member(servers, "server");
-  // An empty account may come without the inner list.
-  if (items == nullptr)
-    return reply;
-  if (!items->IsArray())
-    return fail(std::move(reply),
-                bad_response(rsp.status, "servers.server is not a list",
-                             rsp.body));
-  for (const auto& item : items->GetArray()) {
-    auto srv = parse_server(&item);
-    // Items without an id cannot be addressed; the provider actor falls back
-    // to a get for any of its servers that is missing here.
-    if (!srv || !has_labels(srv->labels, selector))
-      continue;
-    impl_->watch(*srv);
-    reply.servers.push_back(std::move(*srv));
-  }
-  return reply;
-}
-
-provider_reply upcloud_provider::stop(const std::string& provider_id) {
-  auto secs = std::max<int64_t>(1, (impl_->opts.stop_timeout.count() + 999)
-                                     / 1000);
-  std::string body = R"({"stop_server":{"stop_type":"soft","timeout":")"
-                     + std::to_string(secs) + "\"}}";
-  return impl_->action(op::stop, provider_id, "stop", std::move(body));
-}
-
-provider_reply upcloud_provider::start(const std::string& provider_id) {
-  return impl_->action(op::start, provider_id, "start", R"({"server":{}})");
-}
-
-provider_reply upcloud_provider::reboot(const std::string& provider_id) {
-  std::string body = R"({"restart_server":{"stop_type":"soft","timeout":")";
-  body += restart_timeout_s;
-  body += R"(","timeout_action":"destroy"}})";
-  auto reply = impl_->action(op::reboot, provider_id, "restart",
-                             std::move(body));
-  if (reply.ok()) {
-    impl_->reboots[provider_id] = {impl_->api.now_ms(), false};
-    for (auto& srv : reply.servers)
-      impl_->watch(srv);
-  }
-  return reply;
-}
-
-provider_reply upcloud_provider::destroy(const std::string& provider_id) {
-  auto reply = fresh_reply();
-  http_response rsp;
-  if (impl_->exchange(reply, op::destroy, "DELETE",
-                      server_path(provider_id) + "?storages=1&backups=delete",
-                      {}, rsp)
-      || reply.error.kind == error_kind::not_found)
-    impl_->reboots.erase(provider_id);
-  return reply;
 }
 
 } // namespace dynserv

@@ -146,16 +146,30 @@ BOOST_AUTO_TEST_CASE(create_sends_labels_as_tags) {
   BOOST_CHECK_EQUAL(cloud->get("7").requests, 1u);
 }
 
-BOOST_AUTO_TEST_CASE(an_errored_create_action_shows_as_error) {
+BOOST_AUTO_TEST_CASE(an_errored_create_action_reads_as_failed) {
   script->answer(202, R"({"droplet":)" + droplet_json(7, "new")
                         + R"(,"links":{"actions":[{"id":5,"rel":"create"}]}})");
   BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
   script->expect("GET", "/droplets/7", 200, wrapped(7, "new"));
   script->expect("GET", "/actions/5", 200, action_json(5, "errored", "create"));
   auto reply = cloud->get("7");
-  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
-  BOOST_CHECK_EQUAL(reply.servers.at(0).raw_state,
-                    "action_failed: create errored");
+  BOOST_REQUIRE(reply.ok());
+  const auto& srv = reply.servers.at(0);
+  BOOST_CHECK(srv.state == cloud_state::failed);
+  // DigitalOcean's action carries no error object: its status is the code.
+  BOOST_CHECK(srv.failure.kind == error_kind::permanent);
+  BOOST_CHECK_EQUAL(srv.failure.code, "errored");
+  BOOST_CHECK_EQUAL(srv.failure.message,
+                    "create action 5 of droplet 7 errored");
+  BOOST_CHECK_EQUAL(srv.raw_state,
+                    "action_failed: errored: create action 5 of droplet 7 "
+                    "errored");
+  // Sticky: later reads say failed without reading the action again.
+  script->expect("GET", "/droplets/7", 200, wrapped(7, "new"));
+  reply = cloud->get("7");
+  BOOST_CHECK_EQUAL(reply.requests, 1u);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::failed);
+  BOOST_CHECK_EQUAL(reply.servers.at(0).failure.code, "errored");
 }
 
 BOOST_AUTO_TEST_CASE(a_fresh_droplet_that_reads_404_is_provisioning) {
@@ -320,13 +334,14 @@ BOOST_AUTO_TEST_CASE(a_list_reads_a_pending_action_once_per_interval) {
     action_reads += due ? 1 : 0;
   }
   BOOST_CHECK_EQUAL(action_reads, 4);
-  // An errored create found by a list shows as error.
+  // An errored create found by a list reads as failed.
   clock.now += action_read_interval_ms;
   script->expect("GET", target, 200, listed);
   script->expect("GET", "/actions/5", 200, action_json(5, "errored", "create"));
   auto reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 2u);
-  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::failed);
+  BOOST_CHECK_EQUAL(reply.servers.at(0).failure.code, "errored");
   BOOST_CHECK_EQUAL(script->pending(), 0u);
 }
 
@@ -608,6 +623,11 @@ BOOST_AUTO_TEST_CASE(spec_validation) {
   std::vector<row> rows = {
     {R"({"region":"fra1","size":"s","image":"debian"})", {}},
     {R"({"region":"fra1","size":"s","image":123})", {}},
+    {R"({"region":"fra1","size":"s","image":1,"public_networking":false,
+         "backup_policy":{"plan":"weekly"},"gpu_partition_mode":"x"})",
+     {}},
+    {R"({"region":"fra1","size":"s","image":1,"backup_policy":"weekly"})",
+     {{"backup_policy", "expected an object"}}},
     {R"({"size":"s","image":"debian"})", {{"region", "missing"}}},
     {R"({"region":"fra1","image":"debian"})", {{"size", "missing"}}},
     {R"({"region":"fra1","size":2,"image":"d"})",

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "config/node_config.hpp"
 #include "providers/cloud_providers.hpp"
 #include "providers/http_provider_support.hpp"
 #include "tests/providers/provider_test_util.hpp"
@@ -12,6 +13,7 @@ using namespace dynserv;
 using namespace dynserv::test;
 using namespace std::chrono_literals;
 using dynserv::http_support::action_read_interval_ms;
+using dynserv::http_support::to_json;
 
 namespace {
 
@@ -38,13 +40,28 @@ std::string wrapped(int64_t id, const std::string& status) {
   return R"({"server":)" + server_json(id, status) + "}";
 }
 
-std::string action_json(int64_t id, const std::string& status,
-                        const std::string& error = {}) {
+/// One action as Hetzner shows it; a failed one with `error` as message.
+std::string action_item(int64_t id, const std::string& status,
+                        const std::string& error = {},
+                        const std::string& code = "action_failed") {
   auto err = error.empty()
                ? std::string{"null"}
-               : R"({"code":"action_failed","message":")" + error + "\"}";
-  return R"({"action":{"id":)" + std::to_string(id) + R"(,"status":")" + status
-         + R"(","progress":0,"error":)" + err + "}}";
+               : R"({"code":")" + code + R"(","message":")" + error + "\"}";
+  return R"({"id":)" + std::to_string(id) + R"(,"command":"x","status":")"
+         + status + R"(","progress":0,"error":)" + err + "}";
+}
+
+/// The answer to an action-starting call.
+std::string action_json(int64_t id, const std::string& status,
+                        const std::string& error = {}) {
+  return R"({"action":)" + action_item(id, status, error) + "}";
+}
+
+/// The answer to a batched read `GET /actions?id=..&id=..` of one action.
+std::string batch_of(int64_t id, const std::string& status,
+                     const std::string& error = {}) {
+  return R"({"actions":[)" + action_item(id, status, error)
+         + R"(],"meta":{"pagination":{"page":1,"next_page":null}}})";
 }
 
 struct fixture {
@@ -71,11 +88,18 @@ struct fixture {
                        R"("root_password":null})");
     BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
     script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-    script->expect("GET", "/actions/1", 200, action_json(1, "success"));
-    script->expect("GET", "/actions/2", 200, action_json(2, "success"));
-    BOOST_REQUIRE_EQUAL(cloud->get("42").requests, 3u);
+    // Both pending actions are read in one request.
+    script->expect("GET", "/actions?id=1&id=2", 200,
+                   R"({"actions":[)" + action_item(1, "success") + ","
+                     + action_item(2, "success") + "]}");
+    BOOST_REQUIRE_EQUAL(cloud->get("42").requests, 2u);
   }
 };
+
+/// What a spec naming the removed `datacenter` key is told.
+constexpr const char* removed_datacenter = "removed from the Hetzner API on "
+                                           "2026-07-01; use location (e.g. "
+                                           "\"nbg1\") instead";
 
 provider_factory factory = [](std::shared_ptr<http_script> script,
                               manual_clock& clock) -> provider_ptr {
@@ -90,6 +114,157 @@ provider_factory factory = [](std::shared_ptr<http_script> script,
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(hetzner, fixture)
+
+BOOST_AUTO_TEST_CASE(pending_actions_are_read_in_batches) {
+  // N servers, each with a create action still running.
+  constexpr int n = 30;
+  auto labels_of = [](int i) {
+    return R"({"dynserv-owner":"node1","dynserv-id":"id-)" + std::to_string(i)
+           + "\"}";
+  };
+  std::string items;
+  for (int i = 0; i < n; ++i) {
+    script->expect("POST", "/servers", 201,
+                   R"({"server":)"
+                     + server_json(100 + i, "initializing", labels_of(i))
+                     + R"(,"action":{"id":)" + std::to_string(1000 + i)
+                     + R"(,"status":"running"}})");
+    BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+    items += (i == 0 ? "" : ",")
+             + server_json(100 + i, "initializing", labels_of(i));
+  }
+  // Once due, a list reads them 25 at a time (hcloud-go's batch size):
+  // 30 pending actions cost two requests, not thirty.
+  clock.now += action_read_interval_ms;
+  auto ids = [](int first, int last) {
+    std::string result;
+    for (int i = first; i < last; ++i)
+      result += (i == first ? "?id=" : "&id=") + std::to_string(1000 + i);
+    return result;
+  };
+  auto actions_of = [&](int first, int last, const std::string& status) {
+    std::string result;
+    for (int i = first; i < last; ++i)
+      result += (i == first ? "" : ",") + action_item(1000 + i, status);
+    return result;
+  };
+  script->expect("GET",
+                 "/servers?label_selector=dynserv-owner%3D%3Dnode1"
+                 "&per_page=50&page=1",
+                 200, R"({"servers":[)" + items + "]}");
+  script->expect("GET", "/actions" + ids(0, 25), 200,
+                 R"({"actions":[)" + actions_of(0, 25, "running") + "]}");
+  // The second batch: one failed, the rest done.
+  script->expect("GET", "/actions" + ids(25, n), 200,
+                 R"({"actions":[)"
+                   + action_item(1025, "error", "no capacity",
+                                 "resource_unavailable")
+                   + "," + actions_of(26, n, "success") + "]}");
+  auto reply = cloud->list({{labels::owner, "node1"}});
+  BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error.message);
+  BOOST_CHECK_EQUAL(reply.requests, 3u);
+  BOOST_REQUIRE_EQUAL(reply.servers.size(), static_cast<size_t>(n));
+  BOOST_CHECK(reply.servers[0].state == cloud_state::provisioning);
+  BOOST_CHECK(reply.servers[25].state == cloud_state::failed);
+  BOOST_CHECK_EQUAL(reply.servers[25].failure.code, "resource_unavailable");
+  BOOST_CHECK_EQUAL(reply.servers[25].failure.message, "no capacity");
+  BOOST_CHECK(reply.servers[26].state == cloud_state::provisioning);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+  // A get of a server with several pending actions reads them in one go.
+  script->expect("POST", "/servers/100/actions/reboot", 201,
+                 action_json(7, "running"));
+  BOOST_REQUIRE(cloud->reboot("100").ok());
+  script->expect("GET", "/servers/100", 200, wrapped(100, "running"));
+  script->expect("GET", "/actions?id=7&id=1000", 200,
+                 R"({"actions":[)" + action_item(7, "running") + ","
+                   + action_item(1000, "success") + "]}");
+  reply = cloud->get("100");
+  BOOST_CHECK_EQUAL(reply.requests, 2u);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::rebooting);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_api_without_batched_reads_gets_single_ones) {
+  script->expect("POST", "/servers", 201,
+                 R"({"server":)" + server_json(42, "initializing")
+                   + R"(,"action":{"id":1,"status":"running"},)"
+                     R"("next_actions":[{"id":2,"status":"running"}]})");
+  BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+  script->expect("GET", "/servers/42", 200, wrapped(42, "initializing"));
+  script->expect("GET", "/actions?id=1&id=2", 404,
+                 R"({"error":{"code":"not_found","message":"not found"}})");
+  script->expect("GET", "/actions/1", 200, action_json(1, "success"));
+  script->expect("GET", "/actions/2", 200, action_json(2, "running"));
+  auto reply = cloud->get("42");
+  BOOST_REQUIRE(reply.ok());
+  BOOST_CHECK_EQUAL(reply.requests, 4u);
+  // From then on single reads straight away; a 404 there means gone.
+  script->expect("GET", "/servers/42", 200, wrapped(42, "initializing"));
+  script->expect("GET", "/actions/2", 404,
+                 R"({"error":{"code":"not_found","message":"not found"}})");
+  BOOST_CHECK_EQUAL(cloud->get("42").requests, 2u);
+  script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
+  BOOST_CHECK_EQUAL(cloud->get("42").requests, 1u);
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(resource_locked_is_permanent_with_its_message) {
+  script->expect("POST", "/servers", 423,
+                 R"({"error":{"code":"resource_locked","message":"The )"
+                 R"(resource is locked. Please contact support."}})");
+  auto reply = cloud->create(make_create(spec));
+  BOOST_CHECK(reply.error.kind == error_kind::permanent);
+  BOOST_CHECK(!is_retryable(reply.error.kind));
+  BOOST_CHECK_EQUAL(reply.error.code, "resource_locked");
+  BOOST_CHECK_EQUAL(reply.error.message,
+                    "The resource is locked. Please contact support.");
+  // `locked` (another action runs) stays a conflict that a retry clears.
+  script->expect("POST", "/servers/42/actions/poweron", 423,
+                 R"({"error":{"code":"locked","message":"busy"}})");
+  BOOST_CHECK(cloud->start("42").error.kind == error_kind::conflict);
+}
+
+BOOST_AUTO_TEST_CASE(server_type_goes_out_as_given) {
+  for (auto type : {std::string{R"("cx22")"}, std::string{"22"}}) {
+    BOOST_TEST_CONTEXT(type) {
+      script->expect("POST", "/servers", 201,
+                     R"({"server":)" + server_json(42, "initializing") + "}");
+      auto reply = cloud->create(
+        make_create(R"({"server_type":)" + type + R"(,"image":"debian-12"})"));
+      BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error.message);
+      auto doc = parse_json_or_fail(script->last().body);
+      BOOST_CHECK_EQUAL(to_json(doc["server_type"]), type);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(config_load_refuses_removed_and_misshaped_keys) {
+  auto errors_of = [](const std::string& server) {
+    auto res = parse_config(
+      R"({"node": {"data_dir": "d"}, "limits": {"max_servers": 5},)"
+      R"( "providers": {"hz": {"type": "hetzner", "token": "t"}},)"
+      R"( "pools": {"p": {"provider": "hz", "desired": 1, "server": )"
+        + server + "}}}",
+      "/base");
+    std::string result;
+    for (const auto& err : res.errors)
+      result += err.to_string() + "\n";
+    return result;
+  };
+  BOOST_CHECK_EQUAL(errors_of(R"({"server_type": 22, "image": "debian-12",
+                                  "location": "nbg1"})"),
+                    "");
+  BOOST_CHECK_EQUAL(errors_of(R"({"server_type": "cx22", "image": "debian-12",
+                                  "datacenter": "nbg1-dc3"})"),
+                    std::string{"pools.p.server.datacenter: "}
+                      + removed_datacenter + "\n");
+  BOOST_CHECK_EQUAL(errors_of(R"({"server_type": 2.5, "image": "debian-12"})"),
+                    "pools.p.server.server_type: expected a string or an "
+                    "integer\n");
+  BOOST_CHECK_EQUAL(errors_of(R"({"server_type": {"id": 22}, "image": "d"})"),
+                    "pools.p.server.server_type: expected a string or an "
+                    "integer\n");
+}
 
 BOOST_AUTO_TEST_CASE(create_sends_the_merged_spec_and_follows_its_actions) {
   script->expect("POST", "/servers", 201,
@@ -124,12 +299,12 @@ BOOST_AUTO_TEST_CASE(create_sends_the_merged_spec_and_follows_its_actions) {
   BOOST_CHECK(sent == expected);
   // While the create action runs, each read also reads the action.
   script->expect("GET", "/servers/42", 200, wrapped(42, "initializing"));
-  script->expect("GET", "/actions/1", 200, action_json(1, "running"));
+  script->expect("GET", "/actions?id=1", 200, batch_of(1, "running"));
   reply = cloud->get("42");
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   BOOST_CHECK(reply.servers.at(0).state == cloud_state::provisioning);
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/1", 200, action_json(1, "success"));
+  script->expect("GET", "/actions?id=1", 200, batch_of(1, "success"));
   reply = cloud->get("42");
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   BOOST_CHECK(reply.servers.at(0).state == cloud_state::running);
@@ -139,27 +314,46 @@ BOOST_AUTO_TEST_CASE(create_sends_the_merged_spec_and_follows_its_actions) {
   BOOST_CHECK_EQUAL(script->pending(), 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_failed_create_action_shows_as_error) {
+BOOST_AUTO_TEST_CASE(a_failed_create_action_reads_as_failed_with_its_error) {
   script->expect("POST", "/servers", 201,
                  R"({"server":)" + server_json(42, "initializing")
                    + R"(,"action":{"id":1,"status":"running"}})");
   BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
   script->expect("GET", "/servers/42", 200, wrapped(42, "off"));
-  script->expect("GET", "/actions/1", 200,
-                 action_json(1, "error", "server is locked"));
+  script->expect("GET", "/actions?id=1", 200,
+                 R"({"actions":[)"
+                   + action_item(1, "error", "server is locked",
+                                 "unknown_error")
+                   + "]}");
   auto reply = cloud->get("42");
   BOOST_REQUIRE(reply.ok());
-  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
-  BOOST_CHECK_EQUAL(reply.servers.at(0).raw_state,
-                    "action_failed: action_failed: server is locked");
-  // It stays an error without further action reads, in lists too.
+  const auto& srv = reply.servers.at(0);
+  BOOST_CHECK(srv.state == cloud_state::failed);
+  BOOST_CHECK(srv.failure.kind == error_kind::permanent);
+  BOOST_CHECK_EQUAL(srv.failure.code, "unknown_error");
+  BOOST_CHECK_EQUAL(srv.failure.message, "server is locked");
+  BOOST_CHECK_EQUAL(srv.raw_state,
+                    "action_failed: unknown_error: server is locked");
+  // It stays failed without further action reads, in lists too.
   script->expect("GET",
                  "/servers?label_selector=dynserv-owner%3D%3Dnode1"
                  "&per_page=50&page=1",
                  200, R"({"servers":[)" + server_json(42, "off") + "]}");
   reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 1u);
-  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::failed);
+  BOOST_CHECK_EQUAL(reply.servers.at(0).failure.code, "unknown_error");
+  // A failed action without an error object still fails the server.
+  script->answer(201, R"({"server":)" + server_json(43, "initializing")
+                        + R"(,"action":{"id":2,"status":"running"}})");
+  BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
+  script->expect("GET", "/servers/43", 200, wrapped(43, "off"));
+  script->expect("GET", "/actions?id=2", 200,
+                 R"({"actions":[{"id":2,"status":"error"}]})");
+  reply = cloud->get("43");
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::failed);
+  BOOST_CHECK_EQUAL(reply.servers.at(0).failure.code, "action_failed");
+  BOOST_CHECK_EQUAL(script->pending(), 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_replayed_create_adopts_its_own_server) {
@@ -279,7 +473,7 @@ BOOST_AUTO_TEST_CASE(operations_hit_the_action_endpoints) {
   BOOST_CHECK(cloud->destroy("42").ok());
   // Only the delete is followed after a delete.
   script->expect("GET", "/servers/42", 200, wrapped(42, "deleting"));
-  script->expect("GET", "/actions/101", 200, action_json(101, "success"));
+  script->expect("GET", "/actions?id=101", 200, batch_of(101, "success"));
   auto reply = cloud->get("42");
   BOOST_CHECK(reply.servers.at(0).state == cloud_state::deleting);
   BOOST_CHECK_EQUAL(reply.requests, 2u);
@@ -293,10 +487,10 @@ BOOST_AUTO_TEST_CASE(a_pending_reboot_reads_as_rebooting) {
                  action_json(5, "running"));
   BOOST_REQUIRE(cloud->reboot("42").ok());
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/5", 200, action_json(5, "running"));
+  script->expect("GET", "/actions?id=5", 200, batch_of(5, "running"));
   BOOST_CHECK(cloud->get("42").servers.at(0).state == cloud_state::rebooting);
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/5", 200, action_json(5, "success"));
+  script->expect("GET", "/actions?id=5", 200, batch_of(5, "success"));
   BOOST_CHECK(cloud->get("42").servers.at(0).state == cloud_state::running);
 }
 
@@ -308,7 +502,7 @@ BOOST_AUTO_TEST_CASE(soft_stop_then_poweroff_after_the_timeout) {
   // Before the timeout: the guest may still be shutting down.
   clock.now += 30'000;
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/10", 200, action_json(10, "success"));
+  script->expect("GET", "/actions?id=10", 200, batch_of(10, "success"));
   auto reply = cloud->get("42");
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   BOOST_CHECK(reply.servers.at(0).state == cloud_state::running);
@@ -322,10 +516,10 @@ BOOST_AUTO_TEST_CASE(soft_stop_then_poweroff_after_the_timeout) {
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   // Only once.
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/11", 200, action_json(11, "running"));
+  script->expect("GET", "/actions?id=11", 200, batch_of(11, "running"));
   BOOST_CHECK_EQUAL(cloud->get("42").requests, 2u);
   script->expect("GET", "/servers/42", 200, wrapped(42, "off"));
-  script->expect("GET", "/actions/11", 200, action_json(11, "success"));
+  script->expect("GET", "/actions?id=11", 200, batch_of(11, "success"));
   reply = cloud->get("42");
   BOOST_CHECK(reply.servers.at(0).state == cloud_state::stopped);
   // Everything forgotten.
@@ -339,7 +533,7 @@ BOOST_AUTO_TEST_CASE(a_stop_that_worked_needs_no_poweroff) {
   BOOST_REQUIRE(cloud->stop("42").ok());
   clock.now += 10'000;
   script->expect("GET", "/servers/42", 200, wrapped(42, "off"));
-  script->expect("GET", "/actions/10", 200, action_json(10, "success"));
+  script->expect("GET", "/actions?id=10", 200, batch_of(10, "success"));
   BOOST_CHECK(cloud->get("42").servers.at(0).state == cloud_state::stopped);
   clock.now += 120'000;
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
@@ -350,8 +544,8 @@ BOOST_AUTO_TEST_CASE(a_failed_shutdown_is_reported_and_followed_up) {
   script->answer(201, action_json(10, "running"));
   BOOST_REQUIRE(cloud->stop("42").ok());
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/10", 200,
-                 action_json(10, "error", "guest did not react"));
+  script->expect("GET", "/actions?id=10", 200,
+                 batch_of(10, "error", "guest did not react"));
   auto reply = cloud->get("42");
   BOOST_CHECK(reply.error.kind == error_kind::transient);
   BOOST_CHECK_EQUAL(reply.error.code, "action_failed");
@@ -371,7 +565,7 @@ BOOST_AUTO_TEST_CASE(a_failed_delete_is_sent_again) {
   script->answer(200, action_json(20, "running"));
   BOOST_REQUIRE(cloud->destroy("42").ok());
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  script->expect("GET", "/actions/20", 200, action_json(20, "error", "nope"));
+  script->expect("GET", "/actions?id=20", 200, batch_of(20, "error", "nope"));
   BOOST_CHECK(cloud->get("42").error.kind == error_kind::transient);
   script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
   script->expect("DELETE", "/servers/42", 200, action_json(21, "running"));
@@ -397,7 +591,7 @@ BOOST_AUTO_TEST_CASE(action_reads_in_lists_cost_only_for_tracked_servers) {
   BOOST_CHECK(reply.servers[0].state == cloud_state::rebooting);
   clock.now += action_read_interval_ms;
   script->answer(200, both);
-  script->expect("GET", "/actions/30", 200, action_json(30, "running"));
+  script->expect("GET", "/actions?id=30", 200, batch_of(30, "running"));
   reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   BOOST_REQUIRE_EQUAL(reply.servers.size(), 2u);
@@ -412,8 +606,8 @@ BOOST_AUTO_TEST_CASE(action_reads_in_lists_cost_only_for_tracked_servers) {
   BOOST_CHECK_EQUAL(reply.requests, 2u);
   clock.now += action_read_interval_ms;
   script->answer(200, R"({"servers":[)" + server_json(42, "running") + "]}");
-  script->expect("GET", "/actions/30", 404,
-                 R"({"error":{"code":"not_found","message":"x"}})");
+  // An action the batched answer leaves out is gone: forgotten.
+  script->expect("GET", "/actions?id=30", 200, R"({"actions":[]})");
   BOOST_CHECK_EQUAL(cloud->list({}).requests, 2u);
   clock.now += action_read_interval_ms;
   script->answer(200, R"({"servers":[)" + server_json(42, "running") + "]}");
@@ -492,7 +686,7 @@ BOOST_AUTO_TEST_CASE(a_list_reads_a_pending_action_once_per_interval) {
     script->expect("GET", target, 200, listed);
     auto due = t > 0 && t % action_read_interval_ms == 0;
     if (due)
-      script->expect("GET", "/actions/1", 200, action_json(1, "running"));
+      script->expect("GET", "/actions?id=1", 200, batch_of(1, "running"));
     auto reply = cloud->list({{labels::owner, "node1"}});
     BOOST_TEST_CONTEXT("t=" << t) {
       BOOST_CHECK(reply.ok());
@@ -506,22 +700,23 @@ BOOST_AUTO_TEST_CASE(a_list_reads_a_pending_action_once_per_interval) {
   clock.now += action_read_interval_ms;
   script->expect("GET", target, 200,
                  R"({"servers":[)" + server_json(42, "off") + "]}");
-  script->expect("GET", "/actions/1", 200, action_json(1, "error", "broken"));
+  script->expect("GET", "/actions?id=1", 200, batch_of(1, "error", "broken"));
   auto reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 2u);
-  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::failed);
+  BOOST_CHECK_EQUAL(reply.servers.at(0).failure.message, "broken");
   script->expect("GET", target, 200,
                  R"({"servers":[)" + server_json(42, "off") + "]}");
   reply = cloud->list({{labels::owner, "node1"}});
   BOOST_CHECK_EQUAL(reply.requests, 1u);
-  BOOST_CHECK(reply.servers.at(0).state == cloud_state::error);
+  BOOST_CHECK(reply.servers.at(0).state == cloud_state::failed);
   // A get still reads pending actions every time.
   script->expect("POST", "/servers/42/actions/reboot", 201,
                  action_json(9, "running"));
   BOOST_REQUIRE(cloud->reboot("42").ok());
   for (int k = 0; k < 2; ++k) {
     script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-    script->expect("GET", "/actions/9", 200, action_json(9, "running"));
+    script->expect("GET", "/actions?id=9", 200, batch_of(9, "running"));
     BOOST_CHECK_EQUAL(cloud->get("42").requests, 2u);
   }
   BOOST_CHECK_EQUAL(script->pending(), 0u);
@@ -707,6 +902,27 @@ BOOST_AUTO_TEST_CASE(error_table) {
      {},
      error_kind::conflict,
      "locked"},
+    {"create",
+     423,
+     http_failure::none,
+     body("resource_locked"),
+     {},
+     error_kind::permanent,
+     "resource_locked"},
+    {"stop",
+     403,
+     http_failure::none,
+     body("resource_locked"),
+     {},
+     error_kind::permanent,
+     "resource_locked"},
+    {"delete",
+     410,
+     http_failure::none,
+     body("deprecated_api_endpoint"),
+     {},
+     error_kind::permanent,
+     "deprecated_api_endpoint"},
     {"delete",
      423,
      http_failure::none,
@@ -768,8 +984,15 @@ BOOST_AUTO_TEST_CASE(spec_validation) {
      {{"ssh_keys", "expected an array of strings or integers"}}},
     {R"({"server_type":"cx22","image":"i","name":"x","zone":"y"})",
      {{"name", "set by dynserv; remove it"}, {"zone", "unknown key"}}},
+    {R"({"server_type":22,"image":"i","location":"a"})", {}},
+    {R"({"server_type":"cx22","image":"i","datacenter":"nbg1-dc3"})",
+     {{"datacenter", removed_datacenter}}},
     {R"({"server_type":"cx22","image":"i","location":"a","datacenter":"b"})",
-     {{"datacenter", "give either location or datacenter"}}},
+     {{"datacenter", removed_datacenter}}},
+    {R"({"server_type":22.5,"image":"i"})",
+     {{"server_type", "expected a string or an integer"}}},
+    {R"({"server_type":{"name":"cx22"},"image":"i"})",
+     {{"server_type", "expected a string or an integer"}}},
     {R"({"server_type":"cx22","image":"i","start_after_create":"yes"})",
      {{"start_after_create", "expected true or false"}}},
     {"not json", {{"", ""}}},

@@ -185,6 +185,9 @@ BOOST_AUTO_TEST_CASE(state_mapping) {
       BOOST_REQUIRE(reply.ok());
       BOOST_CHECK(reply.servers[0].state == r.state);
       BOOST_CHECK_EQUAL(reply.servers[0].raw_state, r.raw);
+      // Nothing UpCloud answers is terminal: `error` recovers by itself, so
+      // no state reads as `failed` and no failure is attached.
+      BOOST_CHECK(reply.servers[0].failure.kind == error_kind::none);
     }
   }
   // A state of the wrong type is unknown, not a crash.
