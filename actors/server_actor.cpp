@@ -9,6 +9,10 @@
 //   provider actor dropped unsent (code "queued") is uncounted again;
 // - one provider call at a time; replies for a status that was left since are
 //   dropped, except a create's provider id, which is always kept.
+//
+// What to call next is `plan_next_step()` (actors/server_calls.cpp) and what
+// a reply means is `interpret_reply()` (actors/server_replies.cpp), both pure
+// and tested as tables; this file only carries them out.
 #include "actors/server_actor.hpp"
 
 #include <algorithm>
@@ -19,6 +23,7 @@
 
 #include "messages/events.hpp"
 #include "actors/server_fsm.hpp"
+#include "actors/server_replies.hpp"
 #include "messages/errors.hpp"
 
 namespace dynserv {
@@ -109,45 +114,45 @@ void retry_later(self_ptr self, const provider_error& err) {
   self->delayed_send(self_handle(self), delay, atom::retry_v, ++st.retry_gen);
 }
 
-/// Feeds an event through the table; returns false if it was rejected.
-bool step_and_persist(self_ptr self, server_event ev,
-                      const provider_error* err) {
+/// Records a status change made by the table: timers and metrics of the old
+/// status end, the new one's deadline starts.
+void enter_status(self_ptr self, server_status to, server_event ev, int64_t at,
+                  std::vector<event_record>& events) {
   auto& st = self->state;
   auto& rec = st.rec;
-  auto t = fsm::step(rec.status, ev);
-  if (!t) {
-    spdlog::warn("server {} rejects event {} in status {}", rec.id,
-                 to_string(ev), to_string(rec.status));
-    return false;
-  }
-  auto at = now_ms(self);
-  std::vector<event_record> events;
-  if (t->to != rec.status) {
-    rec.previous_status = rec.status;
-    rec.status = t->to;
-    rec.status_since_ms = at;
-    rec.call_accepted = false;
-    rec.retries = 0;
-    st.retry_backoff->reset();
-    ++st.retry_gen; // a pending retry belongs to the old status
-    st.retry_armed = false;
-    spdlog::info("server {} {} -> {} on {}", rec.id,
-                 to_string(rec.previous_status), to_string(rec.status),
-                 to_string(ev));
-    events.push_back(status_changed_record(rec, at));
-    arm_deadline(self, false);
-    metrics::global().server_transition(rec.pool, rec.previous_status,
-                                        rec.status);
-    st.gauge.set(rec.pool, rec.status);
-  }
+  rec.previous_status = rec.status;
+  rec.status = to;
+  rec.status_since_ms = at;
+  rec.call_accepted = false;
+  rec.retries = 0;
+  st.retry_backoff->reset();
+  ++st.retry_gen; // a pending retry belongs to the old status
+  st.retry_armed = false;
+  spdlog::info("server {} {} -> {} on {}", rec.id,
+               to_string(rec.previous_status), to_string(rec.status),
+               to_string(ev));
+  events.push_back(status_changed_record(rec, at));
+  arm_deadline(self, false);
+  metrics::global().server_transition(rec.pool, rec.previous_status,
+                                      rec.status);
+  st.gauge.set(rec.pool, rec.status);
+}
+
+/// The bookkeeping of a table action: record flags, create counts and the
+/// events users see. Provider calls follow from `plan_next_step()`.
+void keep_books(self_ptr self, fsm::action act, server_event ev,
+                const provider_error* err, int64_t at,
+                std::vector<event_record>& events) {
+  auto& st = self->state;
+  auto& rec = st.rec;
   auto event = [&](const char* why, std::string msg = {}) {
     events.push_back(server_event_record(rec, at, why, std::move(msg)));
   };
-  switch (t->act) {
+  switch (act) {
     case fsm::action::call_create:
       if (rec.provider_id.empty()) {
-        ++rec.create_attempts;
-        st.create_armed = true;
+        ++rec.create_attempts; // counted before it is sent (crash safety)
+        st.create = create_step::counted;
       }
       break;
     case fsm::action::await_running:
@@ -171,9 +176,7 @@ bool step_and_persist(self_ptr self, server_event ev,
       rec.reboot_requested = true;
       event(reason::reboot_requested, "deferred until the server is running");
       break;
-    case fsm::action::remember_stop:
-      rec.stop_requested = true;
-      break;
+    case fsm::action::remember_stop: rec.stop_requested = true; break;
     case fsm::action::cancel:
       event(reason::deleted, "cancelled before any provider call");
       break;
@@ -181,29 +184,17 @@ bool step_and_persist(self_ptr self, server_event ev,
       rec.stop_requested = false;
       rec.reboot_requested = false;
       break;
+    case fsm::action::call_reboot: rec.reboot_requested = false; break;
     case fsm::action::await_stopped:
-      rec.call_accepted = true;
-      event(reason::stopping);
-      break;
-    case fsm::action::request_delete:
-      event(reason::stopped);
-      break;
-    case fsm::action::call_delete:
-      break;
     case fsm::action::await_gone:
-      rec.call_accepted = true;
-      event(reason::deleting);
-      break;
-    case fsm::action::call_reboot:
-      rec.reboot_requested = false;
-      break;
     case fsm::action::await_rebooted:
       rec.call_accepted = true;
-      event(reason::rebooting);
+      event(act == fsm::action::await_stopped ? reason::stopping
+            : act == fsm::action::await_gone  ? reason::deleting
+                                              : reason::rebooting);
       break;
-    case fsm::action::finish:
-      event(reason::deleted);
-      break;
+    case fsm::action::request_delete: event(reason::stopped); break;
+    case fsm::action::finish: event(reason::deleted); break;
     case fsm::action::report_vanished:
       event(reason::vanished, "the provider no longer knows this server");
       break;
@@ -212,16 +203,34 @@ bool step_and_persist(self_ptr self, server_event ev,
         record_error(self, *err);
       event(reason::errored,
             std::string{"while "} + to_string(rec.previous_status) + ": "
-              + to_string(rec.last_error_kind) + " " + rec.last_error_code
-              + " " + rec.last_error_message);
+              + to_string(rec.last_error_kind) + " " + rec.last_error_code + " "
+              + rec.last_error_message);
       break;
     case fsm::action::mark_hanging:
-      event(reason::hanging, std::string{"no progress while "}
-                               + to_string(rec.previous_status));
+      event(reason::hanging,
+            std::string{"no progress while "} + to_string(rec.previous_status));
       break;
-    case fsm::action::none:
-      break;
+    case fsm::action::call_delete:
+    case fsm::action::none: break;
   }
+}
+
+/// Feeds an event through the table and persists the result; nothing else
+/// happens before that persist succeeded. Returns false if it was rejected.
+bool step_and_persist(self_ptr self, server_event ev,
+                      const provider_error* err) {
+  auto& rec = self->state.rec;
+  auto t = fsm::step(rec.status, ev);
+  if (!t) {
+    spdlog::warn("server {} rejects event {} in status {}", rec.id,
+                 to_string(ev), to_string(rec.status));
+    return false;
+  }
+  auto at = now_ms(self);
+  std::vector<event_record> events;
+  if (t->to != rec.status)
+    enter_status(self, t->to, ev, at, events);
+  keep_books(self, t->act, ev, err, at, events);
   persist(self, std::move(events));
   return true;
 }
@@ -230,146 +239,70 @@ void apply(self_ptr self, server_event ev, const provider_error* err) {
   step_and_persist(self, ev, err);
 }
 
-/// Handles a reply of the provider actor to `call`, made in `status_at_call`.
+/// Takes the provider id (and creation time) of the server a reply names.
+void adopt(self_ptr self, server_call call, const provider_reply& reply) {
+  auto& rec = self->state.rec;
+  const auto& srv = reply.servers.front();
+  if (call == server_call::lookup && reply.servers.size() > 1)
+    spdlog::error("server {} has {} servers with its dynserv-id label; "
+                  "keeping {}",
+                  rec.id, reply.servers.size(), srv.provider_id);
+  rec.provider_id = srv.provider_id;
+  rec.provider_created_at_ms = srv.created_at_ms;
+}
+
+void on_reply(self_ptr self, server_call call, server_status status_at_call,
+              provider_reply& reply);
+
+/// Reads the server after a conflict: is the call under way, or does the
+/// server need something else first?
+void check_server(self_ptr self, const provider_error& conflict) {
+  auto& st = self->state;
+  record_error(self, conflict);
+  st.call_in_flight = server_call::get;
+  auto at_call = st.rec.status;
+  self
+    ->request(st.provider, st.ctx->timing.call_timeout, atom::get_v,
+              st.rec.provider_id)
+    .then(
+      [self, at_call](provider_reply& r) {
+        self->state.call_in_flight.reset();
+        on_reply(self, server_call::get, at_call, r);
+      },
+      [self](caf::error& e) {
+        self->state.call_in_flight.reset();
+        retry_later(self, provider_error{error_kind::transient, "actor",
+                                         self->system().render(e), 0});
+      });
+}
+
+/// Handles a reply of the provider actor to `call`, made in `status_at_call`:
+/// `interpret_reply()` says what it means, this carries it out.
 void on_reply(self_ptr self, server_call call, server_status status_at_call,
               provider_reply& reply) {
   auto& st = self->state;
-  auto& rec = st.rec;
-  // A create's answer is never dropped: losing the provider id would leak.
-  if (call == server_call::create && reply.ok() && !reply.servers.empty()
-      && rec.provider_id.empty()) {
-    rec.provider_id = reply.servers.front().provider_id;
-    rec.provider_created_at_ms = reply.servers.front().created_at_ms;
-  }
-  if (rec.status != status_at_call) {
-    if (call == server_call::create && reply.ok())
-      persist(self, {});
-    else
-      drive(self);
-    return;
-  }
-  auto& err = reply.error;
-  // A successful read (lookup, get) says nothing about the operation that
-  // keeps failing; only a successful operation resets the backoff.
-  if (reply.ok() && call != server_call::lookup && call != server_call::get)
+  auto out = interpret_reply(call, status_at_call, st.rec, reply);
+  spdlog::debug("server {}: {} reply -> {} ({})", st.rec.id, to_string(call),
+                to_string(out.effect), out.why);
+  if (out.adopt)
+    adopt(self, call, reply);
+  if (out.reset_backoff)
     st.retry_backoff->reset();
-  switch (call) {
-    case server_call::create:
-      if (reply.ok() && !reply.servers.empty())
-        return apply(self, server_event::create_accepted);
-      if (reply.ok() || err.kind == error_kind::outcome_unknown)
-        return drive(self); // create_attempts > 0: look the server up
-      if (err.kind == error_kind::transient && err.code == "queued") {
-        // It waited past the call timeout in the provider actor's queue and
-        // was never sent: it is no attempt that may have happened. Until
-        // this is persisted, a restart still looks the server up.
-        if (rec.create_attempts > 0)
-          --rec.create_attempts;
-        st.create_unsent = true;
-        persist(self, {});
-        return retry_later(self, err);
-      }
-      if (err.kind == error_kind::permanent
-          || err.kind == error_kind::not_found)
-        return apply(self, server_event::failed_permanently, &err);
-      return retry_later(self, err);
-    case server_call::lookup:
-      if (reply.ok() && rec.status != server_status::starting) {
-        // Stopping a server whose create never told us its provider id
-        // (errored or hanging while starting): find it by label first.
-        if (reply.servers.empty())
-          return apply(self, server_event::observed_gone);
-        rec.provider_id = reply.servers.front().provider_id;
-        rec.provider_created_at_ms = reply.servers.front().created_at_ms;
-        return persist(self, {});
-      }
-      if (reply.ok()) {
-        if (reply.servers.empty())
-          return apply(self, server_event::missing_by_label);
-        if (reply.servers.size() > 1)
-          spdlog::error("server {} has {} servers with its dynserv-id label; "
-                        "keeping {}",
-                        rec.id, reply.servers.size(),
-                        reply.servers.front().provider_id);
-        rec.provider_id = reply.servers.front().provider_id;
-        rec.provider_created_at_ms = reply.servers.front().created_at_ms;
-        return apply(self, server_event::found_by_label);
-      }
-      return retry_later(self, err);
-    case server_call::observe:
-    case server_call::get: {
-      if (err.kind == error_kind::not_found)
-        return apply(self, server_event::observed_gone);
-      if (!reply.ok() || reply.servers.empty())
-        return retry_later(self, err);
-      auto state = reply.servers.front().state;
-      if (auto ev = observation(rec.status, state))
-        return apply(self, *ev);
-      if (call == server_call::get && !rec.call_accepted) {
-        // Resolving a conflict. A server that never came up cannot be
-        // stopped, and a running one cannot be deleted before it stops.
-        if (rec.status == server_status::stopping
-            && state == cloud_state::provisioning)
-          return apply(self, server_event::delete_requested);
-        if (rec.status == server_status::deleting
-            && state == cloud_state::running)
-          return apply(self, server_event::stop_requested);
-        // Is the operation we asked for under way?
-        auto under_way = (rec.status == server_status::stopping
-                          && state == cloud_state::stopping)
-                         || (rec.status == server_status::deleting
-                             && state == cloud_state::deleting)
-                         || (rec.status == server_status::rebooting
-                             && state == cloud_state::rebooting);
-        if (under_way) {
-          auto accepted = rec.status == server_status::stopping
-                            ? server_event::stop_accepted
-                          : rec.status == server_status::deleting
-                            ? server_event::delete_accepted
-                            : server_event::reboot_accepted;
-          return apply(self, accepted);
-        }
-        provider_error busy{error_kind::conflict, "busy",
-                            std::string{"server is "} + to_string(state), 0};
-        return retry_later(self, busy);
-      }
-      return drive(self); // not there yet: observe again next tick
-    }
-    case server_call::stop:
-    case server_call::destroy:
-    case server_call::reboot: {
-      if (reply.ok()) {
-        auto accepted = call == server_call::stop      ? server_event::stop_accepted
-                        : call == server_call::destroy ? server_event::delete_accepted
-                                                       : server_event::reboot_accepted;
-        return apply(self, accepted);
-      }
-      if (err.kind == error_kind::not_found)
-        return apply(self, server_event::observed_gone);
-      if (err.kind == error_kind::conflict) {
-        // The server is busy or already where we want it: look before
-        // trying again.
-        record_error(self, err);
-        st.call_in_flight = server_call::get;
-        auto at_call = rec.status;
-        self->request(st.provider, st.ctx->timing.call_timeout, atom::get_v,
-                      rec.provider_id)
-          .then(
-            [self, at_call](provider_reply& r) {
-              self->state.call_in_flight.reset();
-              on_reply(self, server_call::get, at_call, r);
-            },
-            [self](caf::error& e) {
-              self->state.call_in_flight.reset();
-              retry_later(self, provider_error{error_kind::transient, "actor",
-                                               self->system().render(e), 0});
-            });
-        return;
-      }
-      if (err.kind == error_kind::permanent)
-        return apply(self, server_event::failed_permanently, &err);
-      return retry_later(self, err);
-    }
+  switch (out.effect) {
+    case reply_effect::apply_event:
+      return apply(self, out.event,
+                   out.error.kind == error_kind::none ? nullptr : &out.error);
+    case reply_effect::retry: return retry_later(self, out.error);
+    case reply_effect::proceed: return drive(self);
+    case reply_effect::persist: return persist(self, {});
+    case reply_effect::uncount_create:
+      // Until this is persisted, a restart still looks the server up.
+      if (st.rec.create_attempts > 0)
+        --st.rec.create_attempts;
+      st.create = create_step::dropped;
+      persist(self, {});
+      return retry_later(self, out.error);
+    case reply_effect::check_server: return check_server(self, out.error);
   }
 }
 
@@ -404,83 +337,58 @@ void call(self_ptr self, server_call kind, Ts&&... xs) {
       });
 }
 
-/// Does whatever the current status needs next, unless something is still in
-/// flight (a persist, a provider call or a retry timer).
+create_request make_create_request(self_ptr self) {
+  auto& st = self->state;
+  create_request req;
+  req.server_id = st.rec.id;
+  req.name = st.rec.name;
+  req.pool = st.rec.pool;
+  req.labels = {{labels::owner, st.ctx->node_name},
+                {labels::id, st.rec.id},
+                {labels::pool, st.rec.pool}};
+  req.spec = st.ctx->server_spec(st.rec.pool);
+  return req;
+}
+
+/// Does what `plan_next_step()` says the record needs next.
 void drive(self_ptr self) {
   auto& st = self->state;
   auto& rec = st.rec;
-  if (st.persists_in_flight > 0 || st.persist_failed || st.call_in_flight
-      || st.retry_armed)
-    return;
-  switch (rec.status) {
-    case server_status::pending:
-    case server_status::errored:
-    case server_status::hanging:
-    case server_status::deleted:
-      return;
-    case server_status::starting:
-      if (rec.call_accepted) {
-        call(self, server_call::observe, atom::observe_v, rec.id,
-             rec.provider_id);
-      } else if (st.create_armed) {
-        st.create_armed = false;
-        create_request req;
-        req.server_id = rec.id;
-        req.name = rec.name;
-        req.pool = rec.pool;
-        req.labels = {{labels::owner, st.ctx->node_name},
-                      {labels::id, rec.id},
-                      {labels::pool, rec.pool}};
-        req.spec = st.ctx->server_spec(rec.pool);
-        call(self, server_call::create, atom::create_v, std::move(req));
-      } else if (st.create_unsent) {
-        // Count the new attempt before it is sent, as for the first one.
-        st.create_unsent = false;
-        ++rec.create_attempts;
-        st.create_armed = true;
-        persist(self, {});
-      } else if (rec.create_attempts > 0) {
-        call(self, server_call::lookup, atom::lookup_v, rec.id);
-      } else {
-        ++rec.create_attempts;
-        st.create_armed = true;
-        persist(self, {});
-      }
-      return;
-    case server_status::running:
-      if (rec.stop_requested)
-        apply(self, server_event::stop_requested);
-      else if (rec.reboot_requested)
-        apply(self, server_event::reboot_requested);
-      return;
-    case server_status::rebooting:
-      if (rec.call_accepted)
-        call(self, server_call::observe, atom::observe_v, rec.id,
-             rec.provider_id);
-      else
-        call(self, server_call::reboot, atom::reboot_v, rec.provider_id);
-      return;
-    case server_status::stopping:
-      if (rec.provider_id.empty() && rec.create_attempts > 0)
-        call(self, server_call::lookup, atom::lookup_v, rec.id);
-      else if (rec.provider_id.empty())
-        apply(self, server_event::observed_gone); // never created
-      else if (rec.call_accepted)
-        call(self, server_call::observe, atom::observe_v, rec.id,
-             rec.provider_id);
-      else
-        call(self, server_call::stop, atom::stop_v, rec.provider_id);
-      return;
-    case server_status::stopped:
-      apply(self, server_event::delete_requested);
-      return;
-    case server_status::deleting:
-      if (rec.call_accepted)
-        call(self, server_call::observe, atom::observe_v, rec.id,
-             rec.provider_id);
-      else
-        call(self, server_call::destroy, atom::destroy_v, rec.provider_id);
-      return;
+  server_activity act;
+  act.persisting = st.persists_in_flight > 0;
+  act.persist_failed = st.persist_failed;
+  act.calling = st.call_in_flight.has_value();
+  act.retry_armed = st.retry_armed;
+  act.create = st.create;
+  auto plan = plan_next_step(rec, act);
+  if (plan.step != next_step::none)
+    spdlog::debug("server {} ({}): {} ({})", rec.id, to_string(rec.status),
+                  to_string(plan.step), plan.why);
+  switch (plan.step) {
+    case next_step::none: return;
+    case next_step::count_create:
+      ++rec.create_attempts;
+      st.create = create_step::counted;
+      return persist(self, {});
+    case next_step::create:
+      st.create = create_step::none;
+      return call(self, server_call::create, atom::create_v,
+                  make_create_request(self));
+    case next_step::lookup:
+      return call(self, server_call::lookup, atom::lookup_v, rec.id);
+    case next_step::observe:
+      return call(self, server_call::observe, atom::observe_v, rec.id,
+                  rec.provider_id);
+    case next_step::stop:
+      return call(self, server_call::stop, atom::stop_v, rec.provider_id);
+    case next_step::reboot:
+      return call(self, server_call::reboot, atom::reboot_v, rec.provider_id);
+    case next_step::destroy:
+      return call(self, server_call::destroy, atom::destroy_v, rec.provider_id);
+    case next_step::ask_stop:
+    case next_step::ask_reboot:
+    case next_step::ask_delete:
+    case next_step::assume_gone: return apply(self, *event_of(plan.step));
   }
 }
 
@@ -498,8 +406,8 @@ caf::result<server_record> command(self_ptr self, server_event ev) {
                       std::string{"cannot "} + what + " server " + rec.id
                         + " while it is " + to_string(rec.status));
   }
-  if (ev == server_event::stop_requested && rec.status == server_status::starting
-      && rec.stop_requested)
+  if (ev == server_event::stop_requested
+      && rec.status == server_status::starting && rec.stop_requested)
     return rec;
   apply(self, ev);
   return rec;
@@ -509,40 +417,18 @@ caf::result<server_record> command(self_ptr self, server_event ev) {
 
 millis hanging_after(const timing_config& timing, server_status status) {
   switch (status) {
-    case server_status::starting:
-      return timing.hanging_starting;
-    case server_status::stopping:
-      return timing.hanging_stopping;
-    case server_status::deleting:
-      return timing.hanging_deleting;
-    case server_status::rebooting:
-      return timing.hanging_rebooting;
-    default:
-      return millis{0};
-  }
-}
-
-std::optional<server_event> observation(server_status status,
-                                        cloud_state state) {
-  switch (status) {
-    case server_status::starting:
-    case server_status::rebooting:
-      if (state == cloud_state::running)
-        return server_event::observed_running;
-      return std::nullopt;
-    case server_status::stopping:
-      if (state == cloud_state::stopped)
-        return server_event::observed_stopped;
-      return std::nullopt;
-    default:
-      return std::nullopt;
+    case server_status::starting: return timing.hanging_starting;
+    case server_status::stopping: return timing.hanging_stopping;
+    case server_status::deleting: return timing.hanging_deleting;
+    case server_status::rebooting: return timing.hanging_rebooting;
+    default: return millis{0};
   }
 }
 
 server_actor::behavior_type
 server(server_actor::stateful_pointer<server_state> self, server_record rec,
-       actor_context_ptr ctx, snapshot_actor snapshots,
-       provider_actor provider, pool_actor pool) {
+       actor_context_ptr ctx, snapshot_actor snapshots, provider_actor provider,
+       pool_actor pool) {
   auto& st = self->state;
   st.rec = std::move(rec);
   st.ctx = std::move(ctx);

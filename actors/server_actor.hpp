@@ -6,22 +6,12 @@
 #include <random>
 
 #include "actors/actor_context.hpp"
+#include "actors/server_calls.hpp"
 #include "telemetry/metrics.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/backoff.hpp"
 
 namespace dynserv {
-
-/// Which provider call a server actor has in flight.
-enum class server_call : uint8_t {
-  create,
-  lookup,
-  observe,
-  get,
-  stop,
-  destroy,
-  reboot,
-};
 
 /// State of one server actor. Only `apply()` in server_actor.cpp assigns
 /// `rec.status`.
@@ -44,11 +34,9 @@ struct server_state {
   bool persist_failed = false;
   /// The provider call in flight, if any (one at a time).
   std::optional<server_call> call_in_flight;
-  /// The stored record already counts a create attempt that was not sent yet.
-  bool create_armed = false;
-  /// The provider actor dropped the last create unsent (code "queued"): the
-  /// next step is a new create, not a lookup.
-  bool create_unsent = false;
+  /// Where this incarnation's create stands (a restarted actor starts at
+  /// `none`, so a create its record counts is looked up, never resent).
+  create_step create = create_step::none;
   /// A retry timer is armed; `drive()` waits for it.
   bool retry_armed = false;
   std::mt19937_64 rng;
@@ -66,13 +54,8 @@ struct server_state {
 /// lookup, never by creating again.
 server_actor::behavior_type
 server(server_actor::stateful_pointer<server_state> self, server_record rec,
-       actor_context_ptr ctx, snapshot_actor snapshots,
-       provider_actor provider, pool_actor pool);
-
-/// Maps what the provider reports to the event it means for a server in
-/// `status`; `std::nullopt` means "not there yet, keep polling".
-std::optional<server_event> observation(server_status status,
-                                        cloud_state state);
+       actor_context_ptr ctx, snapshot_actor snapshots, provider_actor provider,
+       pool_actor pool);
 
 /// Hanging deadline of `status` (zero for statuses without one).
 millis hanging_after(const timing_config& timing, server_status status);

@@ -9,12 +9,20 @@
 //      ^         |                    |   rebooting <----------------+  |
 //      |         |                    |      | observed_running ---------+
 //      |         |                    |      |
-//      |   observed_gone              v      v   (failed_permanently)
-//      |         |              errored / hanging (deadline_passed)
+//      |   observed_gone              v      v   (failed_permanently,
+//      |         |              errored / hanging  observed_failed;
+//      |         |                    |            deadline_passed)
 //      |         |                    | stop_requested
 //      |         |                    v
 //   deleting <- stopped <- stopping <-+-- running (stop_requested)
 //         delete_requested   observed_stopped
+//
+// What the provider reports becomes an event in actors/server_replies.cpp:
+// `running` -> observed_running (starting, rebooting); `stopped` ->
+// observed_stopped (stopping); `failed` (a create that failed for good) ->
+// observed_failed (starting, stopping); not found -> observed_gone. Every
+// other state, UpCloud's recoverable `error` included, is no event: the
+// server keeps polling until its hanging deadline.
 //
 // There are no wildcard rows, so grepping for a status finds every way in.
 #include "actors/server_fsm.hpp"
@@ -41,6 +49,10 @@ const std::vector<transition> rows = {
   {st::starting,  ev::stop_requested,     st::starting,  ac::remember_stop},
   {st::starting,  ev::reboot_requested,   st::starting,  ac::remember_reboot},
   {st::starting,  ev::failed_permanently, st::errored,   ac::mark_errored},
+  // The provider reports the create failed at the cloud for good (Hetzner or
+  // DigitalOcean failed create action): error now, not at the deadline. A
+  // recoverable `error` state (UpCloud) is no event: polling goes on.
+  {st::starting,  ev::observed_failed,    st::errored,   ac::mark_errored},
   {st::starting,  ev::deadline_passed,    st::hanging,   ac::mark_hanging},
 
   {st::running,   ev::stop_requested,     st::stopping,  ac::call_stop},
@@ -62,6 +74,8 @@ const std::vector<transition> rows = {
   {st::stopping,  ev::deadline_passed,    st::hanging,   ac::mark_hanging},
   // A server that never came up cannot be stopped; delete it instead.
   {st::stopping,  ev::delete_requested,   st::deleting,  ac::call_delete},
+  // Nor can one whose create failed at the cloud (remediation stops it).
+  {st::stopping,  ev::observed_failed,    st::deleting,  ac::call_delete},
 
   {st::stopped,   ev::delete_requested,   st::deleting,  ac::call_delete},
   {st::stopped,   ev::observed_gone,      st::deleted,   ac::finish},
@@ -83,11 +97,24 @@ const std::vector<transition> rows = {
 // clang-format on
 
 constexpr const char* action_names[] = {
-  "none",          "call_create",    "await_running", "became_running",
-  "remember_reboot", "remember_stop", "cancel",       "call_stop",
-  "await_stopped", "request_delete", "call_delete",   "await_gone",
-  "call_reboot",   "await_rebooted", "finish",        "report_vanished",
-  "mark_errored",  "mark_hanging",
+  "none",
+  "call_create",
+  "await_running",
+  "became_running",
+  "remember_reboot",
+  "remember_stop",
+  "cancel",
+  "call_stop",
+  "await_stopped",
+  "request_delete",
+  "call_delete",
+  "await_gone",
+  "call_reboot",
+  "await_rebooted",
+  "finish",
+  "report_vanished",
+  "mark_errored",
+  "mark_hanging",
 };
 
 } // namespace

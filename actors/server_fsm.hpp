@@ -9,12 +9,15 @@
 
 namespace dynserv::fsm {
 
-/// What the server actor does after a transition. Actions that talk to the
-/// provider run only after the new status has been snapshotted.
+/// The bookkeeping the server actor does on a transition. Actions named
+/// `call_*` announce a provider call; which call actually goes out, and when,
+/// is `plan_next_step()` (actors/server_calls.hpp) over the record once it is
+/// durable.
 enum class action : uint8_t {
   /// Nothing beyond recording the change.
   none,
-  /// Send the create call (or a label lookup if a create may have happened).
+  /// Count a create attempt (a label lookup comes first if a create may have
+  /// happened).
   call_create,
   /// Poll until the provider reports the server running.
   await_running,

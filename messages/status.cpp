@@ -13,9 +13,10 @@ constexpr const char* status_names[] = {
 constexpr const char* event_names[] = {
   "start_requested",  "create_accepted",  "found_by_label",
   "missing_by_label", "observed_running", "observed_stopped",
-  "observed_gone",    "stop_requested",   "stop_accepted",
-  "delete_requested", "delete_accepted",  "reboot_requested",
-  "reboot_accepted",  "failed_permanently", "deadline_passed",
+  "observed_gone",    "observed_failed",  "stop_requested",
+  "stop_accepted",    "delete_requested", "delete_accepted",
+  "reboot_requested", "reboot_accepted",  "failed_permanently",
+  "deadline_passed",
 };
 
 static_assert(std::size(status_names) == server_status_count);

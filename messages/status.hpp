@@ -41,6 +41,9 @@ enum class server_event : uint8_t {
   observed_stopped,
   /// The provider answers "not found" for the server.
   observed_gone,
+  /// The provider reports that the server's create failed at the cloud for
+  /// good (`cloud_state::failed`): it will never run.
+  observed_failed,
   /// The pool or an operator asked to stop (and then delete) the server.
   stop_requested,
   /// The provider accepted a stop call.
@@ -60,7 +63,7 @@ enum class server_event : uint8_t {
 };
 
 /// Number of enumerators in `server_event`.
-constexpr size_t server_event_count = 15;
+constexpr size_t server_event_count = 16;
 
 /// Returns the lower-case name of `x`, e.g. "running".
 const char* to_string(server_status x);

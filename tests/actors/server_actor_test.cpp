@@ -2,6 +2,7 @@
 // ordering of persists and provider calls, late answers, stale timers.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -270,6 +271,79 @@ BOOST_AUTO_TEST_CASE(start_is_ignored_unless_pending) {
   BOOST_TEST(snaps->puts.size() == puts);
   BOOST_TEST(calls->calls.empty());
   BOOST_TEST((st().rec.status == ss::running));
+}
+
+BOOST_AUTO_TEST_CASE(a_create_that_failed_at_the_cloud_errors_within_the_poll) {
+  spawn_server(make_record());
+  caf::anon_send(aut, atom::start_v);
+  run();
+  answer("create", with_server("p-1", cloud_state::provisioning));
+  BOOST_TEST_REQUIRE(calls->count("observe") == 1u);
+  snaps->auto_ack = false;
+  auto puts = snaps->puts.size();
+  auto heard = reports->records.size();
+  auto failed = with_server("p-1", cloud_state::failed);
+  failed.servers[0].failure = {error_kind::permanent, "create_failed",
+                               "image 4711 not found", 0};
+  answer("observe", failed);
+  // The very next write is errored, with the provider's words.
+  BOOST_TEST_REQUIRE(snaps->puts.size() == puts + 1);
+  const auto& rec = snaps->puts.back();
+  BOOST_TEST((rec.status == ss::errored));
+  BOOST_TEST((rec.previous_status == ss::starting));
+  BOOST_TEST((rec.last_error_kind == error_kind::permanent));
+  BOOST_TEST(rec.last_error_code == "create_failed");
+  BOOST_TEST(rec.last_error_message == "image 4711 not found");
+  BOOST_TEST(rec.provider_id == "p-1"); // remediation can delete it
+  // Nothing happens before that write is durable: the pool has not heard.
+  BOOST_TEST(reports->records.size() == heard);
+  ack_puts();
+  BOOST_TEST_REQUIRE(reports->records.size() == heard + 1);
+  BOOST_TEST((reports->records.back().status == ss::errored));
+  BOOST_TEST(reports->records.back().last_error_code == "create_failed");
+  auto errored = std::find_if(snaps->events.begin(), snaps->events.end(),
+                              [](const event_record& ev) {
+                                return ev.reason == "ServerErrored";
+                              });
+  BOOST_TEST_REQUIRE((errored != snaps->events.end()));
+  BOOST_TEST(errored->message.find("create_failed") != std::string::npos,
+             errored->message);
+  BOOST_TEST(errored->message.find("image 4711 not found") != std::string::npos,
+             errored->message);
+  // An errored server polls no more, and its starting deadline is void.
+  advance(ctx->timing.hanging_starting + ctx->timing.poll_interval);
+  BOOST_TEST(calls->calls.size() == 2u); // create, observe
+  BOOST_TEST((st().rec.status == ss::errored));
+  BOOST_TEST(snaps->puts.size() == puts + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_create_answered_as_already_failed_errors_at_once) {
+  spawn_server(make_record());
+  caf::anon_send(aut, atom::start_v);
+  run();
+  auto failed = with_server("p-1", cloud_state::failed);
+  failed.servers[0].failure = {error_kind::permanent, "create_failed",
+                               "no capacity", 0};
+  answer("create", failed);
+  BOOST_TEST((snaps->puts.back().status == ss::errored));
+  BOOST_TEST(snaps->puts.back().provider_id == "p-1");
+  BOOST_TEST(snaps->puts.back().last_error_message == "no capacity");
+  BOOST_TEST(calls->count("observe") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_recoverable_error_state_keeps_the_server_starting) {
+  // UpCloud's `error` may clear by itself: the server keeps polling.
+  spawn_server(make_record());
+  caf::anon_send(aut, atom::start_v);
+  run();
+  answer("create", with_server("p-1", cloud_state::provisioning));
+  auto puts = snaps->puts.size();
+  answer("observe", with_server("p-1", cloud_state::error));
+  BOOST_TEST((st().rec.status == ss::starting));
+  BOOST_TEST(snaps->puts.size() == puts);
+  BOOST_TEST_REQUIRE(calls->count("observe") == 2u);
+  answer("observe", with_server("p-1", cloud_state::running));
+  BOOST_TEST((snaps->puts.back().status == ss::running));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

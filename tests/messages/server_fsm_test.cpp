@@ -52,6 +52,8 @@ const std::vector<fsm::transition> expected_rows = {
   {st::starting,  ev::stop_requested,     st::starting,  ac::remember_stop},
   {st::starting,  ev::reboot_requested,   st::starting,  ac::remember_reboot},
   {st::starting,  ev::failed_permanently, st::errored,   ac::mark_errored},
+  // A create that failed at the cloud for good errors at once.
+  {st::starting,  ev::observed_failed,    st::errored,   ac::mark_errored},
   {st::starting,  ev::deadline_passed,    st::hanging,   ac::mark_hanging},
   // Running.
   {st::running,   ev::stop_requested,     st::stopping,  ac::call_stop},
@@ -72,6 +74,8 @@ const std::vector<fsm::transition> expected_rows = {
   {st::stopping,  ev::failed_permanently, st::errored,   ac::mark_errored},
   {st::stopping,  ev::deadline_passed,    st::hanging,   ac::mark_hanging},
   {st::stopping,  ev::delete_requested,   st::deleting,  ac::call_delete},
+  // A server whose create failed cannot be stopped either: delete it.
+  {st::stopping,  ev::observed_failed,    st::deleting,  ac::call_delete},
   {st::stopped,   ev::delete_requested,   st::deleting,  ac::call_delete},
   {st::stopped,   ev::observed_gone,      st::deleted,   ac::finish},
   {st::deleting,  ev::delete_accepted,    st::deleting,  ac::await_gone},
@@ -148,6 +152,10 @@ BOOST_AUTO_TEST_CASE(some_pairs_that_must_be_rejected_are_rejected) {
   BOOST_TEST(!fsm::step(st::hanging, ev::reboot_requested));
   for (auto on : all_events())
     BOOST_TEST(!fsm::step(st::deleted, on), "deleted + " << to_string(on));
+  // A failed create means nothing once the server runs or reboots.
+  BOOST_TEST(!fsm::step(st::running, ev::observed_failed));
+  BOOST_TEST(!fsm::step(st::rebooting, ev::observed_failed));
+  BOOST_TEST(!fsm::step(st::pending, ev::observed_failed));
 }
 
 BOOST_AUTO_TEST_CASE(table_has_exactly_the_listed_rows) {
