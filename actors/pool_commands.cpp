@@ -171,6 +171,9 @@ caf::result<rollout_record> abort_rollout(self_ptr self) {
 /// Evaluates the policy now; refused when there is none or it is down.
 caf::result<decision_record> evaluate(self_ptr self) {
   auto& st = self->state;
+  if (!st.policy_down.empty())
+    return make_error(ec::invalid_argument,
+                      "pool " + st.cfg.name + ": " + st.policy_down);
   if (!st.policy)
     return make_error(ec::invalid_argument,
                       "pool " + st.cfg.name

@@ -8,9 +8,9 @@
 
 namespace dynserv {
 
-/// At most this many restarts of crashed server actors per pool within
-/// `restart_period`; beyond that a crashed actor stays down (its record
-/// stays in the store) and an error is logged.
+/// At most this many restarts of crashed server actors per pool, and as
+/// many of its policy actor, within `restart_period`; beyond that a crashed
+/// actor stays down until the node restarts and the pool says why.
 constexpr int max_restarts = 10;
 constexpr auto restart_period = std::chrono::seconds{60};
 

@@ -331,15 +331,32 @@ void spawn_policy(self_ptr self) {
   self->monitor(st.policy);
 }
 
-/// A policy that crashed must not take the pool with it; the servers are
-/// unaffected. It is restarted unless the pool is shutting down.
+/// A policy that crashed must not take the pool with it (the servers are
+/// unaffected): it is restarted within the restart intensity, beyond which
+/// it stays down, the count holds and the pool says why.
 void on_policy_down(self_ptr self, const caf::error& reason) {
   auto& st = self->state;
   if (st.stopping)
     return;
-  spdlog::error("pool {}: policy actor died ({}); restarting it", st.cfg.name,
-                self->system().render(reason));
-  spawn_policy(self);
+  auto why = self->system().render(reason);
+  if (st.policy_restarts.allow(now_ms(self))) {
+    spdlog::error("pool {}: policy actor died ({}); restarting it", st.cfg.name,
+                  why);
+    spawn_policy(self);
+    return;
+  }
+  st.policy = policy_actor{};
+  st.policy_down = "the policy actor died more than "
+                   + std::to_string(max_restarts) + " times within "
+                   + format_duration(restart_period) + " (last: " + why
+                   + "); it stays down until the node restarts and the "
+                     "desired count holds at "
+                   + std::to_string(st.rec.desired)
+                   + " (ensure, increase and decrease still work)";
+  spdlog::error("pool {}: {}", st.cfg.name, st.policy_down);
+  store_events(self, {pool_event_record(st.cfg.name, now_ms(self),
+                                        reason::policy_restart_limit_hit,
+                                        st.policy_down)});
 }
 
 // -- server actors ------------------------------------------------------------

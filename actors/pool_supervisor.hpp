@@ -27,8 +27,12 @@ struct pool_state {
   snapshot_actor snapshots;
   provider_actor provider;
   node_actor node;
-  /// The pool's policy actor; invalid when the policy is external.
+  /// The pool's policy actor; invalid when the policy is external or when
+  /// it crashed too often (then `policy_down` says why).
   policy_actor policy;
+  /// Why the policy actor stays down until the node restarts; empty while
+  /// it runs or when the pool has no policy.
+  std::string policy_down;
   /// The pool is shutting down (no policy actor restarts).
   bool stopping = false;
   /// The server actors, their last records and the counts derived from
@@ -44,8 +48,9 @@ struct pool_state {
   pool_record_writer writer;
   bool reserve_in_flight = false;
   bool reconcile_scheduled = false;
-  /// Restarts of crashed server actors.
+  /// Restarts of crashed server actors, and of the policy actor.
   restart_intensity server_restarts{max_restarts, restart_period};
+  restart_intensity policy_restarts{max_restarts, restart_period};
   std::mt19937_64 rng;
 };
 
