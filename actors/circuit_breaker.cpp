@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "messages/events.hpp"
+
 namespace dynserv {
 
 circuit_breaker::circuit_breaker(breaker_config cfg, breaker_record persisted)
@@ -88,6 +90,42 @@ void circuit_breaker::open(int64_t now_ms, std::string why) {
   rec_.reason = std::move(why);
   ++rec_.trips;
   probe_sent_ = false;
+}
+
+std::optional<bool> create_failed(server_status old_status,
+                                  server_status new_status) {
+  if (old_status != server_status::starting || new_status == old_status)
+    return std::nullopt;
+  if (new_status == server_status::running)
+    return false;
+  if (new_status == server_status::errored
+      || new_status == server_status::hanging
+      || new_status == server_status::deleted)
+    return true;
+  return std::nullopt;
+}
+
+std::optional<breaker_event> describe_change(circuit_breaker::change ch,
+                                             const breaker_record& state) {
+  using change = circuit_breaker::change;
+  switch (ch) {
+    case change::opened:
+      return breaker_event{reason::breaker_opened,
+                           state.reason + "; no creates for "
+                             + format_duration(millis{state.backoff_ms})
+                             + " (opened " + std::to_string(state.trips)
+                             + " times)"};
+    case change::half_opened:
+      return breaker_event{reason::breaker_half_open,
+                           "backoff of "
+                             + format_duration(millis{state.backoff_ms})
+                             + " passed; trying one create"};
+    case change::closed:
+      return breaker_event{reason::breaker_closed,
+                           "a create succeeded; creating again"};
+    case change::none: break;
+  }
+  return std::nullopt;
 }
 
 } // namespace dynserv

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "config/node_config.hpp"
@@ -44,6 +45,11 @@ public:
     return cfg_.enabled;
   }
 
+  /// Creates go out freely: disabled, or enabled and closed.
+  bool closed() const {
+    return !cfg_.enabled || rec_.state == "closed";
+  }
+
 private:
   void open(int64_t now_ms, std::string why);
 
@@ -55,5 +61,22 @@ private:
   bool probe_sent_ = false;
   change pending_ = change::none;
 };
+
+/// The outcome of a create for the breaker, from a server's status change:
+/// true (failed) for starting -> errored, hanging or deleted, false for
+/// starting -> running, nullopt when no create ended.
+std::optional<bool> create_failed(server_status old_status,
+                                  server_status new_status);
+
+/// The event a breaker change raises.
+struct breaker_event {
+  /// CamelCase reason (messages/events.hpp).
+  const char* reason = nullptr;
+  std::string message;
+};
+
+/// The event of `ch` with the breaker now in `state`; nullopt for none.
+std::optional<breaker_event> describe_change(circuit_breaker::change ch,
+                                             const breaker_record& state);
 
 } // namespace dynserv

@@ -16,6 +16,7 @@ const std::vector<std::string>& event_reasons() {
     reason::rollout_aborted,  reason::remediating,     reason::remediation_gave_up,
     reason::breaker_opened,   reason::breaker_half_open, reason::breaker_closed,
     reason::expired,
+    reason::policy_restart_limit_hit,
   };
   return result;
 }

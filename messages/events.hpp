@@ -40,6 +40,7 @@ constexpr const char* breaker_opened = "CircuitBreakerOpened";
 constexpr const char* breaker_half_open = "CircuitBreakerHalfOpen";
 constexpr const char* breaker_closed = "CircuitBreakerClosed";
 constexpr const char* expired = "ServerExpired";
+constexpr const char* policy_restart_limit_hit = "PolicyRestartLimitHit";
 } // namespace reason
 
 /// Every reason above, in declaration order (webhook filters are checked

@@ -115,6 +115,49 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(d.allowed(0, 3) == 3);
 }
 
+BOOST_AUTO_TEST_CASE(a_create_ends_when_a_starting_server_moves_on) {
+  BOOST_TEST((create_failed(ss::starting, ss::running) == false));
+  for (auto s : {ss::errored, ss::hanging, ss::deleted})
+    BOOST_TEST((create_failed(ss::starting, s) == true), to_string(s));
+  BOOST_TEST(!create_failed(ss::starting, ss::starting).has_value());
+  BOOST_TEST(!create_failed(ss::starting, ss::stopping).has_value());
+  BOOST_TEST(!create_failed(ss::pending, ss::errored).has_value());
+  BOOST_TEST(!create_failed(ss::rebooting, ss::running).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(every_change_has_an_event_and_none_has_none) {
+  breaker_record b;
+  b.reason = "3 of the last 4 creates failed or hung";
+  b.backoff_ms = 5 * minute;
+  b.trips = 2;
+  auto opened = describe_change(change::opened, b);
+  BOOST_TEST_REQUIRE(opened.has_value());
+  BOOST_TEST(opened->reason == std::string{"CircuitBreakerOpened"});
+  BOOST_TEST(opened->message
+             == "3 of the last 4 creates failed or hung; no creates for 5m "
+                "(opened 2 times)");
+  auto half = describe_change(change::half_opened, b);
+  BOOST_TEST(half->reason == std::string{"CircuitBreakerHalfOpen"});
+  BOOST_TEST(half->message == "backoff of 5m passed; trying one create");
+  auto closed = describe_change(change::closed, b);
+  BOOST_TEST(closed->reason == std::string{"CircuitBreakerClosed"});
+  BOOST_TEST(!describe_change(change::none, b).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(closed_means_creates_go_out) {
+  circuit_breaker b{small_config(), breaker_record{}};
+  BOOST_TEST(b.closed());
+  b.record(true, 0);
+  b.record(true, 0);
+  b.record(true, 0);
+  BOOST_TEST(!b.closed());
+  auto off = small_config();
+  off.enabled = false;
+  breaker_record open;
+  open.state = "open";
+  BOOST_TEST(circuit_breaker(off, open).closed());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(circuit_breaker_pool, node_fixture)

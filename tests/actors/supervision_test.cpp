@@ -1,5 +1,6 @@
 // Supervision and housekeeping: crashed server actors restart from their
-// record, operators can clean up hanging servers, old records are pruned.
+// record, a crash-looping policy actor is left down with a reason, operators
+// can clean up hanging servers, old records are pruned.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -59,6 +60,58 @@ BOOST_AUTO_TEST_CASE(restart_intensity_caps_restart_storms) {
   BOOST_TEST(stored_servers("web").size() == 1u);
   // Its record stays as it was (it resumes when the node restarts).
   BOOST_TEST((stored(id).status == ss::running));
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_looping_policy_actor_stays_down_with_a_reason) {
+  quiet_logs quiet; // the pool logs every crash
+  add_pool("web", 0);
+  auto& p = ncfg.pools["web"].policy;
+  p.kind = policy_kind::fixed;
+  p.fixed_count = 2;
+  start();
+  BOOST_TEST_REQUIRE(until_running("web", 2));
+  auto policy = [this] {
+    return state_of<pool_actor, pool_state>(pool("web")).policy;
+  };
+  // max_restarts (10) crashes within restart_period (60 s) are restarted,
+  // each time as a new actor.
+  for (int i = 0; i < max_restarts; ++i) {
+    auto before = policy();
+    BOOST_TEST_REQUIRE(static_cast<bool>(before));
+    caf::anon_send_exit(before, caf::exit_reason::kill);
+    run();
+    BOOST_TEST_REQUIRE((policy() != before), "crash " << i + 1);
+  }
+  BOOST_TEST(events("PolicyRestartLimitHit").empty());
+  // The next one stays down, and the pool says why: once in the event log,
+  // and to every evaluate.
+  caf::anon_send_exit(policy(), caf::exit_reason::kill);
+  run();
+  BOOST_TEST(!policy());
+  auto down = events("PolicyRestartLimitHit");
+  BOOST_TEST_REQUIRE(down.size() == 1u);
+  BOOST_TEST(down[0].pool == "web");
+  BOOST_TEST(down[0].message.find("died more than 10 times within 1m")
+               != std::string::npos,
+             down[0].message);
+  BOOST_TEST(down[0].message.find("stays down until the node restarts")
+               != std::string::npos,
+             down[0].message);
+  auto res = ask<decision_record>(pool("web"), atom::evaluate_v);
+  BOOST_TEST_REQUIRE(!res);
+  BOOST_TEST(outcome(res).find("died more than 10 times") != std::string::npos,
+             outcome(res));
+  // The servers are unaffected, commands still set the count and no policy
+  // sets it back.
+  BOOST_REQUIRE(increase("web", 1));
+  BOOST_TEST(until_running("web", 3));
+  elapse(10min);
+  BOOST_TEST(stored_pool("web").desired == 3);
+  // A restarted node runs the policy again.
+  crash();
+  start();
+  BOOST_TEST(static_cast<bool>(policy()));
+  BOOST_TEST_REQUIRE(settle([&] { return stored_pool("web").desired == 2; }));
 }
 
 BOOST_AUTO_TEST_CASE(an_operator_can_stop_and_delete_a_hanging_server) {

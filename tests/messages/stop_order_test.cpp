@@ -1,4 +1,5 @@
-// Tests of stop_order: which servers a pool stops first when scaling down.
+// Tests of stop_order: which servers a pool stops first when scaling down,
+// expired ones (max_lifetime) first.
 #include "actors/stop_order.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -133,6 +134,69 @@ BOOST_AUTO_TEST_CASE(order_does_not_depend_on_input_order) {
   for (int i = 0; i < 20; ++i) {
     std::shuffle(xs.begin(), xs.end(), rng);
     BOOST_TEST(stop_order(xs, 100) == want, boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(expired_servers_go_first_oldest_first) {
+  auto xs = mixed();
+  // max_lifetime 200 at 500: run-old (400 old) and run-mid (250) expired;
+  // run-new (100) is not.
+  server_expiry e{500, 200};
+  auto got = stop_order(xs, 4, e);
+  BOOST_TEST(got == (ids{"run-old", "run-mid", "pend-new", "pend-old"}),
+             boost::test_tools::per_element());
+  // Without max_lifetime the usual order holds.
+  BOOST_TEST(stop_order(xs, 1, server_expiry{500, 0}) == ids{"pend-new"},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(only_running_servers_expire) {
+  std::vector<server_record> xs{rec("start", st::starting, 0),
+                                rec("reb", st::rebooting, 0),
+                                rec("run", st::running, 50)};
+  server_expiry e{1000, 10};
+  BOOST_TEST(is_expired(xs[2], e));
+  BOOST_TEST(!is_expired(xs[0], e));
+  BOOST_TEST(!is_expired(xs[1], e));
+  BOOST_TEST(stop_order(xs, 3, e) == (ids{"run", "start", "reb"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(age_counts_from_the_providers_creation_when_known) {
+  auto a = rec("a", st::running, 100);
+  BOOST_TEST(server_age_ms(a, 1000) == 900);
+  a.provider_created_at_ms = 400;
+  BOOST_TEST(server_age_ms(a, 1000) == 600);
+  // Expired by the provider's time, not the local one.
+  auto b = rec("b", st::running, 50);
+  b.provider_created_at_ms = 700;
+  server_expiry e{1000, 500};
+  BOOST_TEST(is_expired(a, e));
+  BOOST_TEST(!is_expired(b, e));
+  BOOST_TEST(stop_order({b, a}, 1, e) == ids{"a"},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(expired_servers_asked_to_stop_are_not_picked) {
+  std::vector<server_record> xs{rec("old", st::running, 0, true),
+                                rec("new", st::running, 900)};
+  BOOST_TEST(stop_order(xs, 2, server_expiry{1000, 500}) == ids{"new"},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(expired_order_does_not_depend_on_input_order) {
+  std::vector<server_record> xs{rec("a", st::running, 10),
+                                rec("b", st::running, 10),
+                                rec("c", st::running, 5),
+                                rec("d", st::running, 900)};
+  server_expiry e{1000, 100};
+  auto want = stop_order(xs, 4, e);
+  BOOST_TEST(want.at(0) == "c"); // the oldest
+  BOOST_TEST(want.at(3) == "d"); // not expired
+  std::mt19937 rng{3};
+  for (int i = 0; i < 10; ++i) {
+    std::shuffle(xs.begin(), xs.end(), rng);
+    BOOST_TEST(stop_order(xs, 4, e) == want, boost::test_tools::per_element());
   }
 }
 
