@@ -1,5 +1,6 @@
 // The admin console actors: token check with throttling, and sessions that
-// forward commands to the node supervisor.
+// forward the operator commands to the node supervisor and answer their
+// client themselves.
 #include "actors/admin_console_actor.hpp"
 
 #include <algorithm>
@@ -13,7 +14,7 @@ namespace dynserv {
 
 admin_gate_actor::behavior_type
 admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
-           std::string token, node_actor node) {
+           std::string token, operator_actor node) {
   self->state.token = std::move(token);
   self->state.node = std::move(node);
   return {
@@ -22,9 +23,9 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
       if (constant_time_equal(token, st.token)) {
         st.consecutive_failures = 0;
         // Linked: a shutdown of the gate ends its sessions too.
-        auto session = self->spawn<caf::linked>(
-          admin_session, st.node,
-          caf::actor_cast<caf::actor>(self->current_sender()));
+        auto session = self->spawn<caf::linked>(admin_session, st.node,
+                                                caf::actor_cast<caf::actor>(
+                                                  self->current_sender()));
         spdlog::info("admin console: session opened");
         return caf::actor_cast<caf::actor>(session);
       }
@@ -54,6 +55,8 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
 
 namespace {
 
+using session_ptr = admin_session_actor::stateful_pointer<admin_session_state>;
+
 /// Longest pool name or server id a session accepts (names are at most 40
 /// characters, ids 36; anything far longer is garbage or an attack).
 constexpr size_t max_argument_size = 1024;
@@ -67,11 +70,90 @@ caf::error check_argument(const char* what, const std::string& value) {
                       + std::to_string(max_argument_size) + " are accepted");
 }
 
-} // namespace
+/// Counts a command for the idle check and checks its pool name or server
+/// id (`kind` names which, for the error).
+caf::error admit(session_ptr self, const char* kind = nullptr,
+                 const std::string& subject = {}) {
+  ++self->state.activity;
+  return kind != nullptr ? check_argument(kind, subject) : caf::none;
+}
 
-admin_session_actor::behavior_type
-admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
-              node_actor node, caf::actor client) {
+/// Asks the node and answers the client with its reply. The session makes
+/// the request itself (no delegation), so the client only ever talks to the
+/// session and never learns the node's handle.
+template <class T, class... Ts>
+caf::result<T> forward(session_ptr self, Ts&&... xs) {
+  auto promise = self->make_response_promise<T>();
+  // No timeout, as with delegation before: the node answers or goes down.
+  self->request(self->state.node, caf::infinite, std::forward<Ts>(xs)...)
+    .then(
+      [promise](T& reply) {
+        auto rp = promise;
+        rp.deliver(std::move(reply));
+      },
+      [promise](caf::error& err) {
+        auto rp = promise;
+        rp.deliver(std::move(err));
+      });
+  return promise;
+}
+
+/// A read: admitted with its subject checked, then forwarded.
+template <class T, class... Ts>
+caf::result<T> forward_read(session_ptr self, const char* kind,
+                            const std::string& subject, Ts&&... xs) {
+  if (auto err = admit(self, kind, subject))
+    return err;
+  return forward<T>(self, std::forward<Ts>(xs)...);
+}
+
+/// A change: admitted with its subject checked, logged as "admin console:
+/// <what> <subject><detail>", then forwarded.
+template <class T, class... Ts>
+caf::result<T> forward_change(session_ptr self, const char* what,
+                              const char* kind, const std::string& subject,
+                              const std::string& detail, Ts&&... xs) {
+  if (auto err = admit(self, kind, subject))
+    return err;
+  spdlog::info("admin console: {} {}{}", what, loggable(subject), detail);
+  return forward<T>(self, std::forward<Ts>(xs)...);
+}
+
+caf::result<rollout_record> start_reboot(session_ptr self,
+                                         const std::string& pool,
+                                         const std::string& max_unavailable) {
+  if (auto err = admit(self, "pool name", pool))
+    return err;
+  if (auto err = check_argument("max_unavailable", max_unavailable))
+    return err;
+  spdlog::info("admin console: reboot {} max_unavailable {}", loggable(pool),
+               max_unavailable.empty() ? "(pool default)"
+                                       : loggable(max_unavailable));
+  return forward<rollout_record>(self, atom::reboot_v, pool, max_unavailable);
+}
+
+/// A page size: `fallback` for 0, at most `max`.
+uint32_t page_size(uint32_t limit, uint32_t fallback, uint32_t max) {
+  return std::min<uint32_t>(limit == 0 ? fallback : limit, max);
+}
+
+/// The idle check: a session without a command since the last one ends.
+void check_idle(session_ptr self) {
+  auto& st = self->state;
+  if (st.activity == 0) {
+    spdlog::info("admin console: session closed after being idle");
+    self->quit();
+    return;
+  }
+  st.activity = 0;
+  self->delayed_send(caf::actor_cast<admin_session_actor>(self),
+                     admin_session_idle_timeout, atom::tick_v);
+}
+
+/// Keeps the node's handle, ends the session with its client and arms the
+/// idle check.
+void start_session(session_ptr self, operator_actor node,
+                   const caf::actor& client) {
   self->state.node = std::move(node);
   // A session ends with its client (one-shot dynservctl calls would
   // otherwise leave sessions behind until the idle timeout).
@@ -79,127 +161,87 @@ admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
     self->monitor(client);
     self->set_down_handler([self](caf::down_msg&) { self->quit(); });
   }
-  auto me = caf::actor_cast<admin_session_actor>(self);
-  self->delayed_send(me, admin_session_idle_timeout, atom::tick_v);
-  auto touch = [self] { ++self->state.activity; };
+  self->delayed_send(caf::actor_cast<admin_session_actor>(self),
+                     admin_session_idle_timeout, atom::tick_v);
+}
+
+} // namespace
+
+admin_session_actor::behavior_type
+admin_session(session_ptr self, operator_actor node, caf::actor client) {
+  start_session(self, std::move(node), client);
+  using std::string;
+  using std::vector;
   return {
-    [self, touch](atom::status) -> caf::result<std::vector<pool_status>> {
-      touch();
-      return self->delegate(self->state.node, atom::status_v);
+    [self](atom::status) -> caf::result<vector<pool_status>> {
+      return forward_read<vector<pool_status>>(self, nullptr, {},
+                                               atom::status_v);
     },
-    [self, touch](atom::server,
-                  const std::string& id) -> caf::result<server_record> {
-      touch();
-      if (auto err = check_argument("server id", id))
-        return err;
-      return self->delegate(self->state.node, atom::server_v, id);
+    [self](atom::server, const string& id) -> caf::result<server_record> {
+      return forward_read<server_record>(self, "server id", id, atom::server_v,
+                                         id);
     },
-    [self, touch](atom::ensure, const std::string& pool,
-                  int64_t n) -> caf::result<scale_reply> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      spdlog::info("admin console: ensure {} {}", loggable(pool), n);
-      return self->delegate(self->state.node, atom::ensure_v, pool, n);
+    [self](atom::ensure, const string& pool,
+           int64_t n) -> caf::result<scale_reply> {
+      return forward_change<scale_reply>(self, "ensure", "pool name", pool,
+                                         " " + std::to_string(n),
+                                         atom::ensure_v, pool, n);
     },
-    [self, touch](atom::increase, const std::string& pool,
-                  int64_t n) -> caf::result<scale_reply> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      spdlog::info("admin console: increase {} {}", loggable(pool), n);
-      return self->delegate(self->state.node, atom::increase_v, pool, n);
+    [self](atom::increase, const string& pool,
+           int64_t n) -> caf::result<scale_reply> {
+      return forward_change<scale_reply>(self, "increase", "pool name", pool,
+                                         " " + std::to_string(n),
+                                         atom::increase_v, pool, n);
     },
-    [self, touch](atom::decrease, const std::string& pool,
-                  int64_t n) -> caf::result<scale_reply> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      spdlog::info("admin console: decrease {} {}", loggable(pool), n);
-      return self->delegate(self->state.node, atom::decrease_v, pool, n);
+    [self](atom::decrease, const string& pool,
+           int64_t n) -> caf::result<scale_reply> {
+      return forward_change<scale_reply>(self, "decrease", "pool name", pool,
+                                         " " + std::to_string(n),
+                                         atom::decrease_v, pool, n);
     },
-    [self, touch](atom::reboot, const std::string& pool,
-                  const std::string& max_unavailable)
-      -> caf::result<rollout_record> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      if (auto err = check_argument("max_unavailable", max_unavailable))
-        return err;
-      spdlog::info("admin console: reboot {} max_unavailable {}",
-                   loggable(pool),
-                   max_unavailable.empty() ? "(pool default)"
-                                           : loggable(max_unavailable));
-      return self->delegate(self->state.node, atom::reboot_v, pool,
-                            max_unavailable);
+    [self](atom::reboot, const string& pool,
+           const string& max_unavailable) -> caf::result<rollout_record> {
+      return start_reboot(self, pool, max_unavailable);
     },
-    [self, touch](atom::abort,
-                  const std::string& pool) -> caf::result<rollout_record> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      spdlog::info("admin console: reboot abort {}", loggable(pool));
-      return self->delegate(self->state.node, atom::abort_v, pool);
+    [self](atom::abort, const string& pool) -> caf::result<rollout_record> {
+      return forward_change<rollout_record>(self, "reboot abort", "pool name",
+                                            pool, "", atom::abort_v, pool);
     },
-    [self, touch](atom::stop,
-                  const std::string& id) -> caf::result<server_record> {
-      touch();
-      if (auto err = check_argument("server id", id))
-        return err;
-      spdlog::info("admin console: stop {}", loggable(id));
-      return self->delegate(self->state.node, atom::stop_v, id);
+    [self](atom::stop, const string& id) -> caf::result<server_record> {
+      return forward_change<server_record>(self, "stop", "server id", id, "",
+                                           atom::stop_v, id);
     },
-    [self, touch](atom::events, uint64_t after,
-                  uint32_t limit) -> caf::result<std::vector<event_record>> {
-      touch();
+    [self](atom::events, uint64_t after,
+           uint32_t limit) -> caf::result<vector<event_record>> {
       // One page at most; followers ask again from the last seq they saw.
-      limit = std::min<uint32_t>(limit == 0 ? 1000 : limit, 10000);
-      return self->delegate(self->state.node, atom::events_v, after, limit);
+      return forward_read<vector<event_record>>(self, nullptr, {},
+                                                atom::events_v, after,
+                                                page_size(limit, 1000, 10000));
     },
-    [self, touch](atom::limits) -> caf::result<limits_info> {
-      touch();
-      return self->delegate(self->state.node, atom::limits_v);
+    [self](atom::limits) -> caf::result<limits_info> {
+      return forward_read<limits_info>(self, nullptr, {}, atom::limits_v);
     },
-    [self, touch](atom::pause,
-                  const std::string& pool) -> caf::result<pool_status> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      spdlog::info("admin console: pause {}", loggable(pool));
-      return self->delegate(self->state.node, atom::pause_v, pool);
+    [self](atom::pause, const string& pool) -> caf::result<pool_status> {
+      return forward_change<pool_status>(self, "pause", "pool name", pool, "",
+                                         atom::pause_v, pool);
     },
-    [self, touch](atom::resume,
-                  const std::string& pool) -> caf::result<pool_status> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      spdlog::info("admin console: resume {}", loggable(pool));
-      return self->delegate(self->state.node, atom::resume_v, pool);
+    [self](atom::resume, const string& pool) -> caf::result<pool_status> {
+      return forward_change<pool_status>(self, "resume", "pool name", pool, "",
+                                         atom::resume_v, pool);
     },
-    [self, touch](atom::decisions, const std::string& pool, uint32_t limit)
-      -> caf::result<std::vector<decision_record>> {
-      touch();
-      if (auto err = check_argument("pool name", pool))
-        return err;
-      limit = std::min<uint32_t>(limit == 0 ? 20 : limit, 1000);
-      return self->delegate(self->state.node, atom::decisions_v, pool, limit);
+    [self](atom::decisions, const string& pool,
+           uint32_t limit) -> caf::result<vector<decision_record>> {
+      return forward_read<vector<decision_record>>(self, "pool name", pool,
+                                                   atom::decisions_v, pool,
+                                                   page_size(limit, 20, 1000));
     },
-    [self, touch](atom::status,
-                  atom::webhooks) -> caf::result<std::vector<webhook_status>> {
-      touch();
-      return self->delegate(self->state.node, atom::status_v, atom::webhooks_v);
+    [self](atom::status,
+           atom::webhooks) -> caf::result<vector<webhook_status>> {
+      return forward_read<vector<webhook_status>>(self, nullptr, {},
+                                                  atom::status_v,
+                                                  atom::webhooks_v);
     },
-    [self](atom::tick) {
-      auto& st = self->state;
-      if (st.activity == 0) {
-        spdlog::info("admin console: session closed after being idle");
-        self->quit();
-        return;
-      }
-      st.activity = 0;
-      self->delayed_send(caf::actor_cast<admin_session_actor>(self),
-                         admin_session_idle_timeout, atom::tick_v);
-    },
+    [self](atom::tick) { check_idle(self); },
   };
 }
 

@@ -16,7 +16,8 @@ struct admin_gate_state {
   static inline const char* name = "dynserv.admin_gate";
 
   std::string token;
-  node_actor node;
+  /// Sessions get only the operator interface of the node.
+  operator_actor node;
   uint32_t consecutive_failures = 0;
   uint64_t next_refusal = 0;
   /// Refusals waiting for their throttling delay.
@@ -27,12 +28,13 @@ struct admin_gate_state {
 /// a wrong one is refused after `login_refusal_delay`.
 admin_gate_actor::behavior_type
 admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
-           std::string token, node_actor node);
+           std::string token, operator_actor node);
 
 struct admin_session_state {
   static inline const char* name = "dynserv.admin_session";
 
-  node_actor node;
+  /// Never handed out: the session asks it and answers its client itself.
+  operator_actor node;
   /// Commands handled since the last idle check.
   uint64_t activity = 0;
 };
@@ -40,10 +42,10 @@ struct admin_session_state {
 /// Idle sessions end after this long without a command.
 constexpr auto admin_session_idle_timeout = std::chrono::minutes{15};
 
-/// One authenticated console session; forwards commands to the node and
-/// ends when `client` (the actor that logged in) goes away.
+/// One authenticated console session; forwards the operator commands to the
+/// node and ends when `client` (the actor that logged in) goes away.
 admin_session_actor::behavior_type
 admin_session(admin_session_actor::stateful_pointer<admin_session_state> self,
-              node_actor node, caf::actor client);
+              operator_actor node, caf::actor client);
 
 } // namespace dynserv

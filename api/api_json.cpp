@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <type_traits>
 
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
+#include "messages/record_fields.hpp"
 #include "messages/status.hpp"
 
 namespace dynserv {
@@ -45,16 +48,122 @@ std::string text_of(const rapidjson::StringBuffer& buf) {
   return std::string{buf.GetString(), buf.GetSize()};
 }
 
-/// The last error as `dynserv status` prints it, or empty.
-std::string last_error(const server_record& rec) {
-  if (rec.last_error_kind == error_kind::none)
-    return "";
-  return std::string{to_string(rec.last_error_kind)} + " " + rec.last_error_code
-         + " " + rec.last_error_message;
-}
-
 int64_t count_of(const pool_status& p, size_t i) {
   return i < p.counts.size() ? p.counts[i] : 0;
+}
+
+/// Collects the fields of a record as the API shows them (keys, order and
+/// presentation from messages/record_fields.hpp) and writes one JSON
+/// object.
+class shown_fields {
+public:
+  template <class T>
+  void operator()(const field_spec& f, const T& x) {
+    entries_.push_back(entry{f.api_key(), f.after_key, members_of(f, x)});
+  }
+
+  /// The object: fields in list order, each followed by the fields shown
+  /// after it.
+  std::string object() const {
+    std::string out = "{";
+    for (const auto& e : entries_)
+      if (e.after == nullptr)
+        append(out, e);
+    return out + "}";
+  }
+
+private:
+  struct entry {
+    const char* key;
+    const char* after;
+    /// `"key":value`, with the time member before it if any.
+    std::string members;
+  };
+
+  void append(std::string& out, const entry& e) const {
+    out += (out.size() > 1 ? "," : "") + e.members;
+    for (const auto& next : entries_)
+      if (next.after != nullptr && std::strcmp(next.after, e.key) == 0)
+        append(out, next);
+  }
+
+  template <class T>
+  static std::string members_of(const field_spec& f, const T& x) {
+    rapidjson::StringBuffer buf;
+    json_writer w{buf};
+    w.StartObject();
+    if constexpr (std::is_same_v<T, int64_t>)
+      if (f.time_key != nullptr)
+        key_value(w, f.time_key,
+                  f.time_with_ms ? format_time_ms(x) : format_time(x));
+    w.Key(f.api_key());
+    value(w, f, x);
+    w.EndObject();
+    // Without the braces: the members, to join into the record's object.
+    return std::string{buf.GetString() + 1, buf.GetSize() - 2};
+  }
+
+  static void value(json_writer& w, const field_spec&, const std::string& x) {
+    string_value(w, x);
+  }
+
+  static void value(json_writer& w, const field_spec& f, int64_t x) {
+    if (f.negative_is_null && x < 0)
+      w.Null();
+    else
+      w.Int64(x);
+  }
+
+  static void value(json_writer& w, const field_spec&, uint64_t x) {
+    w.Uint64(x);
+  }
+
+  static void value(json_writer& w, const field_spec&, uint32_t x) {
+    w.Uint64(x);
+  }
+
+  static void value(json_writer& w, const field_spec&, bool x) {
+    w.Bool(x);
+  }
+
+  static void value(json_writer& w, const field_spec&, server_status x) {
+    string_value(w, to_string(x));
+  }
+
+  static void value(json_writer& w, const field_spec&, error_kind x) {
+    string_value(w, to_string(x));
+  }
+
+  static void value(json_writer& w, const field_spec&,
+                    const std::vector<std::string>& xs) {
+    w.StartArray();
+    for (const auto& x : xs)
+      string_value(w, x);
+    w.EndArray();
+  }
+
+  template <class Record>
+  static void
+  value(json_writer& w, const field_spec&, const std::vector<Record>& xs) {
+    w.StartArray();
+    for (const auto& x : xs) {
+      shown_fields fields;
+      for_each_field(x, fields);
+      auto json = fields.object();
+      w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    }
+    w.EndArray();
+  }
+
+  std::vector<entry> entries_;
+};
+
+/// A record as the API shows it.
+template <class Record>
+std::string shown_json(const Record& x) {
+  shown_fields fields;
+  for_each_field(x, fields);
+  return fields.object();
 }
 
 } // namespace
@@ -204,27 +313,7 @@ std::string pool_json(const pool_status& p, bool with_servers) {
 }
 
 std::string rollout_json(const rollout_record& r) {
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  key_value(w, "state", r.state);
-  key_value(w, "max_unavailable_spec", r.max_unavailable_spec);
-  key_int(w, "max_unavailable", r.max_unavailable);
-  key_int(w, "started_at_ms", r.started_at_ms);
-  key_int(w, "finished_at_ms", r.finished_at_ms);
-  key_int(w, "total", r.total);
-  key_int(w, "done", r.done);
-  key_int(w, "skipped", r.skipped);
-  for (auto [key, ids] : {std::pair{"rebooting", &r.rebooting},
-                          std::pair{"waiting", &r.waiting}}) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& id : *ids)
-      string_value(w, id);
-    w.EndArray();
-  }
-  w.EndObject();
-  return text_of(buf);
+  return shown_json(r);
 }
 
 std::string reboot_json(std::string_view pool, const rollout_record& r) {
@@ -235,100 +324,19 @@ std::string reboot_json(std::string_view pool, const rollout_record& r) {
 }
 
 std::string breaker_json(const breaker_record& b) {
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  key_value(w, "state", b.state);
-  key_int(w, "open_until_ms", b.open_until_ms);
-  key_int(w, "backoff_ms", b.backoff_ms);
-  key_int(w, "trips", b.trips);
-  key_value(w, "reason", b.reason);
-  key_int(w, "window_creates", b.window_creates);
-  key_int(w, "window_failures", b.window_failures);
-  w.EndObject();
-  return text_of(buf);
+  return shown_json(b);
 }
 
 std::string server_json(const server_record& s) {
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  key_value(w, "id", s.id);
-  key_value(w, "name", s.name);
-  key_value(w, "pool", s.pool);
-  key_value(w, "provider", s.provider);
-  key_value(w, "status", to_string(s.status));
-  key_value(w, "previous_status", to_string(s.previous_status));
-  key_value(w, "since", format_time(s.status_since_ms));
-  key_int(w, "since_ms", s.status_since_ms);
-  key_int(w, "created_at_ms", s.created_at_ms);
-  key_value(w, "provider_id", s.provider_id);
-  key_int(w, "provider_created_at_ms", s.provider_created_at_ms);
-  key_bool(w, "call_accepted", s.call_accepted);
-  key_uint(w, "create_attempts", s.create_attempts);
-  key_bool(w, "reboot_requested", s.reboot_requested);
-  key_bool(w, "stop_requested", s.stop_requested);
-  key_uint(w, "retries", s.retries);
-  key_value(w, "last_error", last_error(s));
-  key_value(w, "last_error_kind", to_string(s.last_error_kind));
-  key_value(w, "last_error_code", s.last_error_code);
-  key_value(w, "last_error_message", s.last_error_message);
-  w.EndObject();
-  return text_of(buf);
+  return shown_json(s);
 }
 
 std::string event_json(const event_record& ev) {
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  key_uint(w, "seq", ev.seq);
-  key_value(w, "at", format_time_ms(ev.at_ms));
-  key_int(w, "at_ms", ev.at_ms);
-  key_value(w, "reason", ev.reason);
-  key_value(w, "pool", ev.pool);
-  key_value(w, "server_id", ev.server_id);
-  key_value(w, "from", ev.from);
-  key_value(w, "to", ev.to);
-  key_value(w, "message", ev.message);
-  w.EndObject();
-  return text_of(buf);
+  return shown_json(ev);
 }
 
 std::string decision_json(const decision_record& d) {
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  key_value(w, "pool", d.pool);
-  key_value(w, "at", format_time_ms(d.at_ms));
-  key_int(w, "at_ms", d.at_ms);
-  key_value(w, "policy", d.policy);
-  key_value(w, "input", d.input);
-  w.Key("wanted");
-  if (d.wanted < 0)
-    w.Null();
-  else
-    w.Int64(d.wanted);
-  w.Key("steps");
-  w.StartArray();
-  for (const auto& step : d.steps) {
-    w.StartObject();
-    key_value(w, "name", step.name);
-    key_int(w, "before", step.before);
-    key_int(w, "after", step.after);
-    key_value(w, "why", step.why);
-    w.EndObject();
-  }
-  w.EndArray();
-  key_int(w, "result", d.result);
-  key_int(w, "previous_desired", d.previous_desired);
-  key_int(w, "active", d.active);
-  key_int(w, "starting", d.starting);
-  key_value(w, "mode", d.mode);
-  key_bool(w, "applied", d.applied);
-  key_value(w, "action", d.action);
-  key_value(w, "summary", d.summary);
-  w.EndObject();
-  return text_of(buf);
+  return shown_json(d);
 }
 
 std::string scale_json(const scale_reply& r) {

@@ -26,13 +26,13 @@ using metrics_provider = std::function<std::string()>;
 /// Serves a static file (the dashboard) for `req` into `res` and returns
 /// true, or returns false to let the API route the request. Called on an
 /// HTTP I/O thread before authentication: only for public content.
-using asset_provider
-  = std::function<bool(const http_request& req, http_response& res)>;
+using asset_provider = std::function<bool(const http_request& req,
+                                          http_response& res)>;
 
 /// What the API adapter needs.
 struct http_api_options {
-  /// The node supervisor every call goes to.
-  node_actor node;
+  /// The node supervisor every call goes to (its operator commands only).
+  operator_actor node;
   /// The bearer token (never empty).
   std::string token;
   /// GETs need no token when true; changes always need it.
@@ -115,7 +115,7 @@ private:
 /// ("HOST:PORT", IPv6 hosts in brackets) to `http_addr_file`.
 caf::expected<std::unique_ptr<http_endpoint>>
 start_http_endpoint(caf::actor_system& sys, const node_config& cfg,
-                    const std::string& token, node_actor node,
+                    const std::string& token, operator_actor node,
                     metrics_provider metrics = {}, asset_provider assets = {});
 
 } // namespace dynserv

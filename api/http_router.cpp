@@ -1,4 +1,5 @@
-// The HTTP API's routing table and request checks.
+// The HTTP API's router and request checks (the table itself is in
+// api/api_endpoints.cpp).
 #include "api/http_router.hpp"
 
 #include <algorithm>
@@ -89,33 +90,6 @@ const char* kind_of(const rapidjson::Value& x) {
 }
 
 } // namespace
-
-const std::vector<api_route>& api_routes() {
-  using e = api_endpoint;
-  static const std::vector<api_route> routes = {
-    {"GET", "/v1/pools", e::list_pools, false, false},
-    {"GET", "/v1/pools/{pool}", e::get_pool, false, false},
-    {"PUT", "/v1/pools/{pool}/desired", e::set_desired, true, false},
-    {"POST", "/v1/pools/{pool}/increase", e::increase, true, false},
-    {"POST", "/v1/pools/{pool}/decrease", e::decrease, true, false},
-    {"POST", "/v1/pools/{pool}/reboot", e::reboot, true, false},
-    {"DELETE", "/v1/pools/{pool}/reboot", e::abort_reboot, true, false},
-    {"POST", "/v1/pools/{pool}/pause", e::pause, true, false},
-    {"POST", "/v1/pools/{pool}/resume", e::resume, true, false},
-    {"GET", "/v1/pools/{pool}/decisions", e::list_decisions, false, false},
-    {"GET", "/v1/servers", e::list_servers, false, false},
-    {"GET", "/v1/servers/{id}", e::get_server, false, false},
-    {"POST", "/v1/servers/{id}/stop", e::stop_server, true, false},
-    {"GET", "/v1/events", e::list_events, false, false},
-    {"GET", "/v1/events/stream", e::event_stream, false, false},
-    {"GET", "/v1/webhooks", e::list_webhooks, false, false},
-    {"GET", "/healthz", e::healthz, false, true},
-    {"GET", "/readyz", e::readyz, false, true},
-    {"GET", "/v1/openapi.json", e::openapi, false, false},
-    {"GET", "/metrics", e::metrics, false, false},
-  };
-  return routes;
-}
 
 http_response error_response(const api_error& err) {
   auto res = json_response(error_json(err.code, err.message), err.status);

@@ -15,45 +15,6 @@
 
 namespace dynserv {
 
-/// Every operation of the HTTP API.
-enum class api_endpoint {
-  list_pools,
-  get_pool,
-  set_desired,
-  increase,
-  decrease,
-  reboot,
-  abort_reboot,
-  pause,
-  resume,
-  list_decisions,
-  list_servers,
-  get_server,
-  stop_server,
-  list_events,
-  event_stream,
-  list_webhooks,
-  healthz,
-  readyz,
-  openapi,
-  metrics,
-};
-
-/// One row of the routing table.
-struct api_route {
-  const char* method;
-  /// Path with at most one parameter segment, `{pool}` or `{id}`.
-  const char* pattern;
-  api_endpoint endpoint;
-  /// Changes something: always needs the token.
-  bool mutating;
-  /// Needs no token at all (health checks).
-  bool always_public;
-};
-
-/// The routing table, in the order of docs/http-api.md.
-const std::vector<api_route>& api_routes();
-
 /// An error answer in the API's one shape {"error":{"code","message"}}.
 struct api_error {
   int status = 500;
@@ -62,6 +23,67 @@ struct api_error {
   /// Extra header fields (Allow, WWW-Authenticate).
   http_headers headers;
 };
+
+/// A checked request on its way to the node (api/api_call.hpp).
+struct api_call;
+
+/// What an endpoint's runner answers with (api/api_handlers.hpp).
+struct api_context;
+
+/// Who may call an endpoint.
+enum class api_access {
+  /// Liveness (/healthz): no token, and answered even while shutting down.
+  liveness,
+  /// No token (readiness checks).
+  open,
+  /// Needs the token unless `http.public_reads` is set.
+  read,
+  /// Changes something: always needs the token, and is logged.
+  change,
+};
+
+/// Decoded query parameters.
+using query_params = std::vector<std::pair<std::string, std::string>>;
+
+/// Checks the query of a request and fills the call's filters.
+using api_query_reader = std::optional<api_error> (*)(
+  const query_params& params, const http_request& req, api_call& call);
+
+/// Checks the (JSON) body of a request and fills the call's arguments.
+using api_body_reader = std::optional<api_error> (*)(const std::string& body,
+                                                     api_call& call);
+
+/// Answers a checked request: on the HTTP I/O thread, or by spawning an
+/// actor that asks the node (`on_node` in api/api_handlers.hpp).
+using api_runner = void (*)(const api_context& ctx, api_call& call);
+
+/// One endpoint of the HTTP API: everything about it in one row, so that
+/// adding an endpoint is one row of `api_routes()` plus its handler.
+struct api_route {
+  /// Names the endpoint in tests and logs, e.g. "set_desired".
+  const char* name;
+  const char* method;
+  /// Path with at most one parameter segment, `{pool}` or `{id}`.
+  const char* pattern;
+  api_access access;
+  api_query_reader read_query;
+  api_body_reader read_body;
+  api_runner run;
+
+  /// Changes something: always needs the token.
+  bool mutating() const {
+    return access == api_access::change;
+  }
+
+  /// Needs no token at all (health checks).
+  bool always_public() const {
+    return access == api_access::liveness || access == api_access::open;
+  }
+};
+
+/// The routing table, in the order of docs/http-api.md (defined in
+/// api/api_endpoints.cpp).
+const std::vector<api_route>& api_routes();
 
 /// Builds the HTTP response of `err` (JSON body, content type, headers).
 http_response error_response(const api_error& err);
@@ -140,9 +162,6 @@ reboot_body_result parse_reboot_body(const std::string& body);
 
 /// Accepts an empty body or `{}`; 400/422 for anything else.
 std::optional<api_error> parse_empty_body(const std::string& body);
-
-/// Decoded query parameters.
-using query_params = std::vector<std::pair<std::string, std::string>>;
 
 /// 400 for parameters not in `known` and for repeated ones.
 std::optional<api_error> check_query(const query_params& params,

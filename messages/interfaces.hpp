@@ -18,25 +18,25 @@ namespace dynserv {
 /// once its batch is durable.
 using snapshot_actor = caf::typed_actor<
   // Persists a server record and its events; replies with the last event seq.
-  caf::replies_to<atom::put, server_record, std::vector<event_record>>::with<
-    uint64_t>,
+  caf::replies_to<atom::put, server_record,
+                  std::vector<event_record>>::with<uint64_t>,
   // Persists a pool record (desired count) and its events.
-  caf::replies_to<atom::put, pool_record, std::vector<event_record>>::with<
-    uint64_t>,
+  caf::replies_to<atom::put, pool_record,
+                  std::vector<event_record>>::with<uint64_t>,
   // Persists events alone (ServerLimitHit, ...).
   caf::replies_to<atom::put, std::vector<event_record>>::with<uint64_t>,
   // Reads up to N events with a seq greater than the given one.
-  caf::replies_to<atom::events, uint64_t, uint32_t>::with<
-    std::vector<event_record>>,
+  caf::replies_to<atom::events, uint64_t,
+                  uint32_t>::with<std::vector<event_record>>,
   // Erases deleted server records older than the given wall-clock ms;
   // replies with how many were erased.
   caf::replies_to<atom::prune, int64_t>::with<uint64_t>,
   // Persists a policy decision and its events.
-  caf::replies_to<atom::put, decision_record, std::vector<event_record>>::with<
-    uint64_t>,
+  caf::replies_to<atom::put, decision_record,
+                  std::vector<event_record>>::with<uint64_t>,
   // Reads the N newest decisions of a pool, newest first.
-  caf::replies_to<atom::decisions, std::string, uint32_t>::with<
-    std::vector<decision_record>>,
+  caf::replies_to<atom::decisions, std::string,
+                  uint32_t>::with<std::vector<decision_record>>,
   // Erases decisions older than the given wall-clock ms; replies with how
   // many were erased.
   caf::replies_to<atom::prune, atom::decisions, int64_t>::with<uint64_t>,
@@ -63,8 +63,8 @@ using provider_actor = caf::typed_actor<
   // Reads one server by provider id.
   caf::replies_to<atom::get, std::string>::with<provider_reply>,
   // Reports (server id, provider id) at the next poll tick.
-  caf::replies_to<atom::observe, std::string, std::string>::with<
-    provider_reply>,
+  caf::replies_to<atom::observe, std::string,
+                  std::string>::with<provider_reply>,
   // Lists every server carrying this node's owner label.
   caf::replies_to<atom::list>::with<provider_reply>,
   // Stops, starts, reboots or deletes a server by provider id.
@@ -157,60 +157,68 @@ using webhook_actor = caf::typed_actor<
   // Internal: the retry or poll timer armed with this generation fired.
   caf::reacts_to<atom::retry, uint64_t>>;
 
-/// The NODE supervisor: owns the pools, enforces `limits.max_servers`
-/// exactly, and is the entry point for operators (console, API).
-using node_actor = caf::typed_actor<
-  // A pool asks for N creation slots; replies with the number granted.
-  caf::replies_to<atom::reserve, std::string, int64_t>::with<int64_t>,
-  // A pool returns N slots (servers deleted or cancelled).
-  caf::reacts_to<atom::release, std::string, int64_t>,
-  // ensure/increase/decrease on the named pool.
+/// What OPERATORS may ask a node: the commands of dynservctl and the HTTP
+/// API, declared once. The node supervisor implements it; an admin session
+/// implements it by forwarding each command to the node and answering its
+/// client itself, so that no privileged handle ever crosses the wire.
+using operator_actor = caf::typed_actor<
+  // All pools with their servers.
+  caf::replies_to<atom::status>::with<std::vector<pool_status>>,
+  // One server by dynserv id.
+  caf::replies_to<atom::server, std::string>::with<server_record>,
+  // ensure/increase/decrease N on the named pool.
   caf::replies_to<atom::ensure, std::string, int64_t>::with<scale_reply>,
   caf::replies_to<atom::increase, std::string, int64_t>::with<scale_reply>,
   caf::replies_to<atom::decrease, std::string, int64_t>::with<scale_reply>,
   // Starts a rolling reboot of a pool (pool, max_unavailable or "").
-  caf::replies_to<atom::reboot, std::string, std::string>::with<
-    rollout_record>,
+  caf::replies_to<atom::reboot, std::string, std::string>::with<rollout_record>,
   // Aborts a pool's rolling reboot.
   caf::replies_to<atom::abort, std::string>::with<rollout_record>,
-  // Stops one server by dynserv id.
+  // Stops (and deletes) one server by dynserv id.
   caf::replies_to<atom::stop, std::string>::with<server_record>,
-  // Reports all pools with their servers.
-  caf::replies_to<atom::status>::with<std::vector<pool_status>>,
-  // Reads the event log.
-  caf::replies_to<atom::events, uint64_t, uint32_t>::with<
-    std::vector<event_record>>,
-  // Reports max_servers and how many servers count against it.
+  // Up to N events with a seq greater than the given one.
+  caf::replies_to<atom::events, uint64_t,
+                  uint32_t>::with<std::vector<event_record>>,
+  // max_servers and how many servers count against it.
   caf::replies_to<atom::limits>::with<limits_info>,
-  // Reports one server by dynserv id.
-  caf::replies_to<atom::server, std::string>::with<server_record>,
   // Pauses or resumes the policy of the named pool.
   caf::replies_to<atom::pause, std::string>::with<pool_status>,
   caf::replies_to<atom::resume, std::string>::with<pool_status>,
   // The N newest policy decisions of the named pool, newest first.
-  caf::replies_to<atom::decisions, std::string, uint32_t>::with<
-    std::vector<decision_record>>,
+  caf::replies_to<atom::decisions, std::string,
+                  uint32_t>::with<std::vector<decision_record>>,
+  // Every webhook's delivery status, sorted by name. The node lists a
+  // webhook that does not answer within a short timeout (it may be blocked
+  // on its receiver) with its last known status and an error text instead.
+  caf::replies_to<atom::status,
+                  atom::webhooks>::with<std::vector<webhook_status>>>;
+
+/// What the node supervisor serves its own parts (pools, policies, the
+/// orphan sweeper, start-up and reload); never reachable from a session.
+using node_internal_actor = caf::typed_actor<
+  // A pool asks for N creation slots; replies with the number granted.
+  caf::replies_to<atom::reserve, std::string, int64_t>::with<int64_t>,
+  // A pool returns N slots (servers deleted or cancelled).
+  caf::reacts_to<atom::release, std::string, int64_t>,
   // Evaluates the named pool's policy now; replies with the decision.
   caf::replies_to<atom::evaluate, std::string>::with<decision_record>,
   // Applies the desired counts declared in a reloaded config file
   // (pool name -> count).
-  caf::replies_to<atom::reload, std::vector<pool_record>>::with<
-    std::vector<scale_reply>>,
+  caf::replies_to<atom::reload,
+                  std::vector<pool_record>>::with<std::vector<scale_reply>>,
   // Adopts an orphan into the named pool; it counts towards max_servers
   // from then on (even above it: the server exists). Replies with the
   // persisted record.
-  caf::replies_to<atom::adopt, std::string, server_record>::with<
-    server_record>,
-  // Every webhook's delivery status, sorted by name. A webhook that does not
-  // answer within a short timeout (it may be blocked on its receiver) is
-  // listed with its last known status and an error text instead.
-  caf::replies_to<atom::status, atom::webhooks>::with<
-    std::vector<webhook_status>>,
+  caf::replies_to<atom::adopt, std::string, server_record>::with<server_record>,
   // Start-up (attach_webhooks): the webhook actor named so, whose status
   // the node reports from now on.
   caf::reacts_to<atom::put, atom::webhooks, std::string, webhook_actor>,
   // Internal: periodic housekeeping (pruning old deleted records).
   caf::reacts_to<atom::tick>>;
+
+/// The NODE supervisor: owns the pools, enforces `limits.max_servers`
+/// exactly, and is the entry point for operators (console, API).
+using node_actor = operator_actor::extend_with<node_internal_actor>;
 
 /// The ORPHAN SWEEPER: one per node. Lists each provider account and
 /// compares the servers carrying this node's owner label with the store;
@@ -222,39 +230,11 @@ using orphan_sweeper_actor = caf::typed_actor<
   // Internal: the periodic sweep.
   caf::reacts_to<atom::tick>>;
 
-/// An authenticated ADMIN SESSION: what `dynservctl` talks to. Every handler
-/// forwards to the node actor; a session exists only after a successful
-/// login, so nothing reaches the node without the token.
-using admin_session_actor = caf::typed_actor<
-  // All pools with their servers.
-  caf::replies_to<atom::status>::with<std::vector<pool_status>>,
-  // One server by dynserv id.
-  caf::replies_to<atom::server, std::string>::with<server_record>,
-  // ensure/increase/decrease N on a pool.
-  caf::replies_to<atom::ensure, std::string, int64_t>::with<scale_reply>,
-  caf::replies_to<atom::increase, std::string, int64_t>::with<scale_reply>,
-  caf::replies_to<atom::decrease, std::string, int64_t>::with<scale_reply>,
-  // Starts a rolling reboot of a pool (pool, max_unavailable or "").
-  caf::replies_to<atom::reboot, std::string, std::string>::with<
-    rollout_record>,
-  // Aborts a pool's rolling reboot.
-  caf::replies_to<atom::abort, std::string>::with<rollout_record>,
-  // Stops (and deletes) one server.
-  caf::replies_to<atom::stop, std::string>::with<server_record>,
-  // Up to N events with a seq greater than the given one.
-  caf::replies_to<atom::events, uint64_t, uint32_t>::with<
-    std::vector<event_record>>,
-  // max_servers and its use.
-  caf::replies_to<atom::limits>::with<limits_info>,
-  // Pauses or resumes a pool's policy.
-  caf::replies_to<atom::pause, std::string>::with<pool_status>,
-  caf::replies_to<atom::resume, std::string>::with<pool_status>,
-  // The N newest policy decisions of a pool, newest first.
-  caf::replies_to<atom::decisions, std::string, uint32_t>::with<
-    std::vector<decision_record>>,
-  // Every webhook's delivery status, sorted by name.
-  caf::replies_to<atom::status, atom::webhooks>::with<
-    std::vector<webhook_status>>,
+/// An authenticated ADMIN SESSION: what `dynservctl` talks to. It serves
+/// the operator interface by forwarding each command to the node (with
+/// `request(...).then`, answering its client itself); a session exists only
+/// after a successful login, so nothing reaches the node without the token.
+using admin_session_actor = operator_actor::extend<
   // Internal: idle check; a session unused for 15 minutes ends.
   caf::reacts_to<atom::tick>>;
 

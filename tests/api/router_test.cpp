@@ -1,6 +1,7 @@
 // The router and request checks of the HTTP API, without a server.
 #include <boost/test/unit_test.hpp>
 
+#include <set>
 #include <string>
 
 #include "api/http_router.hpp"
@@ -37,18 +38,18 @@ BOOST_AUTO_TEST_CASE(every_route_matches_itself) {
 BOOST_AUTO_TEST_CASE(parameters_are_percent_decoded) {
   auto res = route_request("GET", "/v1/pools/a%20b");
   BOOST_REQUIRE(res.match);
-  BOOST_TEST((res.match->route->endpoint == api_endpoint::get_pool));
+  BOOST_TEST((std::string{res.match->route->name} == "get_pool"));
   BOOST_TEST(res.match->param == "a b");
   res = route_request("POST", "/v1/servers/abc-1/stop");
   BOOST_REQUIRE(res.match);
-  BOOST_TEST((res.match->route->endpoint == api_endpoint::stop_server));
+  BOOST_TEST((std::string{res.match->route->name} == "stop_server"));
   BOOST_TEST(res.match->param == "abc-1");
 }
 
 BOOST_AUTO_TEST_CASE(event_stream_is_not_a_parameter) {
   auto res = route_request("GET", "/v1/events/stream");
   BOOST_REQUIRE(res.match);
-  BOOST_TEST((res.match->route->endpoint == api_endpoint::event_stream));
+  BOOST_TEST((std::string{res.match->route->name} == "event_stream"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404) {
@@ -82,8 +83,8 @@ BOOST_AUTO_TEST_CASE(wrong_methods_are_405_with_allow) {
   BOOST_TEST(allow_of(res.error) == "POST, DELETE");
   res = route_request("DELETE", "/v1/pools/x/reboot");
   BOOST_REQUIRE(res.match);
-  BOOST_TEST((res.match->route->endpoint == api_endpoint::abort_reboot));
-  BOOST_TEST(res.match->route->mutating);
+  BOOST_TEST((std::string{res.match->route->name} == "abort_reboot"));
+  BOOST_TEST(res.match->route->mutating());
   res = route_request("get", "/v1/pools");
   BOOST_TEST(res.error.status == 405);
 }
@@ -97,12 +98,24 @@ BOOST_AUTO_TEST_CASE(bad_escapes_are_400) {
 
 BOOST_AUTO_TEST_CASE(mutating_routes_are_the_non_gets) {
   for (const auto& r : api_routes())
-    BOOST_TEST(r.mutating == (std::string{r.method} != "GET"), r.pattern);
+    BOOST_TEST(r.mutating() == (std::string{r.method} != "GET"), r.pattern);
   for (const auto& r : api_routes())
-    BOOST_TEST(r.always_public
+    BOOST_TEST(r.always_public()
                  == (std::string{r.pattern} == "/healthz"
                      || std::string{r.pattern} == "/readyz"),
                r.pattern);
+}
+
+BOOST_AUTO_TEST_CASE(every_route_has_a_unique_name_readers_and_a_runner) {
+  std::set<std::string> names;
+  for (const auto& r : api_routes()) {
+    BOOST_TEST_CONTEXT(r.method << " " << r.pattern) {
+      BOOST_TEST(names.insert(r.name).second);
+      BOOST_TEST(r.read_query != nullptr);
+      BOOST_TEST(r.read_body != nullptr);
+      BOOST_TEST(r.run != nullptr);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -267,8 +280,7 @@ BOOST_AUTO_TEST_CASE(reboot_bodies_take_max_unavailable) {
      "percentage from 1% to 100% (\"25%\"), got \"0\""},
     {R"({"max_unavailable": 0})", 422, "invalid_argument", "got \"0\""},
     {R"({"max_unavailable": -1})", 422, "invalid_argument", "got \"-1\""},
-    {R"({"max_unavailable": "101%"})", 422, "invalid_argument",
-     "got \"101%\""},
+    {R"({"max_unavailable": "101%"})", 422, "invalid_argument", "got \"101%\""},
     {R"({"max_unavailable": "x"})", 422, "invalid_argument", "got \"x\""},
     {R"({"max_unavailable": 18446744073709551615})", 422, "invalid_argument",
      "got \"18446744073709551615\""},
