@@ -28,8 +28,8 @@ using metric_fetcher = std::function<metric_sample(const http_metric_spec&)>;
 /// original package's determineServerCount closure: called with the pool's
 /// name every `policy.interval`, on a thread of its own; nullopt holds the
 /// current count.
-using count_callback = std::function<std::optional<int64_t>(
-  const std::string&)>;
+using count_callback
+  = std::function<std::optional<int64_t>(const std::string&)>;
 
 /// What every actor of a node needs to know besides its own arguments.
 struct actor_context {

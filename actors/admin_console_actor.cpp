@@ -23,9 +23,9 @@ admin_gate(admin_gate_actor::stateful_pointer<admin_gate_state> self,
       if (constant_time_equal(token, st.token)) {
         st.consecutive_failures = 0;
         // Linked: a shutdown of the gate ends its sessions too.
-        auto session = self->spawn<caf::linked>(admin_session, st.node,
-                                                caf::actor_cast<caf::actor>(
-                                                  self->current_sender()));
+        auto session = self->spawn<caf::linked>(
+          admin_session, st.node,
+          caf::actor_cast<caf::actor>(self->current_sender()));
         spdlog::info("admin console: session opened");
         return caf::actor_cast<caf::actor>(session);
       }
@@ -237,9 +237,8 @@ admin_session(session_ptr self, operator_actor node, caf::actor client) {
     },
     [self](atom::status,
            atom::webhooks) -> caf::result<vector<webhook_status>> {
-      return forward_read<vector<webhook_status>>(self, nullptr, {},
-                                                  atom::status_v,
-                                                  atom::webhooks_v);
+      return forward_read<vector<webhook_status>>(
+        self, nullptr, {}, atom::status_v, atom::webhooks_v);
     },
     [self](atom::tick) { check_idle(self); },
   };

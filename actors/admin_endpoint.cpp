@@ -9,8 +9,8 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "api/access_control.hpp"
 #include "actors/admin_console_actor.hpp"
+#include "api/access_control.hpp"
 #include "messages/errors.hpp"
 
 namespace dynserv {
@@ -42,27 +42,24 @@ std::string admin_addr_file(const node_config& cfg) {
 }
 
 caf::expected<std::string> admin_token(const node_config& cfg) {
-  return resolve_token(token_source{"admin", cfg.admin.token,
-                                    cfg.admin.token_env,
-                                    admin_token_file(cfg)});
+  return resolve_token(token_source{
+    "admin", cfg.admin.token, cfg.admin.token_env, admin_token_file(cfg)});
 }
 
-caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
-                                      const node_config& cfg,
-                                      const std::string& token,
-                                      node_actor node) {
+caf::expected<admin_endpoint>
+publish_admin(caf::actor_system& sys, const node_config& cfg,
+              const std::string& token, node_actor node) {
   auto gate = sys.spawn(admin_gate, token, std::move(node));
   const auto& admin = cfg.admin;
   auto host = admin.host.c_str();
-  auto port = admin.tls
-                ? caf::openssl::publish(gate, admin.port, host, true)
-                : sys.middleman().publish(gate, admin.port, host, true);
+  auto port = admin.tls ? caf::openssl::publish(gate, admin.port, host, true)
+                        : sys.middleman().publish(gate, admin.port, host, true);
   if (!port) {
     caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
-    return make_error(ec::invalid_config,
-                      "admin.listen: cannot listen on " + admin.host + ":"
-                        + std::to_string(admin.port) + ": "
-                        + sys.render(port.error()));
+    return make_error(ec::invalid_config, "admin.listen: cannot listen on "
+                                            + admin.host + ":"
+                                            + std::to_string(admin.port) + ": "
+                                            + sys.render(port.error()));
   }
   auto addr = admin.host + ":" + std::to_string(*port);
   // Write-then-rename: a reader never sees a half-written address.

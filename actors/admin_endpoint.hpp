@@ -43,9 +43,8 @@ struct admin_endpoint {
 /// Spawns the admin gate and publishes it on `admin.listen`; writes the
 /// bound "HOST:PORT" to `admin_addr_file`. Send the gate an exit to close
 /// the console (it ends its sessions).
-caf::expected<admin_endpoint> publish_admin(caf::actor_system& sys,
-                                      const node_config& cfg,
-                                      const std::string& token,
-                                      node_actor node);
+caf::expected<admin_endpoint>
+publish_admin(caf::actor_system& sys, const node_config& cfg,
+              const std::string& token, node_actor node);
 
 } // namespace dynserv

@@ -8,7 +8,7 @@
 namespace dynserv {
 
 circuit_breaker::circuit_breaker(breaker_config cfg, breaker_record persisted)
-    : cfg_(cfg), rec_(std::move(persisted)) {
+  : cfg_(cfg), rec_(std::move(persisted)) {
   rec_.window_creates = 0;
   rec_.window_failures = 0;
   // A probe in flight when the node stopped is not known any more: a
@@ -123,7 +123,8 @@ std::optional<breaker_event> describe_change(circuit_breaker::change ch,
     case change::closed:
       return breaker_event{reason::breaker_closed,
                            "a create succeeded; creating again"};
-    case change::none: break;
+    case change::none:
+      break;
   }
   return std::nullopt;
 }

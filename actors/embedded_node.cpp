@@ -48,7 +48,7 @@ struct embedded_node::impl {
 };
 
 embedded_node::embedded_node(std::unique_ptr<impl> ptr)
-    : impl_(std::move(ptr)) {
+  : impl_(std::move(ptr)) {
   // nop
 }
 
@@ -105,9 +105,8 @@ std::optional<decision_record> embedded_node::evaluate(const std::string& pool,
 
 std::vector<decision_record> embedded_node::decisions(const std::string& pool,
                                                       uint32_t limit) {
-  auto res = impl_->call<std::vector<decision_record>>(nullptr,
-                                                       atom::decisions_v, pool,
-                                                       limit);
+  auto res = impl_->call<std::vector<decision_record>>(
+    nullptr, atom::decisions_v, pool, limit);
   return res ? std::move(*res) : std::vector<decision_record>{};
 }
 

@@ -12,9 +12,9 @@
 #include "actors/orphan_sweeper.hpp"
 #include "actors/provider_actor.hpp"
 #include "actors/snapshot_actor.hpp"
+#include "http/http_client.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
-#include "http/http_client.hpp"
 #include "providers/cloud_providers.hpp"
 #include "providers/simulated_provider.hpp"
 #include "storage/record_store.hpp"
@@ -79,9 +79,8 @@ open_provider(const node_config& cfg, const std::string& name,
     impl = make_hetzner_provider(hetzner_options{pc.api, pc.stop_timeout},
                                  std::move(transport));
   else
-    impl = make_digitalocean_provider(digitalocean_options{pc.api,
-                                                           pc.stop_timeout},
-                                      std::move(transport));
+    impl = make_digitalocean_provider(
+      digitalocean_options{pc.api, pc.stop_timeout}, std::move(transport));
   if (!impl)
     return unavailable();
   return std::shared_ptr<provider>{std::move(impl)};

@@ -9,9 +9,9 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "messages/events.hpp"
 #include "actors/pool_supervisor.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
 
 namespace dynserv {
 
@@ -43,15 +43,14 @@ void stop_in_pools(self_ptr self, std::vector<pool_actor> pools, size_t index,
     return;
   }
   self->request(pools[index], caf::infinite, atom::stop_v, id)
-    .then(
-      [promise](server_record& rec) mutable { promise.deliver(rec); },
-      [self, pools, index, id, promise](caf::error& err) mutable {
-        if (err.category() == error_category
-            && err.code() == static_cast<uint8_t>(ec::unknown_server))
-          stop_in_pools(self, pools, index + 1, id, promise);
-        else
-          promise.deliver(err);
-      });
+    .then([promise](server_record& rec) mutable { promise.deliver(rec); },
+          [self, pools, index, id, promise](caf::error& err) mutable {
+            if (err.category() == error_category
+                && err.code() == static_cast<uint8_t>(ec::unknown_server))
+              stop_in_pools(self, pools, index + 1, id, promise);
+            else
+              promise.deliver(err);
+          });
 }
 
 /// Asks every pool for its status and calls `done` with all of them (sorted
@@ -187,8 +186,9 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
         ++st.allocated;
     auto name = seed.cfg.name;
     auto pool = self->spawn<caf::monitored>(pool_supervisor, seed.cfg,
-                                         seed.stored, std::move(seed.servers),
-                                         ctx, snapshots, seed.provider, me);
+                                            seed.stored,
+                                            std::move(seed.servers), ctx,
+                                            snapshots, seed.provider, me);
     st.pools.emplace(name, pool);
   }
   if (st.allocated > st.max_servers)
@@ -220,9 +220,10 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
                      + " more servers, got " + std::to_string(granted) + "; "
                      + std::to_string(st.allocated) + " of limits.max_servers "
                      + std::to_string(st.max_servers) + " in use";
-          auto ev = pool_event_record(pool, st.ctx->now_ms(),
-                                      reason::limit_hit, msg);
-          caf::anon_send(st.snapshots, atom::put_v, std::vector<event_record>{ev});
+          auto ev = pool_event_record(pool, st.ctx->now_ms(), reason::limit_hit,
+                                      msg);
+          caf::anon_send(st.snapshots, atom::put_v,
+                         std::vector<event_record>{ev});
         }
       } else {
         st.limited_pools.erase(pool);
@@ -277,13 +278,13 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
     },
     [self](atom::status) -> caf::result<std::vector<pool_status>> {
       auto promise = self->make_response_promise<std::vector<pool_status>>();
-      gather_pools(self, [promise](caf::expected<std::vector<pool_status>>
-                                     res) mutable {
-        if (res)
-          promise.deliver(std::move(*res));
-        else
-          promise.deliver(res.error());
-      });
+      gather_pools(
+        self, [promise](caf::expected<std::vector<pool_status>> res) mutable {
+          if (res)
+            promise.deliver(std::move(*res));
+          else
+            promise.deliver(res.error());
+        });
       return promise;
     },
     [self](atom::status,
@@ -310,20 +311,21 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
     },
     [self](atom::server, std::string& id) -> caf::result<server_record> {
       auto promise = self->make_response_promise<server_record>();
-      gather_pools(self, [promise, id](caf::expected<std::vector<pool_status>>
-                                         res) mutable {
-        if (!res) {
-          promise.deliver(res.error());
-          return;
-        }
-        for (auto& pool : *res)
-          for (auto& rec : pool.servers)
-            if (rec.id == id) {
-              promise.deliver(rec);
-              return;
-            }
-        promise.deliver(make_error(ec::unknown_server, "no server " + id));
-      });
+      gather_pools(
+        self,
+        [promise, id](caf::expected<std::vector<pool_status>> res) mutable {
+          if (!res) {
+            promise.deliver(res.error());
+            return;
+          }
+          for (auto& pool : *res)
+            for (auto& rec : pool.servers)
+              if (rec.id == id) {
+                promise.deliver(rec);
+                return;
+              }
+          promise.deliver(make_error(ec::unknown_server, "no server " + id));
+        });
       return promise;
     },
     [self](atom::pause, const std::string& pool) -> caf::result<pool_status> {
@@ -420,8 +422,8 @@ node_supervisor(node_actor::stateful_pointer<node_state> self,
           });
       auto decision_cutoff = st.ctx->now_ms() - st.decision_retention.count();
       self
-        ->request(st.snapshots, caf::infinite, atom::prune_v,
-                  atom::decisions_v, decision_cutoff)
+        ->request(st.snapshots, caf::infinite, atom::prune_v, atom::decisions_v,
+                  decision_cutoff)
         .then(
           [](uint64_t n) {
             if (n > 0)

@@ -17,8 +17,8 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "messages/events.hpp"
 #include "actors/server_naming.hpp"
+#include "messages/events.hpp"
 
 namespace dynserv {
 
@@ -43,8 +43,12 @@ std::string describe(const orphan_info& info, orphan_action action,
     labels += (labels.empty() ? "" : ",") + k + "=" + v;
   std::string what;
   switch (action) {
-    case orphan_action::destroy: what = "it will be adopted and deleted"; break;
-    case orphan_action::adopt: what = "it will be adopted into its pool"; break;
+    case orphan_action::destroy:
+      what = "it will be adopted and deleted";
+      break;
+    case orphan_action::adopt:
+      what = "it will be adopted into its pool";
+      break;
     case orphan_action::report:
       what = "it is left alone (orphans.action is report)";
       break;
@@ -190,8 +194,8 @@ void sweep(self_ptr self) {
   auto& st = self->state;
   st.sweeping = true;
   auto started = st.ctx->now_ms();
-  auto listed = std::make_shared<
-    std::map<std::string, std::vector<cloud_server>>>();
+  auto listed
+    = std::make_shared<std::map<std::string, std::vector<cloud_server>>>();
   auto remaining = std::make_shared<size_t>(st.cfg.providers.size());
   // Lists first, then the store (see the top of this file).
   auto read_store = [self, listed, started] {
@@ -321,7 +325,9 @@ server_record adoption_record(const cloud_server& srv,
       rec.status = ss::stopping;
       rec.call_accepted = true;
       break;
-    case cloud_state::stopped: rec.status = ss::stopped; break;
+    case cloud_state::stopped:
+      rec.status = ss::stopped;
+      break;
     case cloud_state::deleting:
       rec.status = ss::deleting;
       rec.call_accepted = true;

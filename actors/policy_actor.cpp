@@ -8,8 +8,8 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "messages/events.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
 #include "policies/http_metric.hpp"
 #include "policies/schedule.hpp"
 
@@ -226,9 +226,8 @@ caf::behavior callback_worker(caf::event_based_actor* self, count_callback fn,
                                    std::string{"the callback gave no count"});
         return caf::make_message(true, *n, std::string{});
       } catch (const std::exception& e) {
-        return caf::make_message(false, int64_t{0},
-                                 "the callback threw: "
-                                   + std::string{e.what()});
+        return caf::make_message(
+          false, int64_t{0}, "the callback threw: " + std::string{e.what()});
       } catch (...) {
         return caf::make_message(false, int64_t{0},
                                  std::string{"the callback threw"});
@@ -273,11 +272,11 @@ void evaluate(self_ptr self) {
           },
           [self, ev, fetcher](caf::error& err) {
             self->send_exit(fetcher, caf::exit_reason::kill);
-            ev->out = metric_output(self->state.spec.http_metric,
-                                    metric_sample{false, 0,
-                                                  "the fetch did not finish: "
-                                                    + self->system().render(
-                                                      err)});
+            ev->out
+              = metric_output(self->state.spec.http_metric,
+                              metric_sample{false, 0,
+                                            "the fetch did not finish: "
+                                              + self->system().render(err)});
             gather(self, ev);
           });
       return;
@@ -360,10 +359,9 @@ policy_worker(policy_actor::stateful_pointer<policy_state> self,
       self->quit(msg.reason);
   });
   auto interval = std::max<int64_t>(st.ctx->policy_interval.count(), 1);
-  auto limit = static_cast<uint32_t>(
-    std::min<int64_t>(st.spec.guardrails.stabilization_window.count() / interval
-                        + 2,
-                      max_restored_decisions));
+  auto limit = static_cast<uint32_t>(std::min<int64_t>(
+    st.spec.guardrails.stabilization_window.count() / interval + 2,
+    max_restored_decisions));
   // Evaluate only once earlier decisions are back: a restart must not
   // forget the window and scale down at once.
   self

@@ -104,10 +104,9 @@ caf::result<pool_status> set_paused(self_ptr self, bool paused) {
   st.rec.paused = paused;
   st.rec.updated_at_ms = now_ms(self);
   auto what = pause_message(paused, st.cfg.policy.active());
-  auto ev = pool_event_record(st.cfg.name, st.rec.updated_at_ms,
-                              paused ? reason::policy_paused
-                                     : reason::policy_resumed,
-                              what);
+  auto ev = pool_event_record(
+    st.cfg.name, st.rec.updated_at_ms,
+    paused ? reason::policy_paused : reason::policy_resumed, what);
   spdlog::info("pool {}: {}", st.cfg.name, what);
   auto promise = self->make_response_promise<pool_status>();
   persist_pool(
@@ -134,9 +133,8 @@ caf::result<rollout_record> start_rollout(self_ptr self, std::string spec) {
     pool_event_record(st.cfg.name, now, reason::rollout_started, plan.message)};
   // Nothing to reboot: the answer already says finished.
   if (plan.finished)
-    events.push_back(pool_event_record(st.cfg.name, now,
-                                       reason::rollout_finished,
-                                       "no servers to reboot"));
+    events.push_back(pool_event_record(
+      st.cfg.name, now, reason::rollout_finished, "no servers to reboot"));
   auto promise = self->make_response_promise<rollout_record>();
   persist_pool(
     self, std::move(events),

@@ -18,7 +18,7 @@ constexpr auto restart_period = std::chrono::seconds{60};
 class restart_intensity {
 public:
   restart_intensity(int max_restarts, std::chrono::milliseconds period)
-      : max_(max_restarts), period_ms_(period.count()) {
+    : max_(max_restarts), period_ms_(period.count()) {
     // nop
   }
 

@@ -201,9 +201,8 @@ void remediate(self_ptr self) {
   for (auto& step : st.remediation.plan(st.servers, now)) {
     const auto& rec = st.servers.find(step.id)->rec;
     if (step.what == remediation_step::kind::give_up) {
-      events.push_back(server_event_record(rec, now,
-                                           reason::remediation_gave_up,
-                                           std::move(step.message)));
+      events.push_back(server_event_record(
+        rec, now, reason::remediation_gave_up, std::move(step.message)));
       continue;
     }
     spdlog::warn("pool {}: remediating server {}: {}", st.cfg.name, step.id,
@@ -234,10 +233,9 @@ void send_reboots(self_ptr self, const std::vector<std::string>& picked) {
               auto msg = "server " + id
                          + " refused the reboot: " + self->system().render(err);
               spdlog::warn("pool {}: {}", st.cfg.name, msg);
-              advance_rollout(self,
-                              {pool_event_record(st.cfg.name, now_ms(self),
-                                                 reason::rollout_skipped,
-                                                 msg)});
+              advance_rollout(
+                self, {pool_event_record(st.cfg.name, now_ms(self),
+                                         reason::rollout_skipped, msg)});
             });
   }
 }
@@ -256,9 +254,8 @@ void advance_rollout(self_ptr self, std::vector<event_record> events) {
       pool_event_record(st.cfg.name, now, reason::rollout_finished, msg));
   }
   if (r.running() || step.finished)
-    metrics::global().rollout_remaining(st.cfg.name, static_cast<int64_t>(
-                                                       r.waiting.size()
-                                                       + r.rebooting.size()));
+    metrics::global().rollout_remaining(
+      st.cfg.name, static_cast<int64_t>(r.waiting.size() + r.rebooting.size()));
   if (step.reboot.empty() && events.empty() && step.skipped == 0)
     return;
   // The picks are durable before any reboot goes out: after a crash the
@@ -424,10 +421,9 @@ void on_record(self_ptr self, server_record& rec) {
     auto ch = observe_rollout(st.rec.rollout, old_status, now_rec);
     std::vector<event_record> events;
     if (ch == rollout_change::skipped)
-      events.push_back(
-        server_event_record(now_rec, now_ms(self), reason::rollout_skipped,
-                            std::string{"left the rolling reboot while "}
-                              + to_string(status)));
+      events.push_back(server_event_record(
+        now_rec, now_ms(self), reason::rollout_skipped,
+        std::string{"left the rolling reboot while "} + to_string(status)));
     // A server that is running now may be next.
     if (ch != rollout_change::none || status != old_status)
       advance_rollout(self, std::move(events));

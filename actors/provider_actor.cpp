@@ -109,9 +109,9 @@ void account(self_ptr self, const char* op, const provider_reply& reply,
     check_budget(self);
   }
   auto& m = metrics::global();
-  m.provider_call(st.cfg.account, op, reply,
-                  std::chrono::duration<double>(call_clock::now() - started)
-                    .count());
+  m.provider_call(
+    st.cfg.account, op, reply,
+    std::chrono::duration<double>(call_clock::now() - started).count());
   m.provider_tokens(st.cfg.account, st.limiter->available(now));
   if (!reply.ok())
     spdlog::debug("provider {} {} failed: {} {} {}", st.cfg.account, op,

@@ -21,10 +21,10 @@
 #include "caf/typed_event_based_actor.hpp"
 #include "spdlog/spdlog.h"
 
-#include "messages/events.hpp"
 #include "actors/server_fsm.hpp"
 #include "actors/server_replies.hpp"
 #include "messages/errors.hpp"
+#include "messages/events.hpp"
 
 namespace dynserv {
 
@@ -176,7 +176,9 @@ void keep_books(self_ptr self, fsm::action act, server_event ev,
       rec.reboot_requested = true;
       event(reason::reboot_requested, "deferred until the server is running");
       break;
-    case fsm::action::remember_stop: rec.stop_requested = true; break;
+    case fsm::action::remember_stop:
+      rec.stop_requested = true;
+      break;
     case fsm::action::cancel:
       event(reason::deleted, "cancelled before any provider call");
       break;
@@ -184,7 +186,9 @@ void keep_books(self_ptr self, fsm::action act, server_event ev,
       rec.stop_requested = false;
       rec.reboot_requested = false;
       break;
-    case fsm::action::call_reboot: rec.reboot_requested = false; break;
+    case fsm::action::call_reboot:
+      rec.reboot_requested = false;
+      break;
     case fsm::action::await_stopped:
     case fsm::action::await_gone:
     case fsm::action::await_rebooted:
@@ -193,8 +197,12 @@ void keep_books(self_ptr self, fsm::action act, server_event ev,
             : act == fsm::action::await_gone  ? reason::deleting
                                               : reason::rebooting);
       break;
-    case fsm::action::request_delete: event(reason::stopped); break;
-    case fsm::action::finish: event(reason::deleted); break;
+    case fsm::action::request_delete:
+      event(reason::stopped);
+      break;
+    case fsm::action::finish:
+      event(reason::deleted);
+      break;
     case fsm::action::report_vanished:
       event(reason::vanished, "the provider no longer knows this server");
       break;
@@ -211,7 +219,8 @@ void keep_books(self_ptr self, fsm::action act, server_event ev,
             std::string{"no progress while "} + to_string(rec.previous_status));
       break;
     case fsm::action::call_delete:
-    case fsm::action::none: break;
+    case fsm::action::none:
+      break;
   }
 }
 
@@ -292,9 +301,12 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
     case reply_effect::apply_event:
       return apply(self, out.event,
                    out.error.kind == error_kind::none ? nullptr : &out.error);
-    case reply_effect::retry: return retry_later(self, out.error);
-    case reply_effect::proceed: return drive(self);
-    case reply_effect::persist: return persist(self, {});
+    case reply_effect::retry:
+      return retry_later(self, out.error);
+    case reply_effect::proceed:
+      return drive(self);
+    case reply_effect::persist:
+      return persist(self, {});
     case reply_effect::uncount_create:
       // Until this is persisted, a restart still looks the server up.
       if (st.rec.create_attempts > 0)
@@ -302,7 +314,8 @@ void on_reply(self_ptr self, server_call call, server_status status_at_call,
       st.create = create_step::dropped;
       persist(self, {});
       return retry_later(self, out.error);
-    case reply_effect::check_server: return check_server(self, out.error);
+    case reply_effect::check_server:
+      return check_server(self, out.error);
   }
 }
 
@@ -365,7 +378,8 @@ void drive(self_ptr self) {
     spdlog::debug("server {} ({}): {} ({})", rec.id, to_string(rec.status),
                   to_string(plan.step), plan.why);
   switch (plan.step) {
-    case next_step::none: return;
+    case next_step::none:
+      return;
     case next_step::count_create:
       ++rec.create_attempts;
       st.create = create_step::counted;
@@ -388,7 +402,8 @@ void drive(self_ptr self) {
     case next_step::ask_stop:
     case next_step::ask_reboot:
     case next_step::ask_delete:
-    case next_step::assume_gone: return apply(self, *event_of(plan.step));
+    case next_step::assume_gone:
+      return apply(self, *event_of(plan.step));
   }
 }
 
@@ -417,11 +432,16 @@ caf::result<server_record> command(self_ptr self, server_event ev) {
 
 millis hanging_after(const timing_config& timing, server_status status) {
   switch (status) {
-    case server_status::starting: return timing.hanging_starting;
-    case server_status::stopping: return timing.hanging_stopping;
-    case server_status::deleting: return timing.hanging_deleting;
-    case server_status::rebooting: return timing.hanging_rebooting;
-    default: return millis{0};
+    case server_status::starting:
+      return timing.hanging_starting;
+    case server_status::stopping:
+      return timing.hanging_stopping;
+    case server_status::deleting:
+      return timing.hanging_deleting;
+    case server_status::rebooting:
+      return timing.hanging_rebooting;
+    default:
+      return millis{0};
   }
 }
 

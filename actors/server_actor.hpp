@@ -7,9 +7,9 @@
 
 #include "actors/actor_context.hpp"
 #include "actors/server_calls.hpp"
-#include "telemetry/metrics.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/backoff.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace dynserv {
 

@@ -36,7 +36,8 @@ step_plan plan_starting(const server_record& rec, const server_activity& act) {
       return {next_step::count_create,
               "the last create never left the provider actor; count a new "
               "one before sending it"};
-    case create_step::none: break;
+    case create_step::none:
+      break;
   }
   if (rec.create_attempts > 0)
     return {next_step::lookup,
@@ -70,23 +71,35 @@ const char* to_string(next_step x) {
 
 std::optional<server_call> call_of(next_step x) {
   switch (x) {
-    case next_step::create: return server_call::create;
-    case next_step::lookup: return server_call::lookup;
-    case next_step::observe: return server_call::observe;
-    case next_step::stop: return server_call::stop;
-    case next_step::reboot: return server_call::reboot;
-    case next_step::destroy: return server_call::destroy;
-    default: return std::nullopt;
+    case next_step::create:
+      return server_call::create;
+    case next_step::lookup:
+      return server_call::lookup;
+    case next_step::observe:
+      return server_call::observe;
+    case next_step::stop:
+      return server_call::stop;
+    case next_step::reboot:
+      return server_call::reboot;
+    case next_step::destroy:
+      return server_call::destroy;
+    default:
+      return std::nullopt;
   }
 }
 
 std::optional<server_event> event_of(next_step x) {
   switch (x) {
-    case next_step::ask_stop: return server_event::stop_requested;
-    case next_step::ask_reboot: return server_event::reboot_requested;
-    case next_step::ask_delete: return server_event::delete_requested;
-    case next_step::assume_gone: return server_event::observed_gone;
-    default: return std::nullopt;
+    case next_step::ask_stop:
+      return server_event::stop_requested;
+    case next_step::ask_reboot:
+      return server_event::reboot_requested;
+    case next_step::ask_delete:
+      return server_event::delete_requested;
+    case next_step::assume_gone:
+      return server_event::observed_gone;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -100,8 +113,10 @@ step_plan plan_next_step(const server_record& rec, const server_activity& act) {
   if (act.retry_armed)
     return {next_step::none, "waiting for the retry timer"};
   switch (rec.status) {
-    case server_status::pending: return {next_step::none, "not started yet"};
-    case server_status::starting: return plan_starting(rec, act);
+    case server_status::pending:
+      return {next_step::none, "not started yet"};
+    case server_status::starting:
+      return plan_starting(rec, act);
     case server_status::running:
       if (rec.stop_requested)
         return {next_step::ask_stop, "a stop was asked for while starting"};
@@ -113,14 +128,16 @@ step_plan plan_next_step(const server_record& rec, const server_activity& act) {
       if (rec.call_accepted)
         return {next_step::observe, "reboot accepted; poll until running"};
       return {next_step::reboot, "reboot the server"};
-    case server_status::stopping: return plan_stopping(rec);
+    case server_status::stopping:
+      return plan_stopping(rec);
     case server_status::stopped:
       return {next_step::ask_delete, "stopped servers are deleted"};
     case server_status::deleting:
       if (rec.call_accepted)
         return {next_step::observe, "delete accepted; poll until gone"};
       return {next_step::destroy, "delete the server"};
-    case server_status::deleted: return {next_step::none, "final"};
+    case server_status::deleted:
+      return {next_step::none, "final"};
     case server_status::errored:
       return {next_step::none, "left for remediation or an operator"};
     case server_status::hanging:

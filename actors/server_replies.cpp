@@ -182,13 +182,21 @@ reply_outcome interpret_reply(server_call call, server_status status_at_call,
   }
   reply_outcome result;
   switch (call) {
-    case server_call::create: result = on_create(reply); break;
-    case server_call::lookup: result = on_lookup(rec, reply); break;
+    case server_call::create:
+      result = on_create(reply);
+      break;
+    case server_call::lookup:
+      result = on_lookup(rec, reply);
+      break;
     case server_call::observe:
-    case server_call::get: result = on_observe(call, rec, reply); break;
+    case server_call::get:
+      result = on_observe(call, rec, reply);
+      break;
     case server_call::stop:
     case server_call::destroy:
-    case server_call::reboot: result = on_operation(call, reply); break;
+    case server_call::reboot:
+      result = on_operation(call, reply);
+      break;
   }
   result.adopt = result.adopt || adopt_created;
   // A successful read (lookup, get) says nothing about the operation that
@@ -217,7 +225,8 @@ std::optional<server_event> observation(server_status status,
       if (state == cloud_state::failed)
         return server_event::observed_failed;
       return std::nullopt;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -13,11 +13,16 @@ int rank(const server_record& rec, const server_expiry& expiry) {
   if (is_expired(rec, expiry))
     return 0;
   switch (rec.status) {
-    case server_status::pending: return 1;
-    case server_status::starting: return 2;
-    case server_status::running: return 3;
-    case server_status::rebooting: return 4;
-    default: return -1;
+    case server_status::pending:
+      return 1;
+    case server_status::starting:
+      return 2;
+    case server_status::running:
+      return 3;
+    case server_status::rebooting:
+      return 4;
+    default:
+      return -1;
   }
 }
 

@@ -266,11 +266,9 @@ webhook(webhook_actor::stateful_pointer<webhook_state> self,
   st.target = split_webhook_url(st.cfg.hook.url).second;
   st.filter.reasons = st.cfg.hook.events;
   st.filter.pools = st.cfg.hook.pools;
-  st.retry_backoff = std::make_unique<backoff>(st.cfg.hook.backoff_initial,
-                                               st.cfg.hook.backoff_max,
-                                               webhook_backoff_multiplier,
-                                               webhook_backoff_jitter,
-                                               st.cfg.seed);
+  st.retry_backoff = std::make_unique<backoff>(
+    st.cfg.hook.backoff_initial, st.cfg.hook.backoff_max,
+    webhook_backoff_multiplier, webhook_backoff_jitter, st.cfg.seed);
   st.status.name = st.cfg.hook.name;
   st.status.url = redact_url(st.cfg.hook.url);
   load(self);
@@ -287,10 +285,16 @@ webhook(webhook_actor::stateful_pointer<webhook_state> self,
         return;
       st.status.next_retry_at_ms = 0;
       switch (st.after_timer) {
-        case webhook_phase::loading: load(self); break;
-        case webhook_phase::reading: read_page(self); break;
+        case webhook_phase::loading:
+          load(self);
+          break;
+        case webhook_phase::reading:
+          read_page(self);
+          break;
         case webhook_phase::delivering:
-        case webhook_phase::waiting: deliver_next(self); break;
+        case webhook_phase::waiting:
+          deliver_next(self);
+          break;
       }
     },
   };

@@ -15,10 +15,10 @@
 
 #include "actors/actor_context.hpp"
 #include "config/node_config.hpp"
-#include "webhooks/webhook_message.hpp"
 #include "http/http_client.hpp"
 #include "messages/interfaces.hpp"
 #include "providers/backoff.hpp"
+#include "webhooks/webhook_message.hpp"
 
 namespace dynserv {
 

@@ -94,10 +94,17 @@ api_error node_call::error_of(const caf::error& err) const {
     int status = 500;
     switch (code) {
       case ec::unknown_pool:
-      case ec::unknown_server: status = 404; break;
-      case ec::invalid_argument: status = 422; break;
-      case ec::invalid_transition: status = 409; break;
-      default: break;
+      case ec::unknown_server:
+        status = 404;
+        break;
+      case ec::invalid_argument:
+        status = 422;
+        break;
+      case ec::invalid_transition:
+        status = 409;
+        break;
+      default:
+        break;
     }
     return make_api_error(status, to_string(code), std::move(message));
   }
@@ -236,9 +243,11 @@ void list_webhooks(const node_call& c) {
   // The node answers within its per-webhook timeout even when a webhook is
   // blocked on its receiver (that one carries an error).
   c.ask(atom::status_v, atom::webhooks_v)
-    .then([c](std::vector<webhook_status>&
-                hooks) { c.answer_json(webhooks_json(hooks)); },
-          c.failure());
+    .then(
+      [c](std::vector<webhook_status>& hooks) {
+        c.answer_json(webhooks_json(hooks));
+      },
+      c.failure());
 }
 
 // -- health -------------------------------------------------------------------

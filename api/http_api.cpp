@@ -39,11 +39,14 @@ bool authorized(const state_ptr& st, const api_route& route,
   if (route.always_public() || (!route.mutating() && st->opts.public_reads))
     return true;
   switch (check_bearer(req.headers, st->opts.token)) {
-    case auth_outcome::ok: st->consecutive_failures = 0; return true;
+    case auth_outcome::ok:
+      st->consecutive_failures = 0;
+      return true;
     case auth_outcome::missing:
       ex->respond(error_response(missing_token_error()));
       return false;
-    case auth_outcome::wrong: break;
+    case auth_outcome::wrong:
+      break;
   }
   auto failures = ++st->consecutive_failures;
   auto delay = login_refusal_delay(failures);
@@ -119,7 +122,7 @@ bool is_loopback(const std::string& host) {
 // -- http_api -----------------------------------------------------------------
 
 http_api::http_api(caf::actor_system& sys, http_api_options opts)
-    : state_(std::make_shared<shared_state>(sys, std::move(opts))) {
+  : state_(std::make_shared<shared_state>(sys, std::move(opts))) {
   // nop
 }
 
@@ -168,7 +171,7 @@ caf::expected<std::string> http_token(const node_config& cfg) {
 
 http_endpoint::http_endpoint(std::unique_ptr<http_api> api,
                              std::unique_ptr<http_server> server)
-    : api_(std::move(api)), server_(std::move(server)) {
+  : api_(std::move(api)), server_(std::move(server)) {
   // nop
 }
 

@@ -26,8 +26,8 @@ using metrics_provider = std::function<std::string()>;
 /// Serves a static file (the dashboard) for `req` into `res` and returns
 /// true, or returns false to let the API route the request. Called on an
 /// HTTP I/O thread before authentication: only for public content.
-using asset_provider = std::function<bool(const http_request& req,
-                                          http_response& res)>;
+using asset_provider
+  = std::function<bool(const http_request& req, http_response& res)>;
 
 /// What the API adapter needs.
 struct http_api_options {

@@ -12,7 +12,7 @@ namespace dynserv {
 
 struct http_api::shared_state {
   shared_state(caf::actor_system& sys, http_api_options opts)
-      : sys(sys), opts(std::move(opts)) {
+    : sys(sys), opts(std::move(opts)) {
     // nop
   }
 

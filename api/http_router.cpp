@@ -9,9 +9,9 @@
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
 
+#include "actors/reboot_rollout.hpp"
 #include "api/access_control.hpp"
 #include "api/api_json.hpp"
-#include "actors/reboot_rollout.hpp"
 
 namespace dynserv {
 
@@ -146,10 +146,9 @@ route_result route_request(std::string_view method, std::string_view path) {
       allow += (allow.empty() ? "" : ", ") + std::string{r.method};
   }
   if (!allow.empty()) {
-    result.error = make_api_error(405, "method_not_allowed",
-                                  "method " + quoted(method)
-                                    + " is not allowed here; allowed: "
-                                    + allow);
+    result.error = make_api_error(
+      405, "method_not_allowed",
+      "method " + quoted(method) + " is not allowed here; allowed: " + allow);
     result.error.headers.emplace_back("Allow", allow);
     return result;
   }
@@ -239,17 +238,15 @@ count_result parse_count_body(const std::string& body, const char* key,
       }
       value = x.GetInt64();
     } else if (x.IsUint64()) {
-      result.error = make_api_error(422, "invalid_count",
-                                    std::string{"'"} + key
-                                      + "' must be at most "
-                                      + std::to_string(
-                                        std::numeric_limits<int64_t>::max()));
+      result.error = make_api_error(
+        422, "invalid_count",
+        std::string{"'"} + key + "' must be at most "
+          + std::to_string(std::numeric_limits<int64_t>::max()));
       return result;
     } else {
-      result.error = make_api_error(422, "invalid_body",
-                                    std::string{"'"} + key
-                                      + "' must be an integer, got "
-                                      + kind_of(x));
+      result.error = make_api_error(
+        422, "invalid_body",
+        std::string{"'"} + key + "' must be an integer, got " + kind_of(x));
       return result;
     }
   }
@@ -354,13 +351,11 @@ uint_result parse_uint(std::string_view what, std::string_view str,
                        uint64_t lower, uint64_t upper) {
   uint_result result;
   auto fail = [&] {
-    result.error = make_api_error(400, "invalid_query",
-                                  std::string{what}
-                                    + " must be an integer from "
-                                    + std::to_string(lower) + " to "
-                                    + std::to_string(upper) + ", got "
-                                    + quoted(
-                                      valid_utf8(loggable(std::string{str}))));
+    result.error = make_api_error(
+      400, "invalid_query",
+      std::string{what} + " must be an integer from " + std::to_string(lower)
+        + " to " + std::to_string(upper) + ", got "
+        + quoted(valid_utf8(loggable(std::string{str}))));
     return result;
   };
   if (str.empty() || str.size() > 20)
@@ -390,11 +385,10 @@ status_result parse_status_filter(std::string_view str) {
   for (size_t i = 0; i < server_status_count; ++i)
     list += (list.empty() ? "" : ", ")
             + std::string{to_string(static_cast<server_status>(i))};
-  result.error = make_api_error(422, "invalid_status",
-                                "unknown status "
-                                  + quoted(
-                                    valid_utf8(loggable(std::string{str})))
-                                  + "; known: " + list);
+  result.error = make_api_error(
+    422, "invalid_status",
+    "unknown status " + quoted(valid_utf8(loggable(std::string{str})))
+      + "; known: " + list);
   return result;
 }
 

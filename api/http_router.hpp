@@ -46,8 +46,9 @@ enum class api_access {
 using query_params = std::vector<std::pair<std::string, std::string>>;
 
 /// Checks the query of a request and fills the call's filters.
-using api_query_reader = std::optional<api_error> (*)(
-  const query_params& params, const http_request& req, api_call& call);
+using api_query_reader
+  = std::optional<api_error> (*)(const query_params& params,
+                                 const http_request& req, api_call& call);
 
 /// Checks the (JSON) body of a request and fills the call's arguments.
 using api_body_reader = std::optional<api_error> (*)(const std::string& body,

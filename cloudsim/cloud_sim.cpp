@@ -33,12 +33,13 @@ http_response plain_not_found() {
 } // namespace
 
 cloud_sim::cloud_sim(sim_options opts)
-    : state_(std::make_unique<sim_state>(std::move(opts))),
-      upcloud_(std::make_unique<upcloud_api>(*state_)),
-      hetzner_(std::make_unique<hetzner_api>(*state_)),
-      digitalocean_(std::make_unique<digitalocean_api>(*state_)),
-      control_(std::make_unique<control_api>(*state_, *upcloud_, *hetzner_,
-                                             *digitalocean_)) {}
+  : state_(std::make_unique<sim_state>(std::move(opts))),
+    upcloud_(std::make_unique<upcloud_api>(*state_)),
+    hetzner_(std::make_unique<hetzner_api>(*state_)),
+    digitalocean_(std::make_unique<digitalocean_api>(*state_)),
+    control_(std::make_unique<control_api>(*state_, *upcloud_, *hetzner_,
+                                           *digitalocean_)) {
+}
 
 cloud_sim::~cloud_sim() {
   // nop; members need the complete types declared above
@@ -107,7 +108,9 @@ sim_reply cloud_sim::handle_provider(provider_api& api, const http_request& req,
     if (fx.respond) {
       auto& rule = *fx.respond;
       switch (rule.kind) {
-        case fault_kind::drop: out.drop_connection = true; break;
+        case fault_kind::drop:
+          out.drop_connection = true;
+          break;
         case fault_kind::hang:
           out.drop_connection = true;
           out.delay = millis{rule.delay_ms};

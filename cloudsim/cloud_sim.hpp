@@ -5,9 +5,9 @@
 #include <memory>
 #include <mutex>
 
-#include "http/http_message.hpp"
 #include "cloudsim/sim_state.hpp"
 #include "cloudsim/sim_types.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim {
 

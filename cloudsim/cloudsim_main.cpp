@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "http/http_server.hpp"
 #include "cloudsim/cloud_sim.hpp"
 #include "cloudsim/cloudsim_options.hpp"
 #include "cloudsim/delayed_replies.hpp"
+#include "http/http_server.hpp"
 
 using namespace dynserv;
 using namespace dynserv::cloudsim;

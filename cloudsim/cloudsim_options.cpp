@@ -98,8 +98,8 @@ bool split_provider(const std::string& v, std::optional<provider_kind>& p,
 }
 
 /// Handlers by option name; false means the value is invalid.
-using option_map = std::map<std::string,
-                            std::function<bool(const std::string&)>>;
+using option_map
+  = std::map<std::string, std::function<bool(const std::string&)>>;
 
 /// Options of the process: address, seed, time scale, TLS.
 void add_server_options(option_map& options, cloudsim_cli& cli) {

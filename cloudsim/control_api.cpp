@@ -35,11 +35,9 @@ http_response ok() {
 bool valid_state(provider_kind p, const std::string& s) {
   static const std::vector<std::string> upcloud{"started", "stopped",
                                                 "maintenance", "error"};
-  static const std::vector<std::string> hetzner{"initializing", "starting",
-                                                "running",      "stopping",
-                                                "off",          "deleting",
-                                                "migrating",    "rebuilding",
-                                                "unknown"};
+  static const std::vector<std::string> hetzner{
+    "initializing", "starting",  "running",    "stopping", "off",
+    "deleting",     "migrating", "rebuilding", "unknown"};
   static const std::vector<std::string> digitalocean{"new", "active", "off",
                                                      "archive"};
   auto& v = p == provider_kind::upcloud   ? upcloud
@@ -50,9 +48,12 @@ bool valid_state(provider_kind p, const std::string& s) {
 
 std::string default_state(provider_kind p) {
   switch (p) {
-    case provider_kind::upcloud: return "started";
-    case provider_kind::hetzner: return "running";
-    case provider_kind::digitalocean: return "active";
+    case provider_kind::upcloud:
+      return "started";
+    case provider_kind::hetzner:
+      return "running";
+    case provider_kind::digitalocean:
+      return "active";
   }
   return "running";
 }
@@ -569,8 +570,8 @@ http_response control_api::consistency_delay(const http_request& req) {
   auto p = parse_provider(pname);
   if (!p)
     return fail(400, "unknown provider " + pname);
-  state_.options.consistency_delay_ms[index_of(*p)] = static_cast<int64_t>(
-    std::llround(*s * 1000));
+  state_.options.consistency_delay_ms[index_of(*p)]
+    = static_cast<int64_t>(std::llround(*s * 1000));
   return ok();
 }
 

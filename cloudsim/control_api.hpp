@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "http/http_message.hpp"
 #include "cloudsim/provider_api.hpp"
 #include "cloudsim/sim_state.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim {
 
@@ -19,10 +19,11 @@ class control_api {
 public:
   control_api(sim_state& state, upcloud_api& upcloud, hetzner_api& hetzner,
               digitalocean_api& digitalocean)
-      : state_(state),
-        upcloud_(upcloud),
-        hetzner_(hetzner),
-        digitalocean_(digitalocean) {}
+    : state_(state),
+      upcloud_(upcloud),
+      hetzner_(hetzner),
+      digitalocean_(digitalocean) {
+  }
 
   /// Handles `req` whose path below "/_sim" is `path`.
   http_response handle(const http_request& req, const std::string& path,

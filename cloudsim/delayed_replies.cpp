@@ -5,7 +5,8 @@
 
 namespace dynserv::cloudsim {
 
-delayed_replies::delayed_replies() : thread_([this] { run(); }) {}
+delayed_replies::delayed_replies() : thread_([this] { run(); }) {
+}
 
 delayed_replies::~delayed_replies() {
   stop();

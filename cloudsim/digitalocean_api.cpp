@@ -10,15 +10,17 @@ namespace dynserv::cloudsim {
 
 namespace {
 
-constexpr std::string_view action_types[] = {"power_on", "power_off",
-                                             "shutdown", "reboot",
-                                             "power_cycle"};
+constexpr std::string_view action_types[]
+  = {"power_on", "power_off", "shutdown", "reboot", "power_cycle"};
 
 const char* status_name(action_status s) {
   switch (s) {
-    case action_status::running: return "in-progress";
-    case action_status::success: return "completed";
-    case action_status::error: return "errored";
+    case action_status::running:
+      return "in-progress";
+    case action_status::success:
+      return "completed";
+    case action_status::error:
+      return "errored";
   }
   return "in-progress";
 }
@@ -447,8 +449,8 @@ http_response digitalocean_api::create(const api_call& call) {
   droplet_create_body body;
   if (auto problem = read_create(doc, body))
     return error(422, "unprocessable_entity", *problem, false);
-  auto limit = state_.options
-                 .max_servers[index_of(provider_kind::digitalocean)];
+  auto limit
+    = state_.options.max_servers[index_of(provider_kind::digitalocean)];
   if (limit
       && state_.inv.count(provider_kind::digitalocean) + body.names.size()
            > *limit)
@@ -711,8 +713,8 @@ http_response digitalocean_api::get_action(const api_call&,
 }
 
 http_response digitalocean_api::account(const api_call&) {
-  auto limit = state_.options
-                 .max_servers[index_of(provider_kind::digitalocean)];
+  auto limit
+    = state_.options.max_servers[index_of(provider_kind::digitalocean)];
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();

@@ -100,10 +100,18 @@ fault_effects fault_rules::match(const fault_target& t, sim_random& rng) {
       case fault_kind::hang:
       case fault_kind::quota:
       case fault_kind::unauthorized:
-      case fault_kind::resource_locked: fx.respond = r; break;
-      case fault_kind::delay: fx.extra_delay_ms += r.delay_ms; break;
-      case fault_kind::lost_response: fx.lost_response = true; break;
-      case fault_kind::stuck: fx.stuck = true; break;
+      case fault_kind::resource_locked:
+        fx.respond = r;
+        break;
+      case fault_kind::delay:
+        fx.extra_delay_ms += r.delay_ms;
+        break;
+      case fault_kind::lost_response:
+        fx.lost_response = true;
+        break;
+      case fault_kind::stuck:
+        fx.stuck = true;
+        break;
       case fault_kind::error_state:
         fx.error_state_recover_s = r.recover_after_s;
         break;
@@ -112,8 +120,12 @@ fault_effects fault_rules::match(const fault_target& t, sim_random& rng) {
         fx.action_error_code = r.code;
         fx.action_error_message = r.message;
         break;
-      case fault_kind::soft_stop_ignored: fx.soft_stop_ignored = true; break;
-      case fault_kind::problem_json: fx.problem_json = true; break;
+      case fault_kind::soft_stop_ignored:
+        fx.soft_stop_ignored = true;
+        break;
+      case fault_kind::problem_json:
+        fx.problem_json = true;
+        break;
     }
     if (r.remaining && --*r.remaining <= 0)
       i = rules_.erase(i);
@@ -132,10 +144,10 @@ std::optional<fault_rule> fault_rules::parse(const rapidjson::Value& obj,
   };
   if (!obj.IsObject())
     return fail("a fault rule must be a JSON object");
-  static constexpr std::array<const char*, 14>
-    known{"provider", "op",          "method",   "path",         "server",
-          "kind",     "probability", "count",    "status",       "format",
-          "code",     "message",     "delay_ms", "recover_after"};
+  static constexpr std::array<const char*, 14> known{
+    "provider", "op",          "method",   "path",         "server",
+    "kind",     "probability", "count",    "status",       "format",
+    "code",     "message",     "delay_ms", "recover_after"};
   for (auto& m : obj.GetObject()) {
     std::string_view name{m.name.GetString(), m.name.GetStringLength()};
     if (std::none_of(known.begin(), known.end(),

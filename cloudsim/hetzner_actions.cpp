@@ -13,9 +13,8 @@ namespace dynserv::cloudsim {
 namespace {
 
 /// Fields `sort` accepts on GET /actions (the docs' list).
-constexpr std::array<std::string_view, 6> sort_fields{"id",      "command",
-                                                      "status",  "progress",
-                                                      "started", "finished"};
+constexpr std::array<std::string_view, 6> sort_fields{
+  "id", "command", "status", "progress", "started", "finished"};
 
 /// Compares two actions by `field`; stable sorting keeps the earlier keys.
 bool less_by(std::string_view field, const sim_action& a, const sim_action& b) {
@@ -88,9 +87,9 @@ http_response hetzner_list_actions(inventory& inv, const api_call& call) {
   if (!wanted.empty())
     items.erase(std::remove_if(items.begin(), items.end(),
                                [&](const sim_action* a) {
-                                 return std::find(wanted.begin(), wanted.end(),
-                                                  hetzner_action_status(
-                                                    a->status))
+                                 return std::find(
+                                          wanted.begin(), wanted.end(),
+                                          hetzner_action_status(a->status))
                                         == wanted.end();
                                }),
                 items.end());

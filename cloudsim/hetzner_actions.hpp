@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "http/http_message.hpp"
 #include "cloudsim/inventory.hpp"
 #include "cloudsim/provider_api.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim {
 

@@ -134,10 +134,9 @@ http_response hetzner_api::unauthorized(bool) {
 
 http_response hetzner_api::rate_limited(const rate_decision&) {
   auto limit = static_cast<int64_t>(state_.limits.config().hetzner_capacity);
-  return error(429, "rate_limit_exceeded",
-               "limit of " + std::to_string(limit)
-                 + " requests per hour reached",
-               false);
+  return error(
+    429, "rate_limit_exceeded",
+    "limit of " + std::to_string(limit) + " requests per hour reached", false);
 }
 
 http_response hetzner_api::quota(const fault_rule& rule, bool) {
@@ -169,10 +168,14 @@ http_response hetzner_api::quota(const fault_rule& rule, bool) {
 
 http_response hetzner_api::server_error(int status, bool) {
   switch (status) {
-    case 500: return error(500, "server_error", "internal server error", false);
-    case 502: return error(502, "bad_gateway", "bad gateway", false);
-    case 503: return error(503, "unavailable", "service unavailable", false);
-    case 504: return error(504, "timeout", "gateway timeout", false);
+    case 500:
+      return error(500, "server_error", "internal server error", false);
+    case 502:
+      return error(502, "bad_gateway", "bad gateway", false);
+    case 503:
+      return error(503, "unavailable", "service unavailable", false);
+    case 504:
+      return error(504, "timeout", "gateway timeout", false);
     default:
       return error(status, status >= 500 ? "server_error" : "invalid_input",
                    std::string{status_text(status)}, false);
@@ -370,8 +373,8 @@ http_response hetzner_api::create(const api_call& call) {
     if (srv->state == "initializing")
       ++initializing;
   auto& srv = state_.inv.add(std::move(s));
-  auto create_id = state_.inv.start_action(srv, "create_server", call.now_ms)
-                     .id;
+  auto create_id
+    = state_.inv.start_action(srv, "create_server", call.now_ms).id;
   uint64_t start_id = 0;
   if (body->start_after)
     start_id = state_.inv.start_action(srv, "start_server", call.now_ms).id;
@@ -559,22 +562,21 @@ http_response hetzner_api::power(const api_call& call, sim_server& srv,
   if (srv.locked())
     return error(423, "locked",
                  "cannot perform operation because server is locked", false);
-  static const std::map<std::string, std::string>
-    commands{{"poweron", "start_server"},
-             {"poweroff", "stop_server"},
-             {"shutdown", "shutdown_server"},
-             {"reboot", "reboot_server"},
-             {"reset", "reset_server"}};
+  static const std::map<std::string, std::string> commands{
+    {"poweron", "start_server"},
+    {"poweroff", "stop_server"},
+    {"shutdown", "shutdown_server"},
+    {"reboot", "reboot_server"},
+    {"reset", "reset_server"}};
   auto& command = commands.at(verb);
   bool running = srv.state == "running";
   bool off = srv.state == "off";
   // A request that has nothing to do finishes at once.
   if ((verb == "poweron" && running)
       || ((verb == "poweroff" || verb == "shutdown") && off))
-    return json_response(201, hetzner_single("action",
-                                             state_.inv
-                                               .finished_action(srv, command,
-                                                                call.now_ms)));
+    return json_response(
+      201, hetzner_single("action", state_.inv.finished_action(srv, command,
+                                                               call.now_ms)));
   auto& rng = state_.rng;
   auto id = state_.inv.start_action(srv, command, call.now_ms).id;
   sim_step step;

@@ -21,11 +21,9 @@ constexpr std::array<hetzner_server_type, 8> server_types{{
   {105, "cx32", 4, 8, 80, "x86"},
 }};
 
-constexpr std::array<std::string_view, 9> statuses{"initializing", "starting",
-                                                   "running",      "stopping",
-                                                   "off",          "deleting",
-                                                   "migrating",    "rebuilding",
-                                                   "unknown"};
+constexpr std::array<std::string_view, 9> statuses{
+  "initializing", "starting",  "running",    "stopping", "off",
+  "deleting",     "migrating", "rebuilding", "unknown"};
 
 void write_public_net(json_writer& w, const sim_server& s) {
   auto id = parse_int(s.id).value_or(0);
@@ -118,9 +116,12 @@ bool is_hetzner_server_status(std::string_view status) {
 
 const char* hetzner_action_status(action_status s) {
   switch (s) {
-    case action_status::running: return "running";
-    case action_status::success: return "success";
-    case action_status::error: return "error";
+    case action_status::running:
+      return "running";
+    case action_status::success:
+      return "success";
+    case action_status::error:
+      return "error";
   }
   return "running";
 }

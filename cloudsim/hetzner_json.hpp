@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "http/http_message.hpp"
 #include "cloudsim/inventory.hpp"
 #include "cloudsim/provider_api.hpp"
 #include "cloudsim/sim_json.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim {
 

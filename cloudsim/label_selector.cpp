@@ -170,11 +170,19 @@ bool label_selector::matches(const label_list& labels) const {
     bool ok = false;
     switch (req.kind) {
       case label_requirement::op::equals:
-      case label_requirement::op::in: ok = in_set(); break;
+      case label_requirement::op::in:
+        ok = in_set();
+        break;
       case label_requirement::op::not_equals:
-      case label_requirement::op::not_in: ok = !in_set(); break;
-      case label_requirement::op::exists: ok = value != nullptr; break;
-      case label_requirement::op::not_exists: ok = value == nullptr; break;
+      case label_requirement::op::not_in:
+        ok = !in_set();
+        break;
+      case label_requirement::op::exists:
+        ok = value != nullptr;
+        break;
+      case label_requirement::op::not_exists:
+        ok = value == nullptr;
+        break;
     }
     if (!ok)
       return false;

@@ -13,7 +13,8 @@ namespace dynserv::cloudsim {
 /// give the same ids, latencies and fault draws.
 class sim_random {
 public:
-  explicit sim_random(uint64_t seed) : engine_(seed) {}
+  explicit sim_random(uint64_t seed) : engine_(seed) {
+  }
 
   /// Re-seeds the generator.
   void seed(uint64_t seed) {

@@ -14,8 +14,10 @@ provider_api::~provider_api() {
 http_response provider_api::fault_response(const fault_rule& rule,
                                            bool problem) {
   switch (rule.kind) {
-    case fault_kind::quota: return quota(rule, problem);
-    case fault_kind::unauthorized: return unauthorized(problem);
+    case fault_kind::quota:
+      return quota(rule, problem);
+    case fault_kind::unauthorized:
+      return unauthorized(problem);
     case fault_kind::resource_locked:
       // Hetzner's code; hcloud-go: "The resource is locked. The caller
       // should contact support". The docs list no status for it; 423 is
@@ -26,7 +28,8 @@ http_response provider_api::fault_response(const fault_rule& rule,
                                         "support"}
                      : std::string_view{rule.message},
                    problem);
-    default: break;
+    default:
+      break;
   }
   if (rule.format == "html")
     return html_error(rule.status);
@@ -49,20 +52,34 @@ http_response json_response(int status, std::string body) {
 
 std::string_view status_text(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 422: return "Unprocessable Entity";
-    case 423: return "Locked";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 402:
+      return "Payment Required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    case 422:
+      return "Unprocessable Entity";
+    case 423:
+      return "Locked";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
   }
 }
 

@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "http/http_message.hpp"
 #include "cloudsim/fault_rules.hpp"
 #include "cloudsim/rate_limits.hpp"
 #include "cloudsim/sim_state.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim {
 
@@ -47,7 +47,8 @@ struct op_info {
 /// A simulated provider API.
 class provider_api {
 public:
-  explicit provider_api(sim_state& state) : state_(state) {}
+  explicit provider_api(sim_state& state) : state_(state) {
+  }
 
   virtual ~provider_api();
 
@@ -62,7 +63,8 @@ public:
   virtual bool authorized(const http_request& req) const = 0;
 
   /// Called once per request before anything else (fresh request ids).
-  virtual void begin_request() {}
+  virtual void begin_request() {
+  }
 
   /// Processes an authorized request.
   virtual http_response handle(const api_call& call) = 0;

@@ -22,10 +22,11 @@ int64_t ceil_div(int64_t a, int64_t b) {
 
 token_bucket::token_bucket(double capacity, double refill_per_second,
                            int64_t now_ms)
-    : capacity_(std::max(capacity, 0.0)),
-      refill_(std::max(refill_per_second, 0.0)),
-      tokens_(capacity_),
-      at_ms_(now_ms) {}
+  : capacity_(std::max(capacity, 0.0)),
+    refill_(std::max(refill_per_second, 0.0)),
+    tokens_(capacity_),
+    at_ms_(now_ms) {
+}
 
 double token_bucket::available(int64_t now_ms) const {
   auto elapsed = std::max<int64_t>(0, now_ms - at_ms_);
@@ -60,8 +61,9 @@ int64_t token_bucket::wait_ms(int64_t now_ms) const {
 // -- sliding_window -----------------------------------------------------------
 
 sliding_window::sliding_window(int64_t per_hour, int64_t per_minute)
-    : per_hour_(std::max<int64_t>(per_hour, 0)),
-      per_minute_(std::max<int64_t>(per_minute, 0)) {}
+  : per_hour_(std::max<int64_t>(per_hour, 0)),
+    per_minute_(std::max<int64_t>(per_minute, 0)) {
+}
 
 void sliding_window::expire(int64_t now_ms) {
   while (!times_.empty() && times_.front() + hour_ms <= now_ms)
@@ -115,9 +117,9 @@ int64_t sliding_window::minute_wait_ms(int64_t now_ms) {
 // -- rate_limits --------------------------------------------------------------
 
 rate_limits::rate_limits(rate_limit_config cfg, int64_t now_ms)
-    : cfg_(cfg),
-      hetzner_(cfg.hetzner_capacity, cfg.hetzner_refill_per_second, now_ms),
-      digitalocean_(cfg.digitalocean_per_hour, cfg.digitalocean_per_minute) {
+  : cfg_(cfg),
+    hetzner_(cfg.hetzner_capacity, cfg.hetzner_refill_per_second, now_ms),
+    digitalocean_(cfg.digitalocean_per_hour, cfg.digitalocean_per_minute) {
   if (cfg.upcloud_rps && *cfg.upcloud_rps > 0)
     upcloud_.emplace(std::max(1.0, *cfg.upcloud_rps), *cfg.upcloud_rps, now_ms);
 }
@@ -164,9 +166,8 @@ rate_decision rate_limits::check(provider_kind p, int64_t now_ms) {
     case provider_kind::upcloud:
       if (upcloud_ && !upcloud_->try_take(now_ms)) {
         out.allowed = false;
-        out.retry_after_s = std::max<int64_t>(1, ceil_div(upcloud_->wait_ms(
-                                                            now_ms),
-                                                          1000));
+        out.retry_after_s
+          = std::max<int64_t>(1, ceil_div(upcloud_->wait_ms(now_ms), 1000));
       }
       break;
   }
@@ -180,8 +181,8 @@ void rate_limits::add_headers(provider_kind p, int64_t now_ms,
   if (!cfg_.enabled)
     return;
   if (p == provider_kind::hetzner) {
-    auto remaining = static_cast<int64_t>(
-      std::floor(hetzner_.available(now_ms)));
+    auto remaining
+      = static_cast<int64_t>(std::floor(hetzner_.available(now_ms)));
     set_header(headers, "RateLimit-Limit",
                std::to_string(static_cast<int64_t>(hetzner_.capacity())));
     set_header(headers, "RateLimit-Remaining", std::to_string(remaining));
@@ -206,8 +207,8 @@ rate_budget rate_limits::budget(provider_kind p, int64_t now_ms) {
     case provider_kind::hetzner:
       out.limited = cfg_.enabled;
       out.limit = static_cast<int64_t>(hetzner_.capacity());
-      out.remaining = static_cast<int64_t>(
-        std::floor(hetzner_.available(now_ms)));
+      out.remaining
+        = static_cast<int64_t>(std::floor(hetzner_.available(now_ms)));
       out.reset_unix_s = ceil_div(hetzner_.full_at_ms(now_ms), 1000);
       break;
     case provider_kind::digitalocean:
@@ -222,8 +223,8 @@ rate_budget rate_limits::budget(provider_kind p, int64_t now_ms) {
       out.limited = cfg_.enabled && upcloud_.has_value();
       if (upcloud_) {
         out.limit = static_cast<int64_t>(upcloud_->capacity());
-        out.remaining = static_cast<int64_t>(
-          std::floor(upcloud_->available(now_ms)));
+        out.remaining
+          = static_cast<int64_t>(std::floor(upcloud_->available(now_ms)));
         out.reset_unix_s = ceil_div(upcloud_->full_at_ms(now_ms), 1000);
       }
       break;

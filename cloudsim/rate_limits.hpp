@@ -8,8 +8,8 @@
 #include <deque>
 #include <optional>
 
-#include "http/http_message.hpp"
 #include "cloudsim/sim_types.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim {
 

@@ -6,7 +6,8 @@
 namespace dynserv::cloudsim {
 
 request_log::request_log(size_t capacity)
-    : capacity_(std::max<size_t>(capacity, 1)) {}
+  : capacity_(std::max<size_t>(capacity, 1)) {
+}
 
 uint64_t request_log::add(request_entry e) {
   e.seq = next_seq_++;

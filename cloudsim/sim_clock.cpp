@@ -11,9 +11,9 @@ namespace {
 
 sim_clock::real_source default_source() {
   using namespace std::chrono;
-  auto sys0 = duration_cast<milliseconds>(
-                system_clock::now().time_since_epoch())
-                .count();
+  auto sys0
+    = duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+        .count();
   auto steady0 = steady_clock::now();
   return [sys0, steady0] {
     auto d = steady_clock::now() - steady0;
@@ -33,8 +33,8 @@ std::string format(int64_t unix_ms, const char* suffix) {
 } // namespace
 
 sim_clock::sim_clock(real_source source, double scale)
-    : source_(source ? std::move(source) : default_source()),
-      scale_(scale >= 0 ? scale : 1.0) {
+  : source_(source ? std::move(source) : default_source()),
+    scale_(scale >= 0 ? scale : 1.0) {
   anchor_real_ = source_();
   anchor_virtual_ = anchor_real_;
 }

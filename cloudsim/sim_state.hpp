@@ -51,11 +51,12 @@ struct sim_options {
 /// The mutable world. Not thread-safe: `cloud_sim` serializes access.
 struct sim_state {
   explicit sim_state(sim_options opts)
-      : options(std::move(opts)),
-        clock(options.real_time, options.time_scale),
-        rng(options.seed),
-        limits(options.rate_limits, clock.real_ms()),
-        log(options.request_log_capacity) {}
+    : options(std::move(opts)),
+      clock(options.real_time, options.time_scale),
+      rng(options.seed),
+      limits(options.rate_limits, clock.real_ms()),
+      log(options.request_log_capacity) {
+  }
 
   sim_options options;
   sim_clock clock;

@@ -5,9 +5,12 @@ namespace dynserv::cloudsim {
 
 std::string_view to_string(provider_kind x) {
   switch (x) {
-    case provider_kind::upcloud: return "upcloud";
-    case provider_kind::hetzner: return "hetzner";
-    case provider_kind::digitalocean: return "digitalocean";
+    case provider_kind::upcloud:
+      return "upcloud";
+    case provider_kind::hetzner:
+      return "hetzner";
+    case provider_kind::digitalocean:
+      return "digitalocean";
   }
   return "unknown";
 }

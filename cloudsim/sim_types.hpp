@@ -17,9 +17,8 @@ using millis = std::chrono::milliseconds;
 enum class provider_kind { upcloud, hetzner, digitalocean };
 
 /// Every provider, in URL-prefix order.
-constexpr std::array<provider_kind, 3>
-  all_providers{provider_kind::upcloud, provider_kind::hetzner,
-                provider_kind::digitalocean};
+constexpr std::array<provider_kind, 3> all_providers{
+  provider_kind::upcloud, provider_kind::hetzner, provider_kind::digitalocean};
 
 /// Returns "upcloud", "hetzner" or "digitalocean".
 std::string_view to_string(provider_kind x);

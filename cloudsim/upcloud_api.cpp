@@ -313,9 +313,8 @@ http_response upcloud_api::create(const api_call& call) {
     step.state = "started";
     state_.inv.schedule(std::move(step));
   }
-  auto res = details(202, srv,
-                     body->create_password ? state_.rng.hex(12)
-                                           : std::string{});
+  auto res = details(
+    202, srv, body->create_password ? state_.rng.hex(12) : std::string{});
   enter_error(call, srv, "started");
   return res;
 }
@@ -559,9 +558,8 @@ http_response upcloud_api::remove(const api_call& call, sim_server& srv) {
   state_.inv.remove(provider_kind::upcloud, srv.id, call.now_ms);
   if (storages)
     for (auto& uuid : disks)
-      state_.inv.delete_storage(uuid, call.now_ms
-                                        + latency::upcloud_storage_delete(
-                                          state_.rng));
+      state_.inv.delete_storage(
+        uuid, call.now_ms + latency::upcloud_storage_delete(state_.rng));
   http_response res;
   res.status = 204;
   return res;

@@ -40,18 +40,10 @@ constexpr std::string_view create_attributes[] = {"zone",
                                                   "tags"};
 
 /// Attributes accepted by PUT /server/{uuid}.
-constexpr std::string_view modify_attributes[] = {"title",
-                                                  "hostname",
-                                                  "labels",
-                                                  "plan",
-                                                  "core_number",
-                                                  "memory_amount",
-                                                  "metadata",
-                                                  "firewall",
-                                                  "boot_order",
-                                                  "nic_model",
-                                                  "timezone",
-                                                  "simple_backup"};
+constexpr std::string_view modify_attributes[]
+  = {"title",       "hostname",      "labels",   "plan",
+     "core_number", "memory_amount", "metadata", "firewall",
+     "boot_order",  "nic_model",     "timezone", "simple_backup"};
 
 constexpr std::string_view start_attributes[] = {"host", "avoid_host",
                                                  "start_type"};
@@ -68,11 +60,16 @@ bool known(const std::string_view (&names)[N], std::string_view x) {
 
 bool allowed(upcloud_body_kind kind, std::string_view name) {
   switch (kind) {
-    case upcloud_body_kind::create: return known(create_attributes, name);
-    case upcloud_body_kind::modify: return known(modify_attributes, name);
-    case upcloud_body_kind::start: return known(start_attributes, name);
-    case upcloud_body_kind::stop: return known(stop_attributes, name);
-    case upcloud_body_kind::restart: return known(restart_attributes, name);
+    case upcloud_body_kind::create:
+      return known(create_attributes, name);
+    case upcloud_body_kind::modify:
+      return known(modify_attributes, name);
+    case upcloud_body_kind::start:
+      return known(start_attributes, name);
+    case upcloud_body_kind::stop:
+      return known(stop_attributes, name);
+    case upcloud_body_kind::restart:
+      return known(restart_attributes, name);
   }
   return false;
 }
@@ -180,9 +177,9 @@ bool read_disks(const rapidjson::Value& body, upcloud_create_body& out,
       return false;
     }
     upcloud_disk disk;
-    disk.title = get_string(d, "title")
-                   .value_or(out.title + "-disk"
-                             + std::to_string(out.disks.size()));
+    disk.title
+      = get_string(d, "title")
+          .value_or(out.title + "-disk" + std::to_string(out.disks.size()));
     disk.tier = get_string(d, "tier").value_or("maxiops");
     disk.size_gb = size.value_or(25);
     out.disks.push_back(std::move(disk));

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -22,8 +22,8 @@
 
 #include "providers/cloud_providers.hpp"
 
-#include "messages/events.hpp"
 #include "actors/reboot_rollout.hpp"
+#include "messages/events.hpp"
 
 #include "policies/http_metric.hpp"
 #include "policies/schedule.hpp"
@@ -45,9 +45,8 @@ constexpr const char* provider_types[] = {"simulated", "upcloud", "hetzner",
 
 constexpr const char* orphan_actions[] = {"delete", "adopt", "report"};
 
-constexpr const char* simulated_operations[] = {"create", "get",   "list",
-                                                "stop",   "start", "reboot",
-                                                "delete"};
+constexpr const char* simulated_operations[]
+  = {"create", "get", "list", "stop", "start", "reboot", "delete"};
 
 std::string join(const std::string& path, std::string_view key) {
   if (path.empty())
@@ -80,12 +79,17 @@ std::string str_of(const Value& x) {
 /// Names the JSON type of `x` for "expected ..., got ..." messages.
 const char* kind_of(const Value& x) {
   switch (x.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+      return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "a boolean";
-    case rapidjson::kObjectType: return "an object";
-    case rapidjson::kArrayType: return "an array";
-    case rapidjson::kStringType: return "a string";
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
     case rapidjson::kNumberType:
       return x.IsInt64() || x.IsUint64() ? "an integer" : "a decimal number";
   }
@@ -110,8 +114,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min(
-        {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      d[i][j]
+        = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
@@ -412,7 +416,8 @@ private:
     auto str = str_of(x);
     auto parsed = parse_duration_detail(str);
     switch (parsed.status) {
-      case duration_status::ok: break;
+      case duration_status::ok:
+        break;
       case duration_status::syntax:
         fail(path, "invalid duration " + in_quotes(str)
                      + ": expected a number followed by ms, s, m or h, "
@@ -451,8 +456,8 @@ private:
 
   /// Reports a `backoff_max` below `backoff_initial` at the key the file
   /// gave (the other one may be a default).
-  void check_backoff_order(const std::string& path, millis initial,
-                           millis max, bool max_given) {
+  void check_backoff_order(const std::string& path, millis initial, millis max,
+                           bool max_given) {
     if (max >= initial)
       return;
     fail(join(path, max_given ? "backoff_max" : "backoff_initial"),
@@ -520,8 +525,7 @@ private:
   void read_faults(const Value& x, const std::string& path,
                    simulated_faults& cfg);
   std::vector<field> simulated_fields(simulated_options& sim);
-  std::vector<field> http_fields(const std::string& type,
-                                 provider_config& cfg);
+  std::vector<field> http_fields(const std::string& type, provider_config& cfg);
   std::vector<field> exec_fields(exec_options& exec);
   void check_credentials(const std::string& path, const std::string& type,
                          http_provider_options& api);
@@ -597,21 +601,21 @@ config_result checker::run(const Value& root) {
         && j->value.GetInt64() >= 0)
       max_servers_ = j->value.GetInt64();
   }
-  walk(root, "",
-       {
-         {"node", true, [this](auto& x, auto& p) { read_node(x, p); }},
-         {"limits", true, [this](auto& x, auto& p) { read_limits(x, p); }},
-         {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
-         {"admin", false, [this](auto& x, auto& p) { read_admin(x, p); }},
-         {"http", false, [this](auto& x, auto& p) { read_http(x, p); }},
-         {"policy", false,
-          [this](auto& x, auto& p) { read_policy_defaults(x, p); }},
-         {"orphans", false, [this](auto& x, auto& p) { read_orphans(x, p); }},
-         {"providers", true,
-          [this](auto& x, auto& p) { read_providers(x, p); }},
-         {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
-         {"webhooks", false, [this](auto& x, auto& p) { read_webhooks(x, p); }},
-       });
+  walk(
+    root, "",
+    {
+      {"node", true, [this](auto& x, auto& p) { read_node(x, p); }},
+      {"limits", true, [this](auto& x, auto& p) { read_limits(x, p); }},
+      {"timing", false, [this](auto& x, auto& p) { read_timing(x, p); }},
+      {"admin", false, [this](auto& x, auto& p) { read_admin(x, p); }},
+      {"http", false, [this](auto& x, auto& p) { read_http(x, p); }},
+      {"policy", false,
+       [this](auto& x, auto& p) { read_policy_defaults(x, p); }},
+      {"orphans", false, [this](auto& x, auto& p) { read_orphans(x, p); }},
+      {"providers", true, [this](auto& x, auto& p) { read_providers(x, p); }},
+      {"pools", true, [this](auto& x, auto& p) { read_pools(x, p); }},
+      {"webhooks", false, [this](auto& x, auto& p) { read_webhooks(x, p); }},
+    });
   if (!errors_.empty())
     return {std::nullopt, std::move(errors_)};
   return {std::move(cfg_), {}};
@@ -723,12 +727,10 @@ void checker::read_token_env(const Value& v, const std::string& p,
   auto str = string(v, p);
   if (!str)
     return;
-  auto ok = !str->empty()
-            && std::all_of(str->begin(), str->end(), [](char c) {
-                 return std::isupper(static_cast<unsigned char>(c))
-                        || std::isdigit(static_cast<unsigned char>(c))
-                        || c == '_';
-               });
+  auto ok = !str->empty() && std::all_of(str->begin(), str->end(), [](char c) {
+    return std::isupper(static_cast<unsigned char>(c))
+           || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+  });
   if (!ok)
     fail(p, "expected an environment variable name (A-Z, 0-9, _), got "
               + in_quotes(*str));
@@ -754,30 +756,28 @@ void checker::read_admin(const Value& x, const std::string& path) {
   auto file = [this](std::string& dst) {
     return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
   };
-  walk(x, path,
-       {
-         {"listen", false,
-          [&](auto& v, auto& p) {
-            read_listen(v, p, a.enabled, a.host, a.port);
-          }},
-         {"token", false,
-          [&](auto& v, auto& p) { read_token(v, p, a.token); }},
-         {"token_env", false,
-          [&](auto& v, auto& p) { read_token_env(v, p, a.token_env); }},
-         {"tls", false,
-          [&](auto& v, auto& p) {
-            if (!object(v, p))
-              return;
-            admin_tls_config tls;
-            walk(v, p,
-                 {
-                   {"certificate", true, file(tls.certificate)},
-                   {"key", true, file(tls.key)},
-                   {"cafile", false, file(tls.cafile)},
-                 });
-            a.tls = tls;
-          }},
-       });
+  walk(
+    x, path,
+    {
+      {"listen", false,
+       [&](auto& v, auto& p) { read_listen(v, p, a.enabled, a.host, a.port); }},
+      {"token", false, [&](auto& v, auto& p) { read_token(v, p, a.token); }},
+      {"token_env", false,
+       [&](auto& v, auto& p) { read_token_env(v, p, a.token_env); }},
+      {"tls", false,
+       [&](auto& v, auto& p) {
+         if (!object(v, p))
+           return;
+         admin_tls_config tls;
+         walk(v, p,
+              {
+                {"certificate", true, file(tls.certificate)},
+                {"key", true, file(tls.key)},
+                {"cafile", false, file(tls.cafile)},
+              });
+         a.tls = tls;
+       }},
+    });
   if (!a.token.empty() && !a.token_env.empty())
     fail(join(path, "token"), "set either token or token_env, not both");
 }
@@ -789,46 +789,44 @@ void checker::read_http(const Value& x, const std::string& path) {
   auto file = [this](std::string& dst) {
     return [this, &dst](auto& v, auto& p) { read_file_path(v, p, dst); };
   };
-  walk(x, path,
-       {
-         {"listen", false,
-          [&](auto& v, auto& p) {
-            read_listen(v, p, h.enabled, h.host, h.port);
-          }},
-         {"token", false,
-          [&](auto& v, auto& p) { read_token(v, p, h.token); }},
-         {"token_env", false,
-          [&](auto& v, auto& p) { read_token_env(v, p, h.token_env); }},
-         {"public_reads", false,
-          [&](auto& v, auto& p) {
-            if (v.IsBool())
-              h.public_reads = v.GetBool();
-            else
-              expected(p, "true or false", v);
-          }},
-         {"request_timeout", false,
-          [&](auto& v, auto& p) {
-            store(h.request_timeout, duration(v, p, millis{10}));
-          }},
-         {"idle_timeout", false,
-          [&](auto& v, auto& p) {
-            store(h.idle_timeout, duration(v, p, millis{10}));
-          }},
-         {"body_limit", false, bounded(h.body_limit, 1, 64 << 20)},
-         {"max_connections", false, bounded(h.max_connections, 1, 65536)},
-         {"tls", false,
-          [&](auto& v, auto& p) {
-            if (!object(v, p))
-              return;
-            http_tls_config tls;
-            walk(v, p,
-                 {
-                   {"certificate", true, file(tls.certificate)},
-                   {"key", true, file(tls.key)},
-                 });
-            h.tls = tls;
-          }},
-       });
+  walk(
+    x, path,
+    {
+      {"listen", false,
+       [&](auto& v, auto& p) { read_listen(v, p, h.enabled, h.host, h.port); }},
+      {"token", false, [&](auto& v, auto& p) { read_token(v, p, h.token); }},
+      {"token_env", false,
+       [&](auto& v, auto& p) { read_token_env(v, p, h.token_env); }},
+      {"public_reads", false,
+       [&](auto& v, auto& p) {
+         if (v.IsBool())
+           h.public_reads = v.GetBool();
+         else
+           expected(p, "true or false", v);
+       }},
+      {"request_timeout", false,
+       [&](auto& v, auto& p) {
+         store(h.request_timeout, duration(v, p, millis{10}));
+       }},
+      {"idle_timeout", false,
+       [&](auto& v, auto& p) {
+         store(h.idle_timeout, duration(v, p, millis{10}));
+       }},
+      {"body_limit", false, bounded(h.body_limit, 1, 64 << 20)},
+      {"max_connections", false, bounded(h.max_connections, 1, 65536)},
+      {"tls", false,
+       [&](auto& v, auto& p) {
+         if (!object(v, p))
+           return;
+         http_tls_config tls;
+         walk(v, p,
+              {
+                {"certificate", true, file(tls.certificate)},
+                {"key", true, file(tls.key)},
+              });
+         h.tls = tls;
+       }},
+    });
   if (!h.token.empty() && !h.token_env.empty())
     fail(join(path, "token"), "set either token or token_env, not both");
 }
@@ -940,7 +938,9 @@ void checker::read_timing(const Value& x, const std::string& path) {
 
 void checker::read_providers(const Value& x, const std::string& path) {
   read_entries(x, path, "provider", cfg_.providers,
-               [this](auto& v, auto& p, auto& cfg) { read_provider(v, p, cfg); });
+               [this](auto& v, auto& p, auto& cfg) {
+                 read_provider(v, p, cfg);
+               });
 }
 
 void checker::read_provider(const Value& x, const std::string& path,
@@ -1050,9 +1050,7 @@ std::vector<field> checker::simulated_fields(simulated_options& sim) {
        store(sim.seed, unsigned_integer(v, p));
      }},
     {"time_scale", false,
-     [this, &sim](auto& v, auto& p) {
-       store(sim.time_scale, positive(v, p));
-     }},
+     [this, &sim](auto& v, auto& p) { store(sim.time_scale, positive(v, p)); }},
     {"faults", false,
      [this, &sim](auto& v, auto& p) { read_faults(v, p, sim.faults); }},
   };
@@ -1282,22 +1280,21 @@ void checker::read_faults(const Value& x, const std::string& path,
                             if (auto rate = fraction(v, p))
                               cfg.error_rate[op] = *rate;
                           }});
-  walk(x, path,
-       {
-         {"error_rate", false,
-          [&](auto& v, auto& p) {
-            if (object(v, p))
-              walk(v, p, operations);
-          }},
-         {"never_start_rate", false,
-          [&](auto& v, auto& p) {
-            store(cfg.never_start_rate, fraction(v, p));
-          }},
-         {"lost_create_response_rate", false,
-          [&](auto& v, auto& p) {
-            store(cfg.lost_create_response_rate, fraction(v, p));
-          }},
-       });
+  walk(
+    x, path,
+    {
+      {"error_rate", false,
+       [&](auto& v, auto& p) {
+         if (object(v, p))
+           walk(v, p, operations);
+       }},
+      {"never_start_rate", false,
+       [&](auto& v, auto& p) { store(cfg.never_start_rate, fraction(v, p)); }},
+      {"lost_create_response_rate", false,
+       [&](auto& v, auto& p) {
+         store(cfg.lost_create_response_rate, fraction(v, p));
+       }},
+    });
 }
 
 void checker::read_pools(const Value& x, const std::string& path) {
@@ -1315,67 +1312,68 @@ void checker::read_pool(const Value& x, const std::string& path,
   // With a policy the count is decided at run time: `desired` is optional
   // (the count until the first decision, default `min`).
   bool has_policy = false;
-  if (auto i = x.FindMember("policy"); i != x.MemberEnd() && i->value.IsObject()) {
+  if (auto i = x.FindMember("policy");
+      i != x.MemberEnd() && i->value.IsObject()) {
     auto t = i->value.FindMember("type");
     has_policy = t != i->value.MemberEnd() && t->value.IsString()
                  && str_of(t->value) != "external";
   }
   bool desired_given = false;
   bool spec_valid = false;
-  walk(x, path,
-       {
-         {"policy", false,
-          [&](auto& v, auto& p) { read_policy(v, p, cfg.policy); }},
-         {"provider", true,
-          [&](auto& v, auto& p) {
-            auto str = string(v, p);
-            if (!str)
-              return;
-            cfg.provider = *str;
-            if (!provider_names_)
-              return; // `providers` is missing, wrong or empty
-            auto& names = *provider_names_;
-            if (std::find(names.begin(), names.end(), *str) != names.end())
-              return;
-            std::string known;
-            for (auto& name : names)
-              known += (known.empty() ? "" : ", ") + name;
-            fail(p, "unknown provider " + in_quotes(*str) + " (known: " + known
-                      + ")");
-          }},
-         {"desired", !has_policy,
-          [&](auto& v, auto& p) {
-            desired_given = true;
-            desired = integer(v, p);
-          }},
-         {"min", false, [&](auto& v, auto& p) { min = integer(v, p); }},
-         {"max", false,
-          [&](auto& v, auto& p) {
-            max_given = true;
-            max = integer(v, p);
-          }},
-         {"reboot", false,
-          [&](auto& v, auto& p) { read_pool_reboot(v, p, cfg); }},
-         {"remediation", false,
-          [&](auto& v, auto& p) { read_remediation(v, p, cfg.remediation); }},
-         {"circuit_breaker", false,
-          [&](auto& v, auto& p) { read_breaker(v, p, cfg.breaker); }},
-         {"max_lifetime", false,
-          [&](auto& v, auto& p) {
-            store(cfg.max_lifetime,
-                  duration(v, p, millis{std::chrono::minutes{1}}));
-          }},
-         {"server", false,
-          [&](auto& v, auto& p) {
-            if (!object(v, p))
-              return;
-            rapidjson::StringBuffer buf;
-            rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
-            v.Accept(writer);
-            cfg.server_spec.assign(buf.GetString(), buf.GetSize());
-            spec_valid = true;
-          }},
-       });
+  walk(
+    x, path,
+    {
+      {"policy", false,
+       [&](auto& v, auto& p) { read_policy(v, p, cfg.policy); }},
+      {"provider", true,
+       [&](auto& v, auto& p) {
+         auto str = string(v, p);
+         if (!str)
+           return;
+         cfg.provider = *str;
+         if (!provider_names_)
+           return; // `providers` is missing, wrong or empty
+         auto& names = *provider_names_;
+         if (std::find(names.begin(), names.end(), *str) != names.end())
+           return;
+         std::string known;
+         for (auto& name : names)
+           known += (known.empty() ? "" : ", ") + name;
+         fail(p, "unknown provider " + in_quotes(*str) + " (known: " + known
+                   + ")");
+       }},
+      {"desired", !has_policy,
+       [&](auto& v, auto& p) {
+         desired_given = true;
+         desired = integer(v, p);
+       }},
+      {"min", false, [&](auto& v, auto& p) { min = integer(v, p); }},
+      {"max", false,
+       [&](auto& v, auto& p) {
+         max_given = true;
+         max = integer(v, p);
+       }},
+      {"reboot", false, [&](auto& v, auto& p) { read_pool_reboot(v, p, cfg); }},
+      {"remediation", false,
+       [&](auto& v, auto& p) { read_remediation(v, p, cfg.remediation); }},
+      {"circuit_breaker", false,
+       [&](auto& v, auto& p) { read_breaker(v, p, cfg.breaker); }},
+      {"max_lifetime", false,
+       [&](auto& v, auto& p) {
+         store(cfg.max_lifetime,
+               duration(v, p, millis{std::chrono::minutes{1}}));
+       }},
+      {"server", false,
+       [&](auto& v, auto& p) {
+         if (!object(v, p))
+           return;
+         rapidjson::StringBuffer buf;
+         rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
+         v.Accept(writer);
+         cfg.server_spec.assign(buf.GetString(), buf.GetSize());
+         spec_valid = true;
+       }},
+    });
   if (!desired_given && has_policy && min)
     desired = *min;
   // The provider implementation knows the shape of its `server` object;
@@ -1384,8 +1382,8 @@ void checker::read_pool(const Value& x, const std::string& path,
       i != provider_types_.end() && is_cloud_provider_type(i->second)
       && (spec_valid || x.FindMember("server") == x.MemberEnd())) {
     auto spec_path = join(path, "server");
-    for (auto& [key, problem] : validate_server_spec(i->second,
-                                                     cfg.server_spec))
+    for (auto& [key, problem] :
+         validate_server_spec(i->second, cfg.server_spec))
       fail(key.empty() ? spec_path : join(spec_path, key), problem);
   }
   if (desired)
@@ -1607,7 +1605,8 @@ void checker::read_policy(const Value& x, const std::string& path,
   constexpr const char* kinds[] = {"external", "fixed", "schedule",
                                    "http_metric", "callback"};
   std::optional<policy_kind> kind;
-  if (auto i = x.FindMember("type"); i != x.MemberEnd() && i->value.IsString()) {
+  if (auto i = x.FindMember("type");
+      i != x.MemberEnd() && i->value.IsString()) {
     auto name = str_of(i->value);
     for (size_t k = 0; k < std::size(kinds); ++k)
       if (name == kinds[k])
@@ -1707,36 +1706,32 @@ void checker::read_policy(const Value& x, const std::string& path,
     fields.push_back({"ca_file", false, [&](auto& v, auto& p) {
                         read_file_path(v, p, hm.ca_file);
                       }});
-    fields.push_back({"headers", false, [&](auto& v, auto& p) {
-                        if (!object(v, p))
-                          return;
-                        for (auto i = v.MemberBegin(); i != v.MemberEnd(); ++i) {
-                          auto name = str_of(i->name);
-                          auto hp = join(p, name);
-                          auto token = !name.empty()
-                                       && std::all_of(name.begin(), name.end(),
-                                                      [](char c) {
-                                                        return std::isalnum(
-                                                                 static_cast<
-                                                                   unsigned char>(
-                                                                   c))
-                                                               || c == '-'
-                                                               || c == '_';
-                                                      });
-                          if (!token) {
-                            fail(hp, "invalid header name");
-                            continue;
-                          }
-                          auto value = string(i->value, hp);
-                          if (!value)
-                            continue;
-                          if (value->find_first_of("\r\n") != std::string::npos) {
-                            fail(hp, "header values must not contain line breaks");
-                            continue;
-                          }
-                          hm.headers.emplace_back(name, *value);
-                        }
-                      }});
+    fields.push_back(
+      {"headers", false, [&](auto& v, auto& p) {
+         if (!object(v, p))
+           return;
+         for (auto i = v.MemberBegin(); i != v.MemberEnd(); ++i) {
+           auto name = str_of(i->name);
+           auto hp = join(p, name);
+           auto token = !name.empty()
+                        && std::all_of(name.begin(), name.end(), [](char c) {
+                             return std::isalnum(static_cast<unsigned char>(c))
+                                    || c == '-' || c == '_';
+                           });
+           if (!token) {
+             fail(hp, "invalid header name");
+             continue;
+           }
+           auto value = string(i->value, hp);
+           if (!value)
+             continue;
+           if (value->find_first_of("\r\n") != std::string::npos) {
+             fail(hp, "header values must not contain line breaks");
+             continue;
+           }
+           hm.headers.emplace_back(name, *value);
+         }
+       }});
   }
   // With a missing or unknown type, only the common keys are checked.
   walk(x, path, fields, !kind.has_value());
@@ -2004,9 +1999,9 @@ config_result parse_config(std::string_view json_text,
 config_result load_config_file(const std::string& path) {
   auto fail = [&](int err) {
     auto reason = std::generic_category().message(err);
-    return config_result{std::nullopt,
-                         {config_error{"", "cannot read " + in_quotes(path)
-                                             + ": " + reason}}};
+    return config_result{
+      std::nullopt,
+      {config_error{"", "cannot read " + in_quotes(path) + ": " + reason}}};
   };
   errno = 0;
   std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -2039,9 +2034,8 @@ std::string format_duration(millis x) {
   auto n = x.count();
   if (n == 0)
     return "0s";
-  constexpr std::pair<int64_t, const char*> units[] = {{60 * 60 * 1000, "h"},
-                                                       {60 * 1000, "m"},
-                                                       {1000, "s"}};
+  constexpr std::pair<int64_t, const char*> units[]
+    = {{60 * 60 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}};
   for (auto [factor, suffix] : units)
     if (n % factor == 0)
       return std::to_string(n / factor) + suffix;

@@ -213,7 +213,8 @@ struct remediation_config {
 constexpr uint32_t default_breaker_window = 10;
 constexpr uint32_t default_breaker_min_creates = 3;
 constexpr double default_breaker_failure_ratio = 0.5;
-constexpr auto default_breaker_backoff_initial = millis{std::chrono::minutes{5}};
+constexpr auto default_breaker_backoff_initial
+  = millis{std::chrono::minutes{5}};
 constexpr auto default_breaker_backoff_max = millis{std::chrono::minutes{30}};
 
 /// `pools.<p>.circuit_breaker`: stops creating when creates keep failing.
@@ -262,7 +263,8 @@ struct pool_config {
 
 /// Defaults of an entry of `webhooks`.
 constexpr auto default_webhook_timeout = millis{std::chrono::seconds{10}};
-constexpr auto default_webhook_backoff_initial = millis{std::chrono::seconds{1}};
+constexpr auto default_webhook_backoff_initial
+  = millis{std::chrono::seconds{1}};
 constexpr auto default_webhook_backoff_max = millis{std::chrono::minutes{5}};
 /// Shortest secret accepted for signing webhook requests.
 constexpr size_t min_webhook_secret_length = 16;

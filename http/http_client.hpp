@@ -67,7 +67,7 @@ public:
 
 /// Makes a transport over Beast. On invalid options (unparsable URL,
 /// unreadable CA file) it returns nullptr and writes the reason to `*error`.
-std::unique_ptr<http_transport> make_http_client(const http_client_options& opts,
-                                                 std::string* error);
+std::unique_ptr<http_transport>
+make_http_client(const http_client_options& opts, std::string* error);
 
 } // namespace dynserv

@@ -40,11 +40,10 @@ std::optional<std::string> find_header(const http_headers& headers,
 
 void set_header(http_headers& headers, std::string_view name,
                 std::string value) {
-  headers.erase(std::remove_if(headers.begin(), headers.end(),
-                               [&](const auto& kv) {
-                                 return iequals(kv.first, name);
-                               }),
-                headers.end());
+  headers.erase(
+    std::remove_if(headers.begin(), headers.end(),
+                   [&](const auto& kv) { return iequals(kv.first, name); }),
+    headers.end());
   headers.emplace_back(std::string{name}, std::move(value));
 }
 
@@ -114,8 +113,7 @@ parse_query(std::string_view query) {
     // A malformed escape keeps the raw text rather than dropping the pair,
     // so a filter is never silently widened.
     out.emplace_back(key ? *key : std::string{part.substr(0, eq)},
-                     value ? *value
-                           : std::string{part.substr(eq + 1)});
+                     value ? *value : std::string{part.substr(eq + 1)});
   }
   return out;
 }

@@ -253,7 +253,7 @@ struct has_field_list : std::false_type {};
 template <class T>
 struct has_field_list<
   T, std::void_t<decltype(for_each_field(std::declval<T&>(), field_probe{}))>>
-    : std::true_type {};
+  : std::true_type {};
 
 template <class T>
 constexpr bool has_field_list_v = has_field_list<T>::value;

@@ -120,8 +120,8 @@ struct create_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, create_request& x) {
-  return f(caf::meta::type_name("create_request"), x.server_id, x.name,
-           x.pool, x.labels, x.spec);
+  return f(caf::meta::type_name("create_request"), x.server_id, x.name, x.pool,
+           x.labels, x.spec);
 }
 
 /// What a provider's rate-limit headers said on the last response of a
@@ -213,9 +213,9 @@ typename Inspector::result_type inspect(Inspector& f, server_record& x) {
   return f(caf::meta::type_name("server_record"), x.id, x.name, x.pool,
            x.provider, x.status, x.previous_status, x.status_since_ms,
            x.created_at_ms, x.provider_created_at_ms, x.provider_id,
-           x.call_accepted, x.create_attempts,
-           x.reboot_requested, x.stop_requested, x.retries, x.last_error_kind,
-           x.last_error_code, x.last_error_message);
+           x.call_accepted, x.create_attempts, x.reboot_requested,
+           x.stop_requested, x.retries, x.last_error_kind, x.last_error_code,
+           x.last_error_message);
 }
 
 /// A rolling reboot of one pool. Kept in the pool record, so a restarted

@@ -43,16 +43,16 @@ policy_output metric_output(const http_metric_spec& spec,
                             const metric_sample& sample);
 
 /// Looks up environment variables (injected for tests).
-using env_lookup = std::function<std::optional<std::string>(
-  const std::string&)>;
+using env_lookup
+  = std::function<std::optional<std::string>(const std::string&)>;
 
 /// The process environment.
 env_lookup process_env();
 
 /// Makes the transport for one fetch (injected for tests).
-using transport_factory = std::function<std::unique_ptr<
-  http_transport>(const std::string& base_url, const http_metric_spec& spec,
-                  std::string* error)>;
+using transport_factory = std::function<std::unique_ptr<http_transport>(
+  const std::string& base_url, const http_metric_spec& spec,
+  std::string* error)>;
 
 /// Transports over dynserv's HTTP client.
 transport_factory default_transport_factory();

@@ -22,11 +22,16 @@ std::string capitalized(const char* day) {
 
 const char* to_string(policy_kind x) {
   switch (x) {
-    case policy_kind::external: return "external";
-    case policy_kind::fixed: return "fixed";
-    case policy_kind::schedule: return "schedule";
-    case policy_kind::http_metric: return "http_metric";
-    case policy_kind::callback: return "callback";
+    case policy_kind::external:
+      return "external";
+    case policy_kind::fixed:
+      return "fixed";
+    case policy_kind::schedule:
+      return "schedule";
+    case policy_kind::http_metric:
+      return "http_metric";
+    case policy_kind::callback:
+      return "callback";
   }
   return "unknown";
 }

@@ -21,7 +21,7 @@ std::optional<std::string> action_id(const rapidjson::Value* doc) {
 
 action_following_dialect::action_following_dialect(rest_cloud_facts facts,
                                                    rules r)
-    : rest_cloud_dialect(std::move(facts)), rules_(r) {
+  : rest_cloud_dialect(std::move(facts)), rules_(r) {
   // nop
 }
 
@@ -132,11 +132,14 @@ action_following_dialect::due_actions(const cloud_server& srv, bool listing,
   auto shows_outcome = [&](action_kind kind) {
     switch (kind) {
       case action_kind::create:
-      case action_kind::start: return srv.raw_state == rules_.up_state;
+      case action_kind::start:
+        return srv.raw_state == rules_.up_state;
       case action_kind::soft_stop:
-      case action_kind::hard_stop: return srv.raw_state == rules_.off_state;
+      case action_kind::hard_stop:
+        return srv.raw_state == rules_.off_state;
       case action_kind::reboot:
-      case action_kind::destroy: return false;
+      case action_kind::destroy:
+        return false;
     }
     return false;
   };
@@ -263,10 +266,9 @@ void action_following_dialect::follow_up(rest_session& session,
     } else if (srv.raw_state == rules_.up_state && !track.hard_stop_sent
                && now - track.soft_stop_ms >= rules_.stop_timeout.count()
                && !(rules_.one_action_at_a_time && busy)
-               && session.side_request(reply, rest_op::stop,
-                                       power_request(srv.provider_id,
-                                                     action_kind::hard_stop),
-                                       rsp)) {
+               && session.side_request(
+                 reply, rest_op::stop,
+                 power_request(srv.provider_id, action_kind::hard_stop), rsp)) {
       track.hard_stop_sent = true;
       if (rules_.pending_stop_reads_stopping)
         srv.state = cloud_state::stopping;

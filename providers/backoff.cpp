@@ -16,19 +16,19 @@ double clamp_non_negative(double x) {
 
 backoff::backoff(millis initial, millis max, double multiplier, double jitter,
                  uint64_t seed)
-    : initial_ms_(clamp_non_negative(static_cast<double>(initial.count()))),
-      max_ms_(clamp_non_negative(static_cast<double>(max.count()))),
-      // A multiplier below 1 would shrink the delays; treat it as constant.
-      multiplier_(std::isfinite(multiplier) ? std::max(multiplier, 1.0) : 1.0),
-      jitter_(std::isfinite(jitter) ? std::clamp(jitter, 0.0, 1.0) : 0.0),
-      current_ms_(std::min(initial_ms_, max_ms_)),
-      own_rng_(seed) {
+  : initial_ms_(clamp_non_negative(static_cast<double>(initial.count()))),
+    max_ms_(clamp_non_negative(static_cast<double>(max.count()))),
+    // A multiplier below 1 would shrink the delays; treat it as constant.
+    multiplier_(std::isfinite(multiplier) ? std::max(multiplier, 1.0) : 1.0),
+    jitter_(std::isfinite(jitter) ? std::clamp(jitter, 0.0, 1.0) : 0.0),
+    current_ms_(std::min(initial_ms_, max_ms_)),
+    own_rng_(seed) {
   // Nothing else to do.
 }
 
 backoff::backoff(millis initial, millis max, double multiplier, double jitter,
                  std::mt19937_64& rng)
-    : backoff(initial, max, multiplier, jitter, uint64_t{0}) {
+  : backoff(initial, max, multiplier, jitter, uint64_t{0}) {
   external_rng_ = &rng;
 }
 

@@ -282,17 +282,16 @@ public:
   // `list_by_labels` is false: one tag is filtered on the server side, the
   // rest of the selector here.
   explicit digitalocean_dialect(const digitalocean_options& opts)
-      : action_following_dialect({"digitalocean",
-                                  {false, true, true, true},
-                                  "/droplets",
-                                  "droplet",
-                                  {"shutdown", "power_off", "power_on",
-                                   "reboot"},
-                                  bearer_auth(opts.api.token),
-                                  build_create_body,
-                                  parse_droplet,
-                                  classify_answer},
-                                 rules_for(opts)) {
+    : action_following_dialect({"digitalocean",
+                                {false, true, true, true},
+                                "/droplets",
+                                "droplet",
+                                {"shutdown", "power_off", "power_on", "reboot"},
+                                bearer_auth(opts.api.token),
+                                build_create_body,
+                                parse_droplet,
+                                classify_answer},
+                               rules_for(opts)) {
     // nop
   }
 
@@ -405,8 +404,8 @@ private:
 digitalocean_provider::digitalocean_provider(
   digitalocean_options opts, std::unique_ptr<http_transport> transport,
   std::function<int64_t()> now_ms)
-    : rest_cloud_provider(std::make_unique<digitalocean_dialect>(opts),
-                          std::move(transport), std::move(now_ms)) {
+  : rest_cloud_provider(std::make_unique<digitalocean_dialect>(opts),
+                        std::move(transport), std::move(now_ms)) {
   // nop
 }
 

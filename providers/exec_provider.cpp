@@ -205,11 +205,10 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
                                     | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  auto rc = opts.command[0].find('/') == std::string::npos
-              ? posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(),
-                             envp.data())
-              : posix_spawn(&pid, argv[0], &actions, &attr, argv.data(),
-                            envp.data());
+  auto rc
+    = opts.command[0].find('/') == std::string::npos
+        ? posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data())
+        : posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -298,7 +297,7 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
     }
     auto w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) {
-        // Whatever it wrote before exiting is in the pipes now.
+      // Whatever it wrote before exiting is in the pipes now.
       if (out_pipe[0] >= 0)
         read_some(out_pipe[0], result.out, max_output + 1, out_total);
       if (err_pipe[0] >= 0)
@@ -503,9 +502,9 @@ provider_reply run(const exec_options& opts, const char* op,
     return reply;
   }
   if (outcome.failure == "too_much_output") {
-    reply.error = make_error(after_start, "bad_output",
-                             std::string{op} + ": " + cmd + ": "
-                               + outcome.detail);
+    reply.error
+      = make_error(after_start, "bad_output",
+                   std::string{op} + ": " + cmd + ": " + outcome.detail);
     return reply;
   }
   if (outcome.exit_status != 0) {

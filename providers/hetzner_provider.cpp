@@ -67,10 +67,9 @@ provider_error classify_answer(const http_response& rsp, rest_op call,
   // No Retry-After at Hetzner: the bucket refills one token per second and
   // a 429 means it is empty.
   auto rate_limited = rsp.status == 429 || body.code == "rate_limit_exceeded";
-  if (auto err = classify_common(rsp, body, call,
-                                 {"Hetzner", rate_limited, false, false,
-                                  "not_found", false},
-                                 now_ms))
+  if (auto err = classify_common(
+        rsp, body, call,
+        {"Hetzner", rate_limited, false, false, "not_found", false}, now_ms))
     return *err;
   auto status = rsp.status;
   if (auto kind = kind_of_code(body.code))
@@ -193,16 +192,16 @@ namespace {
 class hetzner_dialect : public action_following_dialect {
 public:
   explicit hetzner_dialect(const hetzner_options& opts)
-      : action_following_dialect({"hetzner",
-                                  {true, true, true, true},
-                                  "/servers",
-                                  "server",
-                                  {"shutdown", "poweroff", "poweron", "reboot"},
-                                  bearer_auth(opts.api.token),
-                                  build_create_body,
-                                  read_server,
-                                  classify_answer},
-                                 rules_for(opts)) {
+    : action_following_dialect({"hetzner",
+                                {true, true, true, true},
+                                "/servers",
+                                "server",
+                                {"shutdown", "poweroff", "poweron", "reboot"},
+                                bearer_auth(opts.api.token),
+                                build_create_body,
+                                read_server,
+                                classify_answer},
+                               rules_for(opts)) {
     // nop
   }
 
@@ -358,8 +357,8 @@ provider_reply hetzner_dialect::adopt(rest_session& session,
 hetzner_provider::hetzner_provider(hetzner_options opts,
                                    std::unique_ptr<http_transport> transport,
                                    std::function<int64_t()> now_ms)
-    : rest_cloud_provider(std::make_unique<hetzner_dialect>(opts),
-                          std::move(transport), std::move(now_ms)) {
+  : rest_cloud_provider(std::make_unique<hetzner_dialect>(opts),
+                        std::move(transport), std::move(now_ms)) {
   // nop
 }
 

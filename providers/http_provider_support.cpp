@@ -307,7 +307,8 @@ provider_error make_error(error_kind kind, std::string code,
 
 provider_error transport_error(const http_result& result, bool is_create) {
   switch (result.failure) {
-    case http_failure::none: break;
+    case http_failure::none:
+      break;
     case http_failure::invalid:
       return make_error(error_kind::permanent, "invalid_request",
                         "request not sent: " + result.detail);
@@ -370,9 +371,9 @@ int64_t rate_limit_wait(const http_response& rsp, int64_t now_ms,
 
 api_client::api_client(std::unique_ptr<http_transport> transport,
                        std::string authorization, clock_fn clock)
-    : transport_(std::move(transport)),
-      authorization_(std::move(authorization)),
-      clock_(clock ? std::move(clock) : system_clock_ms()) {
+  : transport_(std::move(transport)),
+    authorization_(std::move(authorization)),
+    clock_(clock ? std::move(clock) : system_clock_ms()) {
   // nop
 }
 
@@ -481,10 +482,9 @@ label_map as_label_object(const rapidjson::Value* x) {
     return result;
   for (auto i = x->MemberBegin(); i != x->MemberEnd(); ++i)
     if (i->value.IsString())
-      result.emplace(std::string{i->name.GetString(),
-                                 i->name.GetStringLength()},
-                     std::string{i->value.GetString(),
-                                 i->value.GetStringLength()});
+      result.emplace(
+        std::string{i->name.GetString(), i->name.GetStringLength()},
+        std::string{i->value.GetString(), i->value.GetStringLength()});
   return result;
 }
 
@@ -542,7 +542,8 @@ bool all_of(const rapidjson::Value& x, bool (*pred)(const rapidjson::Value&)) {
 /// Returns the problem with `x` for `type`, or nullptr if it fits.
 const char* shape_problem(const rapidjson::Value& x, spec_type type) {
   switch (type) {
-    case spec_type::string: return x.IsString() ? nullptr : "expected a string";
+    case spec_type::string:
+      return x.IsString() ? nullptr : "expected a string";
     case spec_type::integer:
       return x.IsInt64() ? nullptr : "expected an integer";
     case spec_type::boolean:
@@ -560,7 +561,8 @@ const char* shape_problem(const rapidjson::Value& x, spec_type type) {
                                      : "expected a string or an integer";
     case spec_type::object:
       return x.IsObject() ? nullptr : "expected an object";
-    case spec_type::array: return x.IsArray() ? nullptr : "expected an array";
+    case spec_type::array:
+      return x.IsArray() ? nullptr : "expected an array";
     case spec_type::string_array:
       return all_of(x, [](const rapidjson::Value& v) { return v.IsString(); })
                ? nullptr
@@ -593,11 +595,10 @@ bool parse_spec(std::string_view json, rapidjson::Document& doc,
     text = "{}";
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
-    problems.emplace_back("",
-                          std::string{"not valid JSON: "}
-                            + rapidjson::GetParseError_En(doc.GetParseError())
-                            + " at offset "
-                            + std::to_string(doc.GetErrorOffset()));
+    problems.emplace_back(
+      "", std::string{"not valid JSON: "}
+            + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset "
+            + std::to_string(doc.GetErrorOffset()));
     return false;
   }
   if (!doc.IsObject()) {

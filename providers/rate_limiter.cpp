@@ -18,7 +18,7 @@ double sanitize(double x) {
 } // namespace
 
 rate_limiter::rate_limiter(rate_limit_options opts, int64_t now_ms)
-    : opts_(opts), at_ms_(now_ms) {
+  : opts_(opts), at_ms_(now_ms) {
   opts_.requests_per_second = sanitize(opts_.requests_per_second);
   opts_.burst = sanitize(opts_.burst);
   tokens_ = opts_.burst;
@@ -63,8 +63,8 @@ int64_t rate_limiter::wait_ms(int64_t now_ms, double tokens) const {
   // Count from `at_ms_` when a penalty is still running.
   auto from = std::max(now_ms, at_ms_);
   auto missing = tokens - available(from);
-  auto refill = std::ceil(missing * 1000.0 / opts_.requests_per_second
-                          - epsilon);
+  auto refill
+    = std::ceil(missing * 1000.0 / opts_.requests_per_second - epsilon);
   auto total = static_cast<double>(from - now_ms) + std::max(refill, 0.0);
   if (total >= static_cast<double>(never))
     return never;

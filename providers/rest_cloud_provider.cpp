@@ -24,8 +24,8 @@ constexpr int max_pages = 1000;
 rest_session::rest_session(const rest_cloud_dialect& dialect,
                            std::unique_ptr<http_transport> transport,
                            std::string authorization, clock_fn clock)
-    : dialect_(dialect),
-      api_(std::move(transport), std::move(authorization), std::move(clock)) {
+  : dialect_(dialect),
+    api_(std::move(transport), std::move(authorization), std::move(clock)) {
   // nop
 }
 
@@ -107,9 +107,8 @@ classify_common(const http_response& rsp, const rest_error_body& body,
   // Other client errors count as the cloud's answer only with its error
   // body; anything else (an HTML page of a proxy) may go away by itself.
   if (!body.parsed)
-    return bad_response(status,
-                        "no " + std::string{rules.cloud} + " error body",
-                        rsp.body);
+    return bad_response(
+      status, "no " + std::string{rules.cloud} + " error body", rsp.body);
   if (status != 404)
     return std::nullopt;
   // Only the cloud's own not-found answer about one server means it is
@@ -126,7 +125,7 @@ classify_common(const http_response& rsp, const rest_error_body& body,
 // -- rest_cloud_dialect defaults ----------------------------------------------
 
 rest_cloud_dialect::rest_cloud_dialect(rest_cloud_facts facts)
-    : facts_(std::move(facts)) {
+  : facts_(std::move(facts)) {
   // nop
 }
 
@@ -138,10 +137,14 @@ std::string rest_cloud_dialect::server_path(const std::string& id) const {
 
 const char* rest_cloud_dialect::power_word(action_kind kind) const {
   switch (kind) {
-    case action_kind::soft_stop: return facts_.power.soft_stop;
-    case action_kind::hard_stop: return facts_.power.hard_stop;
-    case action_kind::start: return facts_.power.start;
-    default: return facts_.power.reboot;
+    case action_kind::soft_stop:
+      return facts_.power.soft_stop;
+    case action_kind::hard_stop:
+      return facts_.power.hard_stop;
+    case action_kind::start:
+      return facts_.power.start;
+    default:
+      return facts_.power.reboot;
   }
 }
 
@@ -198,9 +201,9 @@ void rest_cloud_dialect::refresh_listed(rest_session&, provider_reply&,
 rest_cloud_provider::rest_cloud_provider(
   std::unique_ptr<rest_cloud_dialect> dialect,
   std::unique_ptr<http_transport> transport, std::function<int64_t()> now_ms)
-    : dialect_(std::move(dialect)),
-      session_(*dialect_, std::move(transport), dialect_->facts().authorization,
-               std::move(now_ms)) {
+  : dialect_(std::move(dialect)),
+    session_(*dialect_, std::move(transport), dialect_->facts().authorization,
+             std::move(now_ms)) {
   // nop
 }
 
@@ -259,8 +262,8 @@ provider_reply rest_cloud_provider::get(const std::string& provider_id) {
   if (!parse_json(rsp.body, doc))
     return fail(std::move(reply),
                 bad_response(rsp.status, "not JSON", rsp.body));
-  auto srv = dialect_->facts().parse_server(
-    member(&doc, dialect_->facts().item_key));
+  auto srv
+    = dialect_->facts().parse_server(member(&doc, dialect_->facts().item_key));
   if (!srv)
     return fail(std::move(reply),
                 bad_response(rsp.status,

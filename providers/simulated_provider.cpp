@@ -93,7 +93,8 @@ observation observe(const entry& e, int64_t now_ms) {
       return {done ? cloud_state::stopped : cloud_state::stopping, false};
     case sim_op::reboot:
       return {done ? cloud_state::running : cloud_state::rebooting, false};
-    case sim_op::destroy: return {cloud_state::deleting, done};
+    case sim_op::destroy:
+      return {cloud_state::deleting, done};
   }
   return {};
 }
@@ -205,10 +206,9 @@ bool decode(const std::string& json, entry& e) {
   for (auto i = labels->MemberBegin(); i != labels->MemberEnd(); ++i) {
     if (!i->value.IsString())
       return false;
-    e.labels.emplace(std::string{i->name.GetString(),
-                                 i->name.GetStringLength()},
-                     std::string{i->value.GetString(),
-                                 i->value.GetStringLength()});
+    e.labels.emplace(
+      std::string{i->name.GetString(), i->name.GetStringLength()},
+      std::string{i->value.GetString(), i->value.GetStringLength()});
   }
   return true;
 }
@@ -452,7 +452,7 @@ struct simulated_provider::impl {
 // -- provider interface -------------------------------------------------------
 
 simulated_provider::simulated_provider(std::unique_ptr<impl> ptr)
-    : impl_(std::move(ptr)) {
+  : impl_(std::move(ptr)) {
   for (auto op : api_operations)
     impl_->calls.emplace(op, 0);
 }
@@ -646,10 +646,9 @@ open_simulated_provider(const std::string& dir, simulated_options opts,
   // WAL record reached the OS, so the inventory survives kill -9 of the node
   // (what crash tests do), though not a power cut. That is enough for a
   // simulation and keeps it fast.
-  auto opened = open_rocksdb_store(dir,
-                                   read_only
-                                     ? rocksdb_open_mode::read_only
-                                     : rocksdb_open_mode::primary_unsynced);
+  auto opened
+    = open_rocksdb_store(dir, read_only ? rocksdb_open_mode::read_only
+                                        : rocksdb_open_mode::primary_unsynced);
   if (!opened)
     return make_error(ec::storage_failure, "cannot open the simulated cloud in "
                                              + dir + ": "

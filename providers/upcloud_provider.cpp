@@ -145,10 +145,9 @@ void check(const rapidjson::Value& spec, spec_problems& problems) {
     problems.emplace_back("plan", "missing (or give core_number and "
                                   "memory_amount)");
   if (has("template") == has("storage_devices"))
-    problems.emplace_back("template",
-                          has("template")
-                            ? "give either template or storage_devices"
-                            : "missing (or give storage_devices)");
+    problems.emplace_back(
+      "template", has("template") ? "give either template or storage_devices"
+                                  : "missing (or give storage_devices)");
   if (!has("template") && (has("disk_size") || has("disk_tier")))
     problems.emplace_back(has("disk_size") ? "disk_size" : "disk_tier",
                           "only allowed with template");
@@ -270,19 +269,18 @@ class upcloud_dialect : public rest_cloud_dialect {
 public:
   // `delete_running` is false: UpCloud deletes only stopped servers.
   explicit upcloud_dialect(upcloud_options opts)
-      : rest_cloud_dialect(
-        {"upcloud",
-         {true, false, true, true},
-         "/server",
-         "server",
-         {"stop", "stop", "start", "restart"},
-         !opts.api.token.empty()
-           ? bearer_auth(opts.api.token)
-           : basic_auth(opts.api.username, opts.api.password),
-         build_create_body,
-         read_server,
-         classify_answer}),
-        opts_(std::move(opts)) {
+    : rest_cloud_dialect({"upcloud",
+                          {true, false, true, true},
+                          "/server",
+                          "server",
+                          {"stop", "stop", "start", "restart"},
+                          !opts.api.token.empty()
+                            ? bearer_auth(opts.api.token)
+                            : basic_auth(opts.api.username, opts.api.password),
+                          build_create_body,
+                          read_server,
+                          classify_answer}),
+      opts_(std::move(opts)) {
     // nop
   }
 
@@ -397,8 +395,8 @@ private:
 upcloud_provider::upcloud_provider(upcloud_options opts,
                                    std::unique_ptr<http_transport> transport,
                                    std::function<int64_t()> now_ms)
-    : rest_cloud_provider(std::make_unique<upcloud_dialect>(std::move(opts)),
-                          std::move(transport), std::move(now_ms)) {
+  : rest_cloud_provider(std::make_unique<upcloud_dialect>(std::move(opts)),
+                        std::move(transport), std::move(now_ms)) {
   // nop
 }
 

@@ -395,9 +395,8 @@ record_store::get_cursor(const std::string& name) {
     if (!x)
       return at_key(key, x.error());
     if (x->name != name)
-      return make_error(ec::corrupt_record, "record '" + key
-                                              + "' holds webhook '" + x->name
-                                              + "'");
+      return make_error(ec::corrupt_record,
+                        "record '" + key + "' holds webhook '" + x->name + "'");
     return std::move(*x);
   });
 }
@@ -409,16 +408,16 @@ caf::expected<std::vector<webhook_cursor>> record_store::load_cursors() {
       return err;
     std::vector<webhook_cursor> result;
     caf::error decode_err;
-    auto err = backend_.scan(cursor_prefix, [&](std::string_view key,
-                                                std::string_view value) {
-      auto x = decode_webhook_cursor(value);
-      if (!x) {
-        decode_err = at_key(key, x.error());
-        return false;
-      }
-      result.push_back(std::move(*x));
-      return true;
-    });
+    auto err = backend_.scan(cursor_prefix,
+                             [&](std::string_view key, std::string_view value) {
+                               auto x = decode_webhook_cursor(value);
+                               if (!x) {
+                                 decode_err = at_key(key, x.error());
+                                 return false;
+                               }
+                               result.push_back(std::move(*x));
+                               return true;
+                             });
     if (err)
       return err;
     if (decode_err)

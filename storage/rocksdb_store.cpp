@@ -97,10 +97,10 @@ class rocksdb_store final : public store, public detail::last_key_lookup {
 public:
   rocksdb_store(std::string dir, std::unique_ptr<rocksdb::DB> db,
                 std::string secondary_dir, bool sync = true)
-      : dir_(std::move(dir)),
-        db_(std::move(db)),
-        secondary_dir_(std::move(secondary_dir)),
-        sync_(sync) {
+    : dir_(std::move(dir)),
+      db_(std::move(db)),
+      secondary_dir_(std::move(secondary_dir)),
+      sync_(sync) {
     // nop
   }
 
@@ -290,9 +290,12 @@ caf::expected<store_ptr> open_secondary(const std::string& dir) {
 
 const char* to_string(rocksdb_open_mode x) {
   switch (x) {
-    case rocksdb_open_mode::primary: return "primary";
-    case rocksdb_open_mode::read_only: return "read_only";
-    case rocksdb_open_mode::primary_unsynced: return "primary_unsynced";
+    case rocksdb_open_mode::primary:
+      return "primary";
+    case rocksdb_open_mode::read_only:
+      return "read_only";
+    case rocksdb_open_mode::primary_unsynced:
+      return "primary_unsynced";
   }
   return "unknown";
 }
@@ -302,9 +305,12 @@ caf::expected<store_ptr> open_rocksdb_store(const std::string& dir,
   using result_type = caf::expected<store_ptr>;
   return guarded(dir, "open", [&]() -> result_type {
     switch (mode) {
-      case rocksdb_open_mode::primary: return open_primary(dir, true);
-      case rocksdb_open_mode::read_only: return open_secondary(dir);
-      case rocksdb_open_mode::primary_unsynced: return open_primary(dir, false);
+      case rocksdb_open_mode::primary:
+        return open_primary(dir, true);
+      case rocksdb_open_mode::read_only:
+        return open_secondary(dir);
+      case rocksdb_open_mode::primary_unsynced:
+        return open_primary(dir, false);
     }
     return make_error(ec::storage_failure, "invalid rocksdb_open_mode");
   });

@@ -30,7 +30,7 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 class field_writer {
 public:
   field_writer(json_writer& w, std::string prefix)
-      : w_(w), prefix_(std::move(prefix)) {
+    : w_(w), prefix_(std::move(prefix)) {
     // nop
   }
 
@@ -151,7 +151,7 @@ enum class presence { optional, required };
 class object_reader {
 public:
   object_reader(const rapidjson::Value& obj, std::string what)
-      : obj_(obj), what_(std::move(what)) {
+    : obj_(obj), what_(std::move(what)) {
     // nop
   }
 

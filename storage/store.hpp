@@ -40,8 +40,8 @@ struct write_batch {
 class store {
 public:
   /// Called for each entry of a scan; returning false stops the scan.
-  using visitor = std::function<bool(std::string_view key,
-                                     std::string_view value)>;
+  using visitor
+    = std::function<bool(std::string_view key, std::string_view value)>;
 
   virtual ~store();
 
@@ -54,8 +54,8 @@ public:
     = 0;
 
   /// Visits all keys >= `start` that begin with `prefix`, in key order.
-  virtual caf::error scan(std::string_view prefix, std::string_view start,
-                          const visitor& f)
+  virtual caf::error
+  scan(std::string_view prefix, std::string_view start, const visitor& f)
     = 0;
 
   /// Visits all keys that begin with `prefix`, in key order.

@@ -53,7 +53,7 @@ void counter::inc(double x) {
 }
 
 histogram::histogram(const std::vector<double>& bounds)
-    : bounds_(bounds), counts_(new std::atomic<uint64_t>[bounds.size() + 1]) {
+  : bounds_(bounds), counts_(new std::atomic<uint64_t>[bounds.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); ++i)
     counts_[i].store(0, std::memory_order_relaxed);
 }
@@ -77,9 +77,12 @@ std::vector<uint64_t> histogram::cumulative_counts() const {
 
 const char* to_string(metric_type x) {
   switch (x) {
-    case metric_type::counter: return "counter";
-    case metric_type::gauge: return "gauge";
-    default: return "histogram";
+    case metric_type::counter:
+      return "counter";
+    case metric_type::gauge:
+      return "gauge";
+    default:
+      return "histogram";
   }
 }
 
@@ -90,10 +93,17 @@ std::string escape_label_value(const std::string& x) {
   res.reserve(x.size());
   for (auto c : x) {
     switch (c) {
-      case '\\': res += "\\\\"; break;
-      case '"': res += "\\\""; break;
-      case '\n': res += "\\n"; break;
-      default: res += c;
+      case '\\':
+        res += "\\\\";
+        break;
+      case '"':
+        res += "\\\"";
+        break;
+      case '\n':
+        res += "\\n";
+        break;
+      default:
+        res += c;
     }
   }
   return res;
@@ -159,11 +169,11 @@ void append_labels(std::string& out, const std::vector<std::string>& names,
 
 family::family(std::string name, std::string help, metric_type type,
                std::vector<std::string> label_names, std::vector<double> bounds)
-    : name_(std::move(name)),
-      help_(std::move(help)),
-      type_(type),
-      label_names_(std::move(label_names)),
-      bounds_(std::move(bounds)) {
+  : name_(std::move(name)),
+    help_(std::move(help)),
+    type_(type),
+    label_names_(std::move(label_names)),
+    bounds_(std::move(bounds)) {
   std::sort(bounds_.begin(), bounds_.end());
   bounds_.erase(std::unique(bounds_.begin(), bounds_.end()), bounds_.end());
   // `+Inf` is always implicit.
@@ -316,61 +326,59 @@ std::string code_label(const provider_reply& reply) {
 } // namespace
 
 node_metrics::node_metrics(registry& reg)
-    : reg_(reg),
-      servers_(reg.add("dynserv_servers",
-                       "Servers managed by this node, by pool and status.",
-                       metric_type::gauge, {"pool", "status"})),
-      desired_(reg.add("dynserv_pool_desired", "Desired server count per pool.",
-                       metric_type::gauge, {"pool"})),
-      transitions_(reg.add("dynserv_server_transitions_total",
-                           "Server status transitions.", metric_type::counter,
-                           {"from", "to"})),
-      requests_(reg.add("dynserv_provider_requests_total",
-                        "Provider calls by operation and result code (HTTP "
-                        "status when known, else the error kind or ok).",
-                        metric_type::counter,
-                        {"provider", "operation", "code"})),
-      durations_(reg.add("dynserv_provider_request_duration_seconds",
-                         "Duration of provider calls.", metric_type::histogram,
-                         {"provider", "operation"}, duration_buckets)),
-      budget_(reg.add("dynserv_provider_budget_remaining",
-                      "Requests left in the provider's rate-limit window, as "
-                      "its last response said.",
-                      metric_type::gauge, {"provider"})),
-      tokens_(reg.add("dynserv_provider_tokens",
-                      "Tokens left in the local token bucket of a provider "
-                      "account.",
-                      metric_type::gauge, {"provider"})),
-      to_running_(reg.add("dynserv_time_to_running_seconds",
-                          "Time from the provider accepting a create to the "
-                          "server running.",
-                          metric_type::histogram, {"pool"},
-                          to_running_buckets)),
-      errors_(reg.add("dynserv_errors_total",
-                      "Failed provider calls by error kind.",
-                      metric_type::counter, {"kind"})),
-      breaker_state_(reg.add("dynserv_circuit_breaker_state",
-                             "1 for the state the pool's create circuit "
-                             "breaker is in (closed, open, half_open).",
-                             metric_type::gauge, {"pool", "state"})),
-      breaker_trips_(reg.add("dynserv_circuit_breaker_trips_total",
-                             "Times the pool's create circuit breaker opened.",
-                             metric_type::counter, {"pool"})),
-      rollout_remaining_(reg.add("dynserv_rolling_reboot_remaining",
-                                 "Servers of the pool's rolling reboot not "
-                                 "rebooted yet.",
-                                 metric_type::gauge, {"pool"})),
-      remediations_(reg.add("dynserv_remediations_total",
-                            "Hanging or errored servers stopped and deleted "
-                            "by remediation.",
-                            metric_type::counter, {"pool", "status"})),
-      expired_(reg.add("dynserv_servers_expired_total",
-                       "Servers replaced because they passed the pool's "
-                       "max_lifetime.",
-                       metric_type::counter, {"pool"})),
-      build_info_(reg.add("dynserv_build_info",
-                          "Always 1; the version is in the label.",
-                          metric_type::gauge, {"version"})) {
+  : reg_(reg),
+    servers_(reg.add("dynserv_servers",
+                     "Servers managed by this node, by pool and status.",
+                     metric_type::gauge, {"pool", "status"})),
+    desired_(reg.add("dynserv_pool_desired", "Desired server count per pool.",
+                     metric_type::gauge, {"pool"})),
+    transitions_(reg.add("dynserv_server_transitions_total",
+                         "Server status transitions.", metric_type::counter,
+                         {"from", "to"})),
+    requests_(reg.add("dynserv_provider_requests_total",
+                      "Provider calls by operation and result code (HTTP "
+                      "status when known, else the error kind or ok).",
+                      metric_type::counter, {"provider", "operation", "code"})),
+    durations_(reg.add("dynserv_provider_request_duration_seconds",
+                       "Duration of provider calls.", metric_type::histogram,
+                       {"provider", "operation"}, duration_buckets)),
+    budget_(reg.add("dynserv_provider_budget_remaining",
+                    "Requests left in the provider's rate-limit window, as "
+                    "its last response said.",
+                    metric_type::gauge, {"provider"})),
+    tokens_(reg.add("dynserv_provider_tokens",
+                    "Tokens left in the local token bucket of a provider "
+                    "account.",
+                    metric_type::gauge, {"provider"})),
+    to_running_(reg.add("dynserv_time_to_running_seconds",
+                        "Time from the provider accepting a create to the "
+                        "server running.",
+                        metric_type::histogram, {"pool"}, to_running_buckets)),
+    errors_(reg.add("dynserv_errors_total",
+                    "Failed provider calls by error kind.",
+                    metric_type::counter, {"kind"})),
+    breaker_state_(reg.add("dynserv_circuit_breaker_state",
+                           "1 for the state the pool's create circuit "
+                           "breaker is in (closed, open, half_open).",
+                           metric_type::gauge, {"pool", "state"})),
+    breaker_trips_(reg.add("dynserv_circuit_breaker_trips_total",
+                           "Times the pool's create circuit breaker opened.",
+                           metric_type::counter, {"pool"})),
+    rollout_remaining_(reg.add("dynserv_rolling_reboot_remaining",
+                               "Servers of the pool's rolling reboot not "
+                               "rebooted yet.",
+                               metric_type::gauge, {"pool"})),
+    remediations_(reg.add("dynserv_remediations_total",
+                          "Hanging or errored servers stopped and deleted "
+                          "by remediation.",
+                          metric_type::counter, {"pool", "status"})),
+    expired_(reg.add("dynserv_servers_expired_total",
+                     "Servers replaced because they passed the pool's "
+                     "max_lifetime.",
+                     metric_type::counter, {"pool"})),
+    build_info_(reg.add("dynserv_build_info",
+                        "Always 1; the version is in the label.",
+                        metric_type::gauge, {"version"})) {
   build_info_.gauge_with({DYNSERV_VERSION}).set(1);
 }
 

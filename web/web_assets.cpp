@@ -60,9 +60,8 @@ bool etag_matches(const std::string& header, const std::string& etag) {
   size_t pos = 0;
   while (pos < header.size()) {
     auto comma = header.find(',', pos);
-    auto item = header.substr(pos, comma == std::string::npos
-                                     ? std::string::npos
-                                     : comma - pos);
+    auto item = header.substr(
+      pos, comma == std::string::npos ? std::string::npos : comma - pos);
     auto b = item.find_first_not_of(" \t");
     auto e = item.find_last_not_of(" \t");
     if (b != std::string::npos) {

@@ -93,9 +93,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   unsigned int len = 0;
   // An empty key is valid HMAC; OpenSSL wants a non-null pointer for it.
   static const unsigned char empty = 0;
-  auto key_ptr = key.empty()
-                   ? &empty
-                   : reinterpret_cast<const unsigned char*>(key.data());
+  auto key_ptr
+    = key.empty() ? &empty : reinterpret_cast<const unsigned char*>(key.data());
   auto out = HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()),
                   reinterpret_cast<const unsigned char*>(data.data()),
                   data.size(), digest, &len);

@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
   // The callback: any C++ code, e.g. your own queue statistics. It runs on
   // a thread of its own; returning nullopt holds the current count.
   embedded_options opts;
-  opts.callbacks["workers"] =
-    [&](const std::string&) -> std::optional<int64_t> {
+  opts.callbacks["workers"]
+    = [&](const std::string&) -> std::optional<int64_t> {
     return (wait_seconds.load() + 9) / 10;
   };
   std::string error;

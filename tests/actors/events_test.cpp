@@ -26,11 +26,11 @@ bool is_camel_case(const std::string& str) {
 }
 
 const std::set<std::string> known_reasons = {
-  "ServerStatusChanged", "ServerCreating",      "ServerRunning",
-  "ServerStopping",      "ServerStopped",       "ServerDeleting",
-  "ServerDeleted",       "ServerRebooting",     "ServerErrored",
-  "ServerHanging",       "ServerVanished",      "ServerLimitHit",
-  "RebootRequested",     "DesiredCountChanged", "OrphanFound",
+  "ServerStatusChanged",  "ServerCreating",       "ServerRunning",
+  "ServerStopping",       "ServerStopped",        "ServerDeleting",
+  "ServerDeleted",        "ServerRebooting",      "ServerErrored",
+  "ServerHanging",        "ServerVanished",       "ServerLimitHit",
+  "RebootRequested",      "DesiredCountChanged",  "OrphanFound",
   "RollingRebootStarted", "RollingRebootSkipped", "RollingRebootFinished",
 };
 

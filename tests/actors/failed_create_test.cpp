@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(remediation_deletes_a_failed_create) {
              remediating[0].message);
   BOOST_TEST(script->count("delete") == 1u);
   BOOST_TEST(script->failed_builds() == 0u); // gone at the cloud
-  BOOST_TEST(cloud->live_count() == 1u); // the replacement only
+  BOOST_TEST(cloud->live_count() == 1u);     // the replacement only
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_create_stays_errored_across_a_restart) {

@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(old_servers_are_replaced_one_at_a_time) {
                ev.message);
   auto x = replay(events(), "web", seq);
   BOOST_TEST(x.min_running == 3); // the replacement runs before the stop
-  BOOST_TEST(x.max_alive == 4); // one spare at a time
+  BOOST_TEST(x.max_alive == 4);   // one spare at a time
   BOOST_TEST(cloud->live_count() == 3u);
   // The replacements are young: nothing more happens for a while.
   auto creates = cloud_calls("create");

@@ -329,16 +329,25 @@ BOOST_DATA_TEST_CASE(
   ncfg.max_servers = 1; // no replacement server muddles the counts
   // The Endless*ServerProvider: the cloud never finishes this operation.
   switch (*status) {
-    case ss::starting: sim().faults.never_start_rate = 1.0; break;
-    case ss::stopping: sim().stop_time = 24h; break;
-    case ss::deleting: sim().delete_time = 24h; break;
-    default: sim().reboot_time = 24h; break;
+    case ss::starting:
+      sim().faults.never_start_rate = 1.0;
+      break;
+    case ss::stopping:
+      sim().stop_time = 24h;
+      break;
+    case ss::deleting:
+      sim().delete_time = 24h;
+      break;
+    default:
+      sim().reboot_time = 24h;
+      break;
   }
   start_two_pools();
   BOOST_REQUIRE(increase("default", 1));
   auto id = only_server("default");
   switch (*status) {
-    case ss::starting: break;
+    case ss::starting:
+      break;
     case ss::stopping:
     case ss::deleting:
       BOOST_TEST_REQUIRE(until_running("default", 1));

@@ -292,9 +292,8 @@ BOOST_AUTO_TEST_CASE(decisions_are_queryable_and_pruned) {
     BOOST_TEST_REQUIRE(ds[i - 1].at_ms > ds[i].at_ms);
   BOOST_TEST(ds.back().at_ms >= now_ms() - 16 * 60'000);
   BOOST_TEST(decisions("workers", 3).size() == 3u);
-  auto bad = ask<std::vector<decision_record>>(node(), atom::decisions_v,
-                                               std::string{"nope"},
-                                               uint32_t{10});
+  auto bad = ask<std::vector<decision_record>>(
+    node(), atom::decisions_v, std::string{"nope"}, uint32_t{10});
   BOOST_REQUIRE(!bad);
   BOOST_TEST(is_error(bad.error(), ec::unknown_pool));
   // A pool without a policy has no decisions and cannot evaluate.
@@ -334,8 +333,8 @@ BOOST_AUTO_TEST_CASE(callbacks_decide_like_determine_server_count) {
   ncfg.pools["orphan"].policy.kind = policy_kind::callback;
   auto wait = std::make_shared<int64_t>(42);
   auto throws = std::make_shared<bool>(false);
-  callbacks["workers"] =
-    [wait, throws](const std::string& pool) -> std::optional<int64_t> {
+  callbacks["workers"]
+    = [wait, throws](const std::string& pool) -> std::optional<int64_t> {
     BOOST_TEST(pool == "workers");
     if (*throws)
       throw std::runtime_error("queue unreachable");

@@ -110,9 +110,8 @@ BOOST_AUTO_TEST_CASE(observes_of_one_tick_share_one_list_call) {
 BOOST_AUTO_TEST_CASE(a_server_missing_from_the_list_is_read_directly) {
   spawn_actor();
   auto pid = make_server("a");
-  auto ghost = request<provider_reply>(hdl, atom::observe_v,
-                                       std::string{"ghost"},
-                                       std::string{"sim-99999999"});
+  auto ghost = request<provider_reply>(
+    hdl, atom::observe_v, std::string{"ghost"}, std::string{"sim-99999999"});
   auto known = request<provider_reply>(hdl, atom::observe_v, std::string{"a"},
                                        pid);
   advance(1s);
@@ -304,9 +303,7 @@ BOOST_AUTO_TEST_CASE(the_published_refill_shortens_the_pause) {
 
 BOOST_AUTO_TEST_CASE(a_budget_above_the_reserve_pauses_nothing) {
   spawn_actor({100.0, 100.0}, 0.1);
-  fake->report_budget([&] {
-    return rate_budget{100, 11, now_ms() + 60'000};
-  });
+  fake->report_budget([&] { return rate_budget{100, 11, now_ms() + 60'000}; });
   for (auto id : {"a", "b", "c"}) {
     auto reply = request<provider_reply>(hdl, atom::create_v, request_for(id));
     BOOST_TEST(reply->has_value());

@@ -34,9 +34,8 @@ BOOST_AUTO_TEST_CASE(reboot_of_a_pool_reboots_only_that_pools_servers) {
   BOOST_TEST(cloud_calls("reboot") == 2u);
   for (const auto& rec : stored_servers("b"))
     BOOST_TEST(at_cloud(rec.id).at(0).raw_state == "running");
-  BOOST_TEST_REQUIRE(settle([&] {
-    return stored_pool("a").rollout.state == "finished";
-  }));
+  BOOST_TEST_REQUIRE(
+    settle([&] { return stored_pool("a").rollout.state == "finished"; }));
   BOOST_TEST(count("a", ss::running) == 2u);
   for (const auto& rec : stored_servers("a")) {
     BOOST_TEST(events("ServerRebooting", rec.id).size() == 1u);

@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(max_unavailable_is_a_count_or_a_percentage) {
   }
   BOOST_TEST(resolve_max_unavailable("3", 10) == 3);
   BOOST_TEST(resolve_max_unavailable("25%", 10) == 2); // rounds down
-  BOOST_TEST(resolve_max_unavailable("25%", 3) == 1); // at least 1
+  BOOST_TEST(resolve_max_unavailable("25%", 3) == 1);  // at least 1
   BOOST_TEST(resolve_max_unavailable("100%", 7) == 7);
   BOOST_TEST(resolve_max_unavailable("10%", 0) == 1);
 }
@@ -157,9 +157,8 @@ BOOST_DATA_TEST_CASE_F(node_fixture,
   BOOST_TEST(r->max_unavailable_spec == c.spec);
   BOOST_TEST(static_cast<int64_t>(count("web", ss::rebooting))
              == c.expected_max);
-  BOOST_TEST_REQUIRE(
-    settle([&] { return stored_pool("web").rollout.state == "finished"; },
-           600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
   auto all = events();
   BOOST_TEST(peak_rebooting(all, "web") == c.expected_max);
   // Every server rebooted exactly once and is running again.
@@ -259,9 +258,8 @@ BOOST_AUTO_TEST_CASE(a_rollout_survives_a_crash) {
   BOOST_TEST(before.waiting.size() == 1u);
   crash();
   start();
-  BOOST_TEST_REQUIRE(
-    settle([&] { return stored_pool("web").rollout.state == "finished"; },
-           600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
   // One reboot per server in all: the one under way at the crash was seen
   // through, not sent again.
   for (const auto& rec : stored_servers("web"))
@@ -280,9 +278,8 @@ BOOST_AUTO_TEST_CASE(a_server_stopped_during_a_rollout_is_skipped) {
   BOOST_TEST_REQUIRE(waiting.size() == 2u);
   auto res = ask<server_record>(node(), atom::stop_v, waiting.back());
   BOOST_REQUIRE_MESSAGE(res, outcome(res));
-  BOOST_TEST_REQUIRE(
-    settle([&] { return stored_pool("web").rollout.state == "finished"; },
-           600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
   auto r = stored_pool("web").rollout;
   BOOST_TEST(r.done == 2);
   BOOST_TEST(r.skipped == 1);
@@ -298,9 +295,8 @@ BOOST_AUTO_TEST_CASE(servers_created_during_a_rollout_are_not_rebooted) {
   auto old_ids = ids("web", ss::running);
   BOOST_REQUIRE(reboot("web", "1"));
   BOOST_REQUIRE(increase("web", 2));
-  BOOST_TEST_REQUIRE(
-    settle([&] { return stored_pool("web").rollout.state == "finished"; },
-           600s));
+  BOOST_TEST_REQUIRE(settle(
+    [&] { return stored_pool("web").rollout.state == "finished"; }, 600s));
   BOOST_TEST_REQUIRE(until_running("web", 4));
   BOOST_TEST(cloud_calls("reboot") == 2u);
   for (const auto& id : old_ids)

@@ -93,10 +93,9 @@ sse_reader::sse_reader(uint16_t port, const std::string& target,
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE_MESSAGE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr),
-                                  sizeof(addr))
-                          == 0,
-                        "connect failed: " << std::strerror(errno));
+  BOOST_REQUIRE_MESSAGE(
+    ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0,
+    "connect failed: " << std::strerror(errno));
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Accept: text/event-stream\r\n";
   for (const auto& [name, value] : headers)

@@ -14,8 +14,8 @@
 #include "caf/actor_system_config.hpp"
 #include "rapidjson/document.h"
 
-#include "api/http_api.hpp"
 #include "actors/node.hpp"
+#include "api/http_api.hpp"
 #include "config/node_config.hpp"
 #include "http/http_client.hpp"
 #include "tests/fixtures/temp_dir.hpp"

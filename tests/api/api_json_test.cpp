@@ -113,8 +113,8 @@ BOOST_AUTO_TEST_CASE(pools_carry_rollout_and_circuit_breaker_last) {
   BOOST_TEST(doc.MemberBegin()->name.GetString() == std::string{"pool"});
   BOOST_TEST(doc["pool"].GetString() == std::string{"batch"});
   BOOST_TEST(doc["done"].GetInt64() == 1);
-  BOOST_TEST(doc.MemberCount() == parse(rollout_json(p.rollout)).MemberCount()
-                                    + 1);
+  BOOST_TEST(doc.MemberCount()
+             == parse(rollout_json(p.rollout)).MemberCount() + 1);
 }
 
 BOOST_AUTO_TEST_CASE(events_and_servers_carry_every_field) {

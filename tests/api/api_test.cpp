@@ -222,9 +222,9 @@ BOOST_AUTO_TEST_CASE(public_reads_still_guard_changes) {
        {"/v1/pools/default/increase", "/v1/pools/default/decrease",
         "/v1/pools/default/reboot", "/v1/servers/x/stop"})
     BOOST_TEST(c.send("POST", target, {}, std::nullopt).status == 401, target);
-  BOOST_TEST(c.send("DELETE", "/v1/pools/default/reboot", {}, std::nullopt)
-               .status
-             == 401);
+  BOOST_TEST(
+    c.send("DELETE", "/v1/pools/default/reboot", {}, std::nullopt).status
+    == 401);
   BOOST_TEST(c.send("DELETE", "/v1/pools/default/reboot", {},
                     std::string{"wrong-token-wrong-token"})
                .status
@@ -429,8 +429,7 @@ BOOST_AUTO_TEST_CASE(reboot) {
   BOOST_TEST(eventually([&] {
     auto p = c.get("/v1/pools/default");
     return p.status == 200
-           && p.json["rollout"]["state"].GetString()
-                == std::string{"finished"};
+           && p.json["rollout"]["state"].GetString() == std::string{"finished"};
   }));
   r = c.get("/v1/pools/default");
   BOOST_TEST(r.json["rollout"]["done"].GetInt64()
@@ -458,8 +457,7 @@ BOOST_AUTO_TEST_CASE(reboot) {
   BOOST_TEST(r.status == 422);
   BOOST_TEST(r.error_code() == "invalid_body");
   r = c.get("/v1/pools/default");
-  BOOST_TEST(r.json["rollout"]["state"].GetString()
-             == std::string{"finished"});
+  BOOST_TEST(r.json["rollout"]["state"].GetString() == std::string{"finished"});
   // Unknown pools.
   r = c.send("POST", "/v1/pools/nope/reboot");
   BOOST_TEST(r.status == 404);

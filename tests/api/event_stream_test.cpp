@@ -55,10 +55,8 @@ BOOST_AUTO_TEST_CASE(live_events_resume_without_gaps_or_repeats) {
     BOOST_TEST(sse.head().find("text/event-stream") != std::string::npos);
     // Connected before anything happened: the events arrive live.
     c.send_json("PUT", "/v1/pools/default/desired", R"({"count": 1})");
-    BOOST_REQUIRE(
-      sse.read_until([](const auto&
-                          evs) { return has_event(evs, "ServerRunning"); },
-                     20s));
+    BOOST_REQUIRE(sse.read_until(
+      [](const auto& evs) { return has_event(evs, "ServerRunning"); }, 20s));
     seen = sse.events();
     // Each data line is the event's JSON with the same seq and reason.
     for (const auto& ev : seen) {
@@ -85,10 +83,8 @@ BOOST_AUTO_TEST_CASE(live_events_resume_without_gaps_or_repeats) {
                    {{"Authorization", std::string{"Bearer "} + api_token},
                     {"Last-Event-ID", seen.back().id}}};
   BOOST_REQUIRE(again.status() == 200);
-  BOOST_REQUIRE(
-    again.read_until([](const auto&
-                          evs) { return has_event(evs, "ServerDeleted"); },
-                     20s));
+  BOOST_REQUIRE(again.read_until(
+    [](const auto& evs) { return has_event(evs, "ServerDeleted"); }, 20s));
   auto ids = ids_of(seen);
   for (const auto& id : ids_of(again.events()))
     ids.push_back(id);
@@ -105,17 +101,13 @@ BOOST_AUTO_TEST_CASE(since_starts_after_a_seq) {
   BOOST_REQUIRE(eventually([&] { return log_seqs(c).size() >= 4; }));
   auto log = log_seqs(c);
   sse_reader sse{port(), "/v1/events/stream?since=" + log[1], auth()};
-  BOOST_REQUIRE(
-    sse.read_until([&](
-                     const auto& evs) { return evs.size() >= log.size() - 2; },
-                   20s));
+  BOOST_REQUIRE(sse.read_until(
+    [&](const auto& evs) { return evs.size() >= log.size() - 2; }, 20s));
   BOOST_TEST(sse.events().front().id == log[2]);
   // No since at all: the whole stored log first.
   sse_reader from_start{port(), "/v1/events/stream", auth()};
-  BOOST_REQUIRE(
-    from_start
-      .read_until([&](const auto& evs) { return evs.size() >= log.size(); },
-                  20s));
+  BOOST_REQUIRE(from_start.read_until(
+    [&](const auto& evs) { return evs.size() >= log.size(); }, 20s));
   BOOST_TEST(from_start.events().front().id == log[0]);
 }
 

@@ -168,9 +168,8 @@ BOOST_AUTO_TEST_CASE(a_receiver_that_is_down_shows_failures) {
     auto events = c.get("/v1/events?since=0&limit=1000");
     rapidjson::Document doc;
     doc.Parse(events.body.c_str());
-    const auto& list = doc.IsObject() && doc.HasMember("events")
-                         ? doc["events"]
-                         : doc;
+    const auto& list = doc.IsObject() && doc.HasMember("events") ? doc["events"]
+                                                                 : doc;
     if (!list.IsArray() || list.Empty())
       return false;
     auto end = list[list.Size() - 1]["seq"].GetUint64();

@@ -4,11 +4,11 @@
 
 #include <memory>
 
+#include "cloudsim/cloud_sim.hpp"
 #include "providers/cloud_providers.hpp"
 #include "tools/bench/original_pattern.hpp"
 #include "tools/bench/provider_economy.hpp"
 #include "tools/bench/sim_transport.hpp"
-#include "cloudsim/cloud_sim.hpp"
 
 using namespace dynserv;
 
@@ -59,9 +59,8 @@ BOOST_AUTO_TEST_CASE(a_real_provider_client_runs_over_the_transport) {
   hetzner_options opts;
   opts.api.http.base_url = "http://cloudsim.invalid/hetzner/v1";
   opts.api.token = "test-token";
-  auto client = make_hetzner_provider(opts,
-                                      std::make_unique<
-                                        sim_transport>(sim, "/hetzner/v1"));
+  auto client = make_hetzner_provider(
+    opts, std::make_unique<sim_transport>(sim, "/hetzner/v1"));
   BOOST_REQUIRE(client);
   create_request req;
   req.server_id = "0f0e0d0c-0000-4000-8000-000000000001";

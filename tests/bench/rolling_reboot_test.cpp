@@ -9,8 +9,8 @@
 #include "caf/actor_system_config.hpp"
 #include "spdlog/spdlog.h"
 
-#include "messages/events.hpp"
 #include "actors/node.hpp"
+#include "messages/events.hpp"
 #include "providers/simulated_provider.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 #include "tools/bench/bench_node.hpp"

@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <csignal>
-#include <unistd.h>
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
+#include <unistd.h>
 
 #include "rapidjson/document.h"
 
@@ -267,9 +267,8 @@ int64_t budget_field(cloudsim_process& sim, const std::string& provider,
 /// Runs one full lifecycle (0 -> n -> 0) of `c` and checks every step.
 void run_lifecycle(const cloud_case& c) {
   sandbox box{"cloud-" + c.type};
-  cloudsim_process sim{box.dir(),
-                       {"--seed", "7", "--time-scale", "50", "--latency",
-                        "off"}};
+  cloudsim_process sim{
+    box.dir(), {"--seed", "7", "--time-scale", "50", "--latency", "off"}};
   ::setenv(api_token_env, api_token, 1);
   box.write_config_text(
     node_config(box.data_dir(), provider_json(c, sim), c.server_spec, 3));
@@ -335,9 +334,8 @@ BOOST_AUTO_TEST_CASE(lost_create_answers_leave_no_duplicate) {
   // resolved by the dynserv-id label, never by creating again blindly.
   const auto& c = cloud_cases()[0];
   sandbox box{"cloud-lost-create"};
-  cloudsim_process sim{box.dir(),
-                       {"--seed", "11", "--time-scale", "50", "--latency",
-                        "off"}};
+  cloudsim_process sim{
+    box.dir(), {"--seed", "11", "--time-scale", "50", "--latency", "off"}};
   sim.control("POST", "/_sim/faults",
               R"({"provider": "upcloud", "op": "create",
                   "kind": "lost_response", "count": 2})");
@@ -405,22 +403,19 @@ BOOST_AUTO_TEST_CASE(exec_provider_runs_a_full_lifecycle_with_the_example) {
   sandbox box{"cloud-exec"};
   // Debian's interpreter when present: shims such as pyenv's add a second
   // to every provider call.
-  std::string python = ::access("/usr/bin/python3", X_OK) == 0
-                         ? "/usr/bin/python3"
-                         : "python3";
+  std::string python
+    = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
   auto script = std::string{DYNSERV_EXAMPLES_DIR}
                 + "/exec-provider/file-cloud.py";
   auto cloud_dir = box.dir() + "/file-cloud";
   ::setenv(api_token_env, api_token, 1);
-  box.write_config_text(
-    node_config(box.data_dir(),
-                R"({"type": "exec", "command": [")" + python + R"(", ")"
-                  + script
-                  + R"("], "timeout": "30s", "env": {"FILE_CLOUD_DIR": ")"
-                  + cloud_dir
-                  + R"(", "FILE_CLOUD_CREATE_S": "1", "FILE_CLOUD_STOP_S": "1",
+  box.write_config_text(node_config(
+    box.data_dir(),
+    R"({"type": "exec", "command": [")" + python + R"(", ")" + script
+      + R"("], "timeout": "30s", "env": {"FILE_CLOUD_DIR": ")" + cloud_dir
+      + R"(", "FILE_CLOUD_CREATE_S": "1", "FILE_CLOUD_STOP_S": "1",
            "FILE_CLOUD_DELETE_S": "1"}})",
-                R"({"size": "small", "image": "debian-12"})", 2));
+    R"({"size": "small", "image": "debian-12"})", 2));
   auto node = box.start_node();
   node_api api{box};
   auto wait_store = [&](size_t running_wanted, size_t alive_wanted) {
@@ -476,9 +471,8 @@ BOOST_AUTO_TEST_CASE(tls_is_trusted_through_the_ca_file_and_refused_without) {
     // Without the CA file the self-signed certificate is refused: nothing
     // is created, and the log says why.
     sandbox untrusting{"cloud-tls-refused"};
-    untrusting.write_config_text(node_config(untrusting.data_dir(),
-                                             provider_json(c, sim),
-                                             c.server_spec, 1));
+    untrusting.write_config_text(node_config(
+      untrusting.data_dir(), provider_json(c, sim), c.server_spec, 1));
     auto node = untrusting.start_node();
     auto problem = poll_until(30s, [&]() -> std::string {
       auto log = untrusting.node_log_tail(1 << 20);
@@ -490,11 +484,10 @@ BOOST_AUTO_TEST_CASE(tls_is_trusted_through_the_ca_file_and_refused_without) {
     BOOST_TEST(owned(sim, c.type).empty());
     BOOST_REQUIRE(signal_and_wait(*node, SIGTERM, 30s));
   }
-  box.write_config_text(
-    node_config(box.data_dir(),
-                provider_json(c, sim,
-                              R"(, "ca_file": ")" + box.dir() + R"(/sim.pem")"),
-                c.server_spec, 1));
+  box.write_config_text(node_config(
+    box.data_dir(),
+    provider_json(c, sim, R"(, "ca_file": ")" + box.dir() + R"(/sim.pem")"),
+    c.server_spec, 1));
   auto node = box.start_node();
   auto problem = poll_until(60s, [&] {
     return fleet_problem(box, sim, c.type, c.running_state, 1);
@@ -523,9 +516,8 @@ size_t count(const std::vector<std::string>& xs, const std::string& x) {
 BOOST_AUTO_TEST_CASE(orphans_are_found_and_deleted) {
   const auto& c = cloud_cases()[1];
   sandbox box{"cloud-orphans-delete"};
-  cloudsim_process sim{box.dir(),
-                       {"--seed", "9", "--time-scale", "50", "--latency",
-                        "off"}};
+  cloudsim_process sim{
+    box.dir(), {"--seed", "9", "--time-scale", "50", "--latency", "off"}};
   // Two servers carry this node's owner label but are unknown to its store
   // (say, from a store that was lost); one belongs to another node.
   precreate(sim, "lost-1",
@@ -563,9 +555,8 @@ BOOST_AUTO_TEST_CASE(orphans_are_found_and_deleted) {
 BOOST_AUTO_TEST_CASE(orphans_of_a_configured_pool_are_adopted) {
   const auto& c = cloud_cases()[1];
   sandbox box{"cloud-orphans-adopt"};
-  cloudsim_process sim{box.dir(),
-                       {"--seed", "13", "--time-scale", "50", "--latency",
-                        "off"}};
+  cloudsim_process sim{
+    box.dir(), {"--seed", "13", "--time-scale", "50", "--latency", "off"}};
   precreate(sim, "keep-1",
             R"({"dynserv-owner": "e2e", "dynserv-pool": "workers",
                 "dynserv-id": "00000000-0000-4000-8000-000000000011"})");
@@ -601,9 +592,8 @@ BOOST_AUTO_TEST_CASE(orphans_of_a_configured_pool_are_adopted) {
 BOOST_AUTO_TEST_CASE(a_rolling_reboot_keeps_max_unavailable_at_the_cloud) {
   const auto& c = cloud_cases()[0]; // UpCloud: started -> maintenance
   sandbox box{"cloud-rolling-reboot"};
-  cloudsim_process sim{box.dir(),
-                       {"--seed", "3", "--time-scale", "50", "--latency",
-                        "off"}};
+  cloudsim_process sim{
+    box.dir(), {"--seed", "3", "--time-scale", "50", "--latency", "off"}};
   ::setenv(api_token_env, api_token, 1);
   box.write_config_text(node_config(box.data_dir(), provider_json(c, sim),
                                     c.server_spec, 4, 20, "",
@@ -660,9 +650,8 @@ BOOST_AUTO_TEST_CASE(a_rolling_reboot_keeps_max_unavailable_at_the_cloud) {
 BOOST_AUTO_TEST_CASE(the_circuit_breaker_opens_on_failing_creates_and_closes) {
   const auto& c = cloud_cases()[1];
   sandbox box{"cloud-breaker"};
-  cloudsim_process sim{box.dir(),
-                       {"--seed", "9", "--time-scale", "50", "--latency",
-                        "off"}};
+  cloudsim_process sim{
+    box.dir(), {"--seed", "9", "--time-scale", "50", "--latency", "off"}};
   // The project's quota is reached for the first four creates.
   sim.control("POST", "/_sim/faults",
               R"({"provider": "hetzner", "op": "create", "kind": "quota",
@@ -760,10 +749,10 @@ struct failed_create_run {
 
   failed_create_run(const cloud_case& cc, const std::string& label,
                     int64_t desired, const std::string& pool_keys)
-      : c(cc),
-        box{label},
-        sim{box.dir(),
-            {"--seed", "17", "--time-scale", "0", "--latency", "off"}} {
+    : c(cc),
+      box{label},
+      sim{box.dir(),
+          {"--seed", "17", "--time-scale", "0", "--latency", "off"}} {
     sim.control("POST", "/_sim/faults",
                 R"({"provider": ")" + c.type
                   + R"(", "op": "create", "kind": "action_error",
@@ -823,10 +812,9 @@ struct failed_create_run {
   /// (only while remediation has not deleted it yet).
   void check_off_at_the_cloud() {
     auto at_cloud = sim.inventory(c.type);
-    auto it = std::find_if(at_cloud.begin(), at_cloud.end(),
-                           [&](const auto& s) {
-                             return s.id == failed.provider_id;
-                           });
+    auto it
+      = std::find_if(at_cloud.begin(), at_cloud.end(),
+                     [&](const auto& s) { return s.id == failed.provider_id; });
     BOOST_REQUIRE(it != at_cloud.end());
     BOOST_TEST(it->state == "off");
   }

@@ -60,21 +60,21 @@ rapidjson::Document cloudsim_process::control(const std::string& method,
   if (!body.empty())
     req.headers.emplace_back("Content-Type", "application/json");
   auto res = client_->send(req);
-  BOOST_REQUIRE_MESSAGE(res.ok(), method << " " << target << ": "
-                                         << res.detail);
+  BOOST_REQUIRE_MESSAGE(res.ok(),
+                        method << " " << target << ": " << res.detail);
   BOOST_REQUIRE_MESSAGE(res.response.status / 100 == 2,
-                        method << " " << target << ": "
-                               << res.response.status << " "
-                               << res.response.body);
+                        method << " " << target << ": " << res.response.status
+                               << " " << res.response.body);
   rapidjson::Document doc;
   doc.Parse(res.response.body.c_str());
-  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), method << " " << target
-                                                     << ": not JSON: "
-                                                     << res.response.body);
+  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(),
+                        method << " " << target
+                               << ": not JSON: " << res.response.body);
   return doc;
 }
 
-std::vector<sim_server> cloudsim_process::inventory(const std::string& provider) {
+std::vector<sim_server>
+cloudsim_process::inventory(const std::string& provider) {
   auto doc = control("GET", "/_sim/inventory?provider=" + provider);
   const rapidjson::Value* list = nullptr;
   if (doc.IsArray())

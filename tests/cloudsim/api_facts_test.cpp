@@ -131,12 +131,12 @@ BOOST_AUTO_TEST_CASE(hetzner_reads_many_actions_at_once_with_pagination) {
       .find("rel=\"next\"")
     != std::string::npos);
   // Descending ids, then a status filter once creates are done.
-  auto desc = parse(
-    hetzner("GET", "/actions" + id_query(ids) + "&sort=id:desc"));
+  auto desc
+    = parse(hetzner("GET", "/actions" + id_query(ids) + "&sort=id:desc"));
   BOOST_TEST(at(desc["actions"][0], "id").GetUint64() == ids.back());
   advance(121);
-  auto done = parse(
-    hetzner("GET", "/actions" + id_query(ids) + "&status=success"));
+  auto done
+    = parse(hetzner("GET", "/actions" + id_query(ids) + "&status=success"));
   BOOST_TEST(done["actions"].Size() == 6u);
   BOOST_TEST(at(done["actions"][0], "progress").GetInt() == 100);
   // The id list is required since 2025-01-30; bad values are refused.
@@ -227,8 +227,8 @@ BOOST_AUTO_TEST_CASE(digitalocean_failed_create_looks_like_the_real_cloud) {
   BOOST_TEST(str_at(a["action"], "type") == "create");
   BOOST_TEST(at(a["action"], "completed_at").IsString());
   BOOST_TEST(!a["action"].HasMember("error"));
-  auto same = parse(
-    digitalocean("GET", "/droplets/" + id + "/actions/" + action));
+  auto same
+    = parse(digitalocean("GET", "/droplets/" + id + "/actions/" + action));
   BOOST_TEST(str_at(same["action"], "status") == "errored");
   auto d = parse(digitalocean("GET", "/droplets/" + id));
   BOOST_TEST(str_at(d["droplet"], "status") == "off");

@@ -181,9 +181,8 @@ BOOST_AUTO_TEST_CASE(pagination_with_links_pages_and_meta_total) {
 }
 
 BOOST_AUTO_TEST_CASE(new_droplets_are_invisible_during_the_consistency_window) {
-  BOOST_REQUIRE_EQUAL(control("PUT", "/consistency_delay", R"({"seconds":5})")
-                        .status,
-                      200);
+  BOOST_REQUIRE_EQUAL(
+    control("PUT", "/consistency_delay", R"({"seconds":5})").status, 200);
   auto id = create("ds-1");
   BOOST_TEST(status_of(id) == "status 404");
   BOOST_TEST(names("?tag_name=ctl") == "");

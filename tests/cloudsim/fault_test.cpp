@@ -163,10 +163,9 @@ BOOST_AUTO_TEST_CASE(digitalocean_action_error) {
                           R"({"type":"power_off"})");
   BOOST_TEST(res.status == 201);
   advance(31);
-  auto a = parse(
-    digitalocean("GET", "/actions/"
-                          + std::to_string(
-                            at(parse(res)["action"], "id").GetUint64())));
+  auto a = parse(digitalocean(
+    "GET",
+    "/actions/" + std::to_string(at(parse(res)["action"], "id").GetUint64())));
   BOOST_TEST(str_at(a["action"], "status") == "errored");
   BOOST_TEST(inventory_state("digitalocean") == "active");
 }

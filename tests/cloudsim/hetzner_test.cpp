@@ -94,8 +94,8 @@ BOOST_AUTO_TEST_CASE(create_goes_through_starting_to_running) {
   BOOST_TEST(at(act["action"], "progress").GetInt() == 100);
   advance(16);
   BOOST_TEST(status_of(id) == "running");
-  auto start = parse(
-    hetzner("GET", "/servers/actions/" + std::to_string(start_action)));
+  auto start
+    = parse(hetzner("GET", "/servers/actions/" + std::to_string(start_action)));
   BOOST_TEST(str_at(start["action"], "status") == "success");
   auto s = parse(hetzner("GET", "/servers/" + std::to_string(id)));
   BOOST_TEST(!at(s["server"], "locked").GetBool());
@@ -130,9 +130,8 @@ BOOST_AUTO_TEST_CASE(actions_are_refused_with_423_while_locked) {
 
 BOOST_AUTO_TEST_CASE(shutdown_succeeds_before_the_guest_halts) {
   auto id = running("ds-1");
-  auto res = hetzner("POST",
-                     "/servers/" + std::to_string(id) + "/actions/shutdown",
-                     "{}");
+  auto res = hetzner(
+    "POST", "/servers/" + std::to_string(id) + "/actions/shutdown", "{}");
   BOOST_TEST(res.status == 201);
   auto action = at(parse(res)["action"], "id").GetUint64();
   advance(3);
@@ -196,7 +195,7 @@ BOOST_AUTO_TEST_CASE(name_and_status_filters) {
   BOOST_TEST(names("?status=running") == "a");
   BOOST_TEST(names("?status=initializing&status=running") == "a,b");
   BOOST_TEST(hetzner("GET", "/servers?status=sleeping").status == 422);
-  (void)a;
+  (void) a;
 }
 
 BOOST_AUTO_TEST_CASE(pagination_with_meta_and_link_header) {

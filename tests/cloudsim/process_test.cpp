@@ -114,15 +114,13 @@ BOOST_AUTO_TEST_CASE(serves_on_a_free_port_and_stops_on_sigterm) {
 
 BOOST_AUTO_TEST_CASE(bad_options_exit_with_2) {
   temp_dir dir{"cloudsim-test"};
-  auto r = dynserv::test::run_to_completion({DYNSERV_CLOUDSIM_BINARY,
-                                             "--rate-limits", "sometimes"},
-                                            dir.path + "/bad");
+  auto r = dynserv::test::run_to_completion(
+    {DYNSERV_CLOUDSIM_BINARY, "--rate-limits", "sometimes"}, dir.path + "/bad");
   BOOST_TEST(!r.timed_out);
   BOOST_TEST(r.status.code == 2);
   BOOST_TEST(r.err.find("--rate-limits") != std::string::npos);
-  auto help = dynserv::test::run_to_completion({DYNSERV_CLOUDSIM_BINARY,
-                                                "--help"},
-                                               dir.path + "/help");
+  auto help = dynserv::test::run_to_completion(
+    {DYNSERV_CLOUDSIM_BINARY, "--help"}, dir.path + "/help");
   BOOST_TEST(help.status.code == 0);
   BOOST_TEST(help.out.find("--hetzner-rate-limit") != std::string::npos);
 }

@@ -2,8 +2,8 @@
 // windows, 429 bodies and headers, budgets.
 #include <boost/test/unit_test.hpp>
 
-#include "tests/cloudsim/sim_fixture.hpp"
 #include "cloudsim/rate_limits.hpp"
+#include "tests/cloudsim/sim_fixture.hpp"
 
 using namespace dynserv;
 using namespace dynserv::cloudsim;

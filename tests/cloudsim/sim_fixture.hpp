@@ -10,8 +10,8 @@
 
 #include <rapidjson/document.h>
 
-#include "http/http_message.hpp"
 #include "cloudsim/cloud_sim.hpp"
+#include "http/http_message.hpp"
 
 namespace dynserv::cloudsim::test {
 

@@ -17,8 +17,8 @@ BOOST_AUTO_TEST_SUITE(unit_tests)
 
 BOOST_AUTO_TEST_CASE(label_selector_parses_every_operator) {
   std::string err;
-  auto sel = label_selector::
-    parse("a=1, b==2,c!=3,d,!e,f in (x, y),g notin (z)", &err);
+  auto sel = label_selector::parse(
+    "a=1, b==2,c!=3,d,!e,f in (x, y),g notin (z)", &err);
   BOOST_REQUIRE_MESSAGE(sel.has_value(), err);
   BOOST_TEST(sel->requirements().size() == 7u);
   label_list match{{"a", "1"}, {"b", "2"}, {"d", ""}, {"f", "y"}};

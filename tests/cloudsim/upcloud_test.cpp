@@ -9,9 +9,9 @@ using namespace dynserv::cloudsim::test;
 
 namespace {
 
-std::string create_body(
-  const std::string& title,
-  const std::string& labels = R"([{"key":"managed-by","value":"ctl"}])") {
+std::string create_body(const std::string& title,
+                        const std::string& labels
+                        = R"([{"key":"managed-by","value":"ctl"}])") {
   return R"({"server":{"zone":"de-fra1","title":")" + title
          + R"(","hostname":")" + title
          + R"(.example.com","plan":"2xCPU-4GB","metadata":"yes",
@@ -25,9 +25,9 @@ std::string create_body(
 }
 
 struct upcloud_fixture : sim_fixture {
-  std::string create(
-    const std::string& title,
-    const std::string& labels = R"([{"key":"managed-by","value":"ctl"}])") {
+  std::string create(const std::string& title,
+                     const std::string& labels
+                     = R"([{"key":"managed-by","value":"ctl"}])") {
     auto res = upcloud("POST", "/server", create_body(title, labels));
     BOOST_REQUIRE_MESSAGE(res.status == 202, res.body);
     return str_at(parse(res)["server"], "uuid");
@@ -347,9 +347,8 @@ BOOST_AUTO_TEST_CASE(account_reports_limits) {
 BOOST_AUTO_TEST_CASE(storage_lookup_follows_the_disk) {
   auto res = upcloud("POST", "/server", create_body("ds-1"));
   auto body = parse(res);
-  auto disk = str_at(at(at(body["server"], "storage_devices"),
-                        "storage_device")[0],
-                     "storage");
+  auto disk = str_at(
+    at(at(body["server"], "storage_devices"), "storage_device")[0], "storage");
   auto st = upcloud("GET", "/storage/" + disk);
   BOOST_TEST(st.status == 200);
   BOOST_TEST(str_at(parse(st)["storage"], "state") == "online");

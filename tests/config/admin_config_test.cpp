@@ -60,9 +60,9 @@ BOOST_AUTO_TEST_CASE(listen_takes_host_port_and_bracketed_ipv6) {
 BOOST_AUTO_TEST_CASE(bad_listen_values_name_the_key) {
   for (auto bad : {"4242", "localhost:", ":4242", "h:70000", "h:12x"})
     BOOST_TEST(errors_of(std::string{R"({"listen": ")"} + bad + "\"}")
-                 == std::string{"admin.listen: expected \"HOST:PORT\" (port "
-                                "0 to 65535) or \"off\", got \""}
-                      + bad + "\"\n");
+               == std::string{"admin.listen: expected \"HOST:PORT\" (port "
+                              "0 to 65535) or \"off\", got \""}
+                    + bad + "\"\n");
 }
 
 BOOST_AUTO_TEST_CASE(tokens_must_be_long_and_not_doubled) {
@@ -71,11 +71,10 @@ BOOST_AUTO_TEST_CASE(tokens_must_be_long_and_not_doubled) {
   BOOST_TEST(errors_of(R"({"token_env": "lower-case"})")
              == "admin.token_env: expected an environment variable name "
                 "(A-Z, 0-9, _), got \"lower-case\"\n");
-  BOOST_TEST(errors_of(
-               R"({"token": "0123456789abcdef", "token_env": "DYNSERV_T"})")
-             == "admin.token: set either token or token_env, not both\n");
-  auto res = parse_config(with_admin(R"({"token_env": "DYNSERV_T"})"),
-                          "/base");
+  BOOST_TEST(
+    errors_of(R"({"token": "0123456789abcdef", "token_env": "DYNSERV_T"})")
+    == "admin.token: set either token or token_env, not both\n");
+  auto res = parse_config(with_admin(R"({"token_env": "DYNSERV_T"})"), "/base");
   BOOST_REQUIRE(res.config);
   BOOST_TEST(res.config->admin.token_env == "DYNSERV_T");
 }

@@ -315,9 +315,9 @@ BOOST_AUTO_TEST_CASE(exec_provider_keys) {
 }
 
 BOOST_AUTO_TEST_CASE(pool_server_objects) {
-  auto cfg = valid(
-    with_provider(R"({"type": "hetzner", "token": "t"})",
-                  R"(, "server": {"server_type": "cx22", "image": 42,
+  auto cfg
+    = valid(with_provider(R"({"type": "hetzner", "token": "t"})",
+                          R"(, "server": {"server_type": "cx22", "image": 42,
                     "labels": {"a": "b"}})"));
   BOOST_TEST(cfg.pools.at("p").server_spec
              == R"({"server_type":"cx22","image":42,"labels":{"a":"b"}})");
@@ -338,9 +338,9 @@ BOOST_AUTO_TEST_CASE(orphans_section) {
   BOOST_TEST((defaults.orphans.action == orphan_action::destroy));
   BOOST_TEST(defaults.orphans.grace.count() == 600000);
   BOOST_TEST(defaults.orphans.sweep_interval.count() == 600000);
-  auto cfg = valid(
-    with_provider(R"({"type": "simulated"})", "",
-                  R"("orphans": {"action": "adopt", "grace": "0s",
+  auto cfg
+    = valid(with_provider(R"({"type": "simulated"})", "",
+                          R"("orphans": {"action": "adopt", "grace": "0s",
                    "sweep_interval": "90s"},)"));
   BOOST_TEST((cfg.orphans.action == orphan_action::adopt));
   BOOST_TEST(cfg.orphans.grace.count() == 0);

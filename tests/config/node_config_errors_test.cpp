@@ -19,8 +19,8 @@ struct doc {
   std::optional<std::string> limits = R"({"max_servers": 5})";
   std::optional<std::string> timing;
   std::optional<std::string> providers = R"({"sim": {"type": "simulated"}})";
-  std::optional<std::string>
-    pools = R"({"p": {"provider": "sim", "desired": 1}})";
+  std::optional<std::string> pools
+    = R"({"p": {"provider": "sim", "desired": 1}})";
 
   std::string text() const {
     std::string result;
@@ -353,8 +353,7 @@ BOOST_AUTO_TEST_CASE(pool_lifecycle_settings) {
     {"max_unavailable zero", pool(R"("reboot": {"max_unavailable": 0})"),
      "pools.p.reboot.max_unavailable: expected a count of at least 1 (\"2\") "
      "or a percentage from 1% to 100% (\"25%\"), got \"0\"\n"},
-    {"max_unavailable 150%",
-     pool(R"("reboot": {"max_unavailable": "150%"})"),
+    {"max_unavailable 150%", pool(R"("reboot": {"max_unavailable": "150%"})"),
      "pools.p.reboot.max_unavailable: expected a count of at least 1 (\"2\") "
      "or a percentage from 1% to 100% (\"25%\"), got \"150%\"\n"},
     {"max_unavailable bool", pool(R"("reboot": {"max_unavailable": true})"),

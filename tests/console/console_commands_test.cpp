@@ -227,9 +227,9 @@ BOOST_AUTO_TEST_CASE(reboot_takes_max_unavailable_or_abort) {
              == "reboot: --max-unavailable needs a value");
   BOOST_TEST(parse_error({"reboot", "--abort=yes"}).message
              == "reboot: --abort takes no value");
-  BOOST_TEST(parse_error({"reboot", "--abort", "--max-unavailable", "1"})
-               .message
-             == "reboot: --abort takes no --max-unavailable");
+  BOOST_TEST(
+    parse_error({"reboot", "--abort", "--max-unavailable", "1"}).message
+    == "reboot: --abort takes no --max-unavailable");
   // Terminal control bytes in a bad value are not echoed.
   auto err = parse_error({"reboot", "--max-unavailable", "\x1b[2J"});
   BOOST_TEST(err.message.find('\x1b') == std::string::npos);
@@ -449,8 +449,8 @@ BOOST_AUTO_TEST_CASE(options_before_and_after_the_command) {
   BOOST_TEST(opts.token_env == "MY_TOKEN");
   BOOST_TEST(opts.json);
   BOOST_TEST((opts.words == words{"servers", "batch", "--status", "running"}));
-  auto later = cli_ok(
-    {"status", "--connect=127.0.0.1:1", "--token-file", "/tmp/t"});
+  auto later
+    = cli_ok({"status", "--connect=127.0.0.1:1", "--token-file", "/tmp/t"});
   BOOST_TEST(later.connect.port == 1);
   BOOST_TEST(later.token_file == "/tmp/t");
   BOOST_TEST((later.words == words{"status"}));

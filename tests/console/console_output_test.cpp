@@ -103,14 +103,22 @@ const std::vector<std::string> server_keys = {
 
 // New keys only ever come at the end: consumers may rely on the order.
 const std::vector<std::string> pool_keys = {
-  "name",    "provider", "desired", "min",     "max",
-  "provisioned", "counts", "policy", "paused", "dry_run",
-  "active",  "expired",  "rollout", "circuit_breaker",
+  "name",    "provider",        "desired", "min",     "max",    "provisioned",
+  "counts",  "policy",          "paused",  "dry_run", "active", "expired",
+  "rollout", "circuit_breaker",
 };
 
 const std::vector<std::string> rollout_keys = {
-  "state", "max_unavailable_spec", "max_unavailable", "started_at_ms",
-  "finished_at_ms", "total", "done", "skipped", "rebooting", "waiting",
+  "state",
+  "max_unavailable_spec",
+  "max_unavailable",
+  "started_at_ms",
+  "finished_at_ms",
+  "total",
+  "done",
+  "skipped",
+  "rebooting",
+  "waiting",
 };
 
 const std::vector<std::string> breaker_keys = {
@@ -447,8 +455,7 @@ BOOST_AUTO_TEST_CASE(scale_reboot_and_limits) {
   BOOST_TEST((keys_of(reboot) == keys));
   BOOST_TEST(std::string{reboot["pool"].GetString()} == "batch");
   BOOST_TEST(std::string{reboot["state"].GetString()} == "running");
-  BOOST_TEST(std::string{reboot["max_unavailable_spec"].GetString()}
-             == "25%");
+  BOOST_TEST(std::string{reboot["max_unavailable_spec"].GetString()} == "25%");
   BOOST_TEST(reboot["max_unavailable"].GetInt64() == 1);
   BOOST_TEST(reboot["started_at_ms"].GetInt64() == t0);
   BOOST_TEST(reboot["total"].GetInt64() == 3);
@@ -466,8 +473,8 @@ BOOST_AUTO_TEST_CASE(scale_reboot_and_limits) {
 }
 
 BOOST_AUTO_TEST_CASE(events_document_and_json_lines) {
-  auto doc = parse_json(
-    format_events({sample_event(4), sample_event(9)}, 2, true));
+  auto doc
+    = parse_json(format_events({sample_event(4), sample_event(9)}, 2, true));
   BOOST_TEST((keys_of(doc) == std::vector<std::string>{"events", "last_seq"}));
   BOOST_TEST(doc["last_seq"].GetUint64() == 9u);
   BOOST_TEST_REQUIRE(doc["events"].Size() == 2u);

@@ -29,12 +29,12 @@ http_client_options options_for(uint16_t port) {
 BOOST_AUTO_TEST_SUITE(client_failure_tests)
 
 BOOST_AUTO_TEST_CASE(bad_base_urls_are_rejected_with_a_reason) {
-  for (auto url : {"", "127.0.0.1:80", "ftp://host", "http://", "http://:80",
-                   "http://host:", "http://host:0", "http://host:65536",
-                   "http://host:8o", "http://[::1", "http://[nope]:80",
-                   "http://::1:80", "http://ho st", "http://host/a b",
-                   "http://host/path?q=1", "http://host#frag",
-                   "http://[::1]x"}) {
+  for (auto url :
+       {"", "127.0.0.1:80", "ftp://host", "http://", "http://:80",
+        "http://host:", "http://host:0", "http://host:65536", "http://host:8o",
+        "http://[::1", "http://[nope]:80", "http://::1:80", "http://ho st",
+        "http://host/a b", "http://host/path?q=1", "http://host#frag",
+        "http://[::1]x"}) {
     std::string error;
     http_client_options o;
     o.base_url = url;
@@ -163,8 +163,8 @@ BOOST_AUTO_TEST_CASE(stale_reused_connection_never_resends_a_post) {
   auto res = client->send(request("GET", "/", ""));
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   res = client->send(request("POST", "/servers", "{}"));
-  BOOST_TEST((res.failure == http_failure::lost),
-             to_string(res.failure) << ": " << res.detail);
+  BOOST_TEST((res.failure == http_failure::lost), to_string(res.failure)
+                                                    << ": " << res.detail);
   BOOST_TEST(requests == 2);
   BOOST_TEST(srv.connections() == 1);
   // The client recovers on a fresh connection afterwards.
@@ -185,8 +185,8 @@ BOOST_AUTO_TEST_CASE(partial_response_is_never_resent) {
   auto res = client->send(request("GET", "/", ""));
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   res = client->send(request("GET", "/", ""));
-  BOOST_TEST((res.failure == http_failure::lost),
-             to_string(res.failure) << ": " << res.detail);
+  BOOST_TEST((res.failure == http_failure::lost), to_string(res.failure)
+                                                    << ": " << res.detail);
   BOOST_TEST(srv.connections() == 1);
 }
 

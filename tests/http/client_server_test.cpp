@@ -24,10 +24,10 @@ void echo(http_request req, std::shared_ptr<http_exchange> ex) {
                      + find_header(req.headers, "host").value_or("-") + "\n"
                      + find_header(req.headers, "user-agent").value_or("-")
                      + "\n" + req.body;
-  ex->respond(http_response{201,
-                            {{"Content-Type", "text/plain"},
-                             {"X-Remote", req.remote}},
-                            std::move(body)});
+  ex->respond(
+    http_response{201,
+                  {{"Content-Type", "text/plain"}, {"X-Remote", req.remote}},
+                  std::move(body)});
 }
 
 /// A request in the remote's plain bytes, for raw sockets.
@@ -125,9 +125,8 @@ BOOST_AUTO_TEST_CASE(connection_close_is_honoured) {
   auto res = client->send(req);
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   auto first = *find_header(res.response.headers, "x-remote");
-  BOOST_TEST(iequals(find_header(res.response.headers, "connection")
-                       .value_or(""),
-                     "close"));
+  BOOST_TEST(iequals(
+    find_header(res.response.headers, "connection").value_or(""), "close"));
   res = client->send(get("/"));
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   BOOST_TEST(*find_header(res.response.headers, "x-remote") != first);
@@ -141,13 +140,12 @@ BOOST_AUTO_TEST_CASE(client_reconnects_after_the_server_closed_an_idle_one) {
   auto res = client->send(get("/"));
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   auto first = *find_header(res.response.headers, "x-remote");
-  auto local = static_cast<uint16_t>(
-    std::stoi(first.substr(first.find(':') + 1)));
+  auto local
+    = static_cast<uint16_t>(std::stoi(first.substr(first.find(':') + 1)));
   // Wait until the kernel shows the server's FIN on the client's socket.
   constexpr int close_wait = 8;
-  BOOST_TEST_REQUIRE(eventually([&] {
-    return tcp_state(local, server->port()) == close_wait;
-  }));
+  BOOST_TEST_REQUIRE(
+    eventually([&] { return tcp_state(local, server->port()) == close_wait; }));
   res = client->send(get("/"));
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   BOOST_TEST(*find_header(res.response.headers, "x-remote") != first);
@@ -204,9 +202,10 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_get_503) {
   BOOST_TEST_REQUIRE(extra.ok());
   BOOST_TEST(extra.read_until_closed());
   BOOST_TEST(extra.received().find("HTTP/1.1 503") == 0u, extra.received());
-  BOOST_TEST(extra.received().find(
-               R"({"error":{"code":"unavailable","message":"too many connections"}})")
-             != std::string::npos);
+  BOOST_TEST(
+    extra.received().find(
+      R"({"error":{"code":"unavailable","message":"too many connections"}})")
+    != std::string::npos);
   // Once a held connection goes, a new one is served again.
   held.front()->close();
   auto client = make_client(server->port());
@@ -248,7 +247,8 @@ BOOST_AUTO_TEST_CASE(request_timeout_closes_a_half_sent_request) {
   BOOST_TEST(calls == 0);
 }
 
-BOOST_AUTO_TEST_CASE(request_timeout_applies_after_the_first_byte_on_kept_alive) {
+BOOST_AUTO_TEST_CASE(
+  request_timeout_applies_after_the_first_byte_on_kept_alive) {
   auto opts = loopback_options();
   opts.request_timeout = 200ms;
   opts.idle_timeout = 60s;

@@ -66,14 +66,13 @@ inline http_request request(std::string method, std::string target,
 }
 
 inline http_response text(int status, std::string body) {
-  return http_response{status, {{"Content-Type", "text/plain"}},
-                       std::move(body)};
+  return http_response{
+    status, {{"Content-Type", "text/plain"}}, std::move(body)};
 }
 
 /// True if `body` is the JSON error with this code.
 inline bool is_error_json(const std::string& body, const std::string& code) {
-  return body.find(R"({"error":{"code":")" + code + R"(","message":")")
-         == 0;
+  return body.find(R"({"error":{"code":")" + code + R"(","message":")") == 0;
 }
 
 } // namespace dynserv::test

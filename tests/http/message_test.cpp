@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(url_decode_rejects_malformed_escapes) {
 BOOST_AUTO_TEST_CASE(parse_query_keeps_order_repeats_and_empty_values) {
   auto q = parse_query("a=1&b=&c&a=2&&label=x%3Dy&sp=a+b");
   using kv = std::pair<std::string, std::string>;
-  std::vector<kv> expected{{"a", "1"}, {"b", ""},      {"c", ""},
+  std::vector<kv> expected{{"a", "1"}, {"b", ""},        {"c", ""},
                            {"a", "2"}, {"label", "x=y"}, {"sp", "a+b"}};
   BOOST_TEST_REQUIRE(q.size() == expected.size());
   for (size_t i = 0; i < q.size(); ++i) {

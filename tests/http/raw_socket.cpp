@@ -241,7 +241,7 @@ int tcp_state(uint16_t from, uint16_t to) {
     unsigned remote_addr = 0;
     if (std::sscanf(line.c_str(), " %*d: %x:%x %x:%x %x", &local_addr,
                     &local_port, &remote_addr, &remote_port, &state)
-        == 5
+          == 5
         && local_port == from && remote_port == to)
       return static_cast<int>(state);
   }

@@ -170,9 +170,8 @@ BOOST_AUTO_TEST_CASE(stop_lets_in_flight_requests_finish_then_closes_streams) {
   auto res = slow_result.get();
   BOOST_TEST_REQUIRE(res.ok(), res.detail);
   BOOST_TEST(res.response.body == "slow done");
-  BOOST_TEST(iequals(find_header(res.response.headers, "connection")
-                       .value_or(""),
-                     "close"));
+  BOOST_TEST(iequals(
+    find_header(res.response.headers, "connection").value_or(""), "close"));
   BOOST_TEST((stopped.wait_for(5s) == std::future_status::ready));
   BOOST_TEST(streamer.read_until_closed());
   auto body = decode_chunked(body_of(streamer.received()));
@@ -216,14 +215,14 @@ BOOST_AUTO_TEST_CASE(exchange_may_outlive_the_server) {
   std::mutex mtx;
   std::shared_ptr<http_exchange> kept;
   std::shared_ptr<http_stream> kept_stream;
-  auto server = start_server(loopback_options(), [&](http_request req,
-                                                     auto ex) {
-    std::lock_guard<std::mutex> guard{mtx};
-    if (req.target == "/events")
-      kept_stream = ex->stream(200, {});
-    else
-      kept = ex;
-  });
+  auto server = start_server(loopback_options(),
+                             [&](http_request req, auto ex) {
+                               std::lock_guard<std::mutex> guard{mtx};
+                               if (req.target == "/events")
+                                 kept_stream = ex->stream(200, {});
+                               else
+                                 kept = ex;
+                             });
   raw_client a{server->port()};
   raw_client b{server->port()};
   BOOST_TEST_REQUIRE((a.ok() && b.ok()));

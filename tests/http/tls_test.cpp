@@ -100,10 +100,9 @@ struct certificates {
 
   void run(const std::vector<std::string>& argv) {
     auto res = run_to_completion(argv, dir.path + "/openssl", 30s);
-    BOOST_REQUIRE_MESSAGE(!res.timed_out && res.status.exited
-                            && res.status.code == 0,
-                          "openssl failed (" << res.status.to_string()
-                                             << "): " << res.err);
+    BOOST_REQUIRE_MESSAGE(
+      !res.timed_out && res.status.exited && res.status.code == 0,
+      "openssl failed (" << res.status.to_string() << "): " << res.err);
   }
 };
 
@@ -118,10 +117,10 @@ std::unique_ptr<http_server> tls_server(const std::string& cert,
   opts.tls_certificate = cert;
   opts.tls_key = key;
   return start_server(opts, [](http_request req, auto ex) {
-    ex->respond(http_response{200,
-                              {{"Content-Type", "text/plain"},
-                               {"X-Remote", req.remote}},
-                              "secure " + req.target});
+    ex->respond(
+      http_response{200,
+                    {{"Content-Type", "text/plain"}, {"X-Remote", req.remote}},
+                    "secure " + req.target});
   });
 }
 
@@ -223,16 +222,22 @@ BOOST_AUTO_TEST_CASE(server_reports_unusable_certificates) {
   auto opts = loopback_options();
   opts.tls_certificate = certs().dir.path + "/missing.pem";
   opts.tls_key = certs().server_key;
-  BOOST_TEST((start_http_server(opts, [](auto, auto) {}, &error) == nullptr));
+  BOOST_TEST((start_http_server(
+                opts, [](auto, auto) {}, &error)
+              == nullptr));
   BOOST_TEST(error.find("missing.pem") != std::string::npos, error);
   opts.tls_certificate = certs().server_cert;
   opts.tls_key = certs().other_key; // does not match the certificate
   error.clear();
-  BOOST_TEST((start_http_server(opts, [](auto, auto) {}, &error) == nullptr));
+  BOOST_TEST((start_http_server(
+                opts, [](auto, auto) {}, &error)
+              == nullptr));
   BOOST_TEST(!error.empty());
   opts.tls_key.clear();
   error.clear();
-  BOOST_TEST((start_http_server(opts, [](auto, auto) {}, &error) == nullptr));
+  BOOST_TEST((start_http_server(
+                opts, [](auto, auto) {}, &error)
+              == nullptr));
   BOOST_TEST(!error.empty());
 }
 

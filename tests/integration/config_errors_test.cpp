@@ -56,11 +56,11 @@ void check_rejected(sandbox& box, const std::string& label,
     // provider-servers reads the same file and rejects it the same way.
     auto ps = box.run_cli({"provider-servers", "--config", path, "--json"});
     BOOST_CHECK_EQUAL(ps.status.to_string(), "exit code 2");
-    BOOST_CHECK_MESSAGE(ps.err.find("dynserv: config error: "
-                                    + expected.front())
-                          != std::string::npos,
-                        "provider-servers stderr:\n"
-                          << ps.err);
+    BOOST_CHECK_MESSAGE(
+      ps.err.find("dynserv: config error: " + expected.front())
+        != std::string::npos,
+      "provider-servers stderr:\n"
+        << ps.err);
   }
 }
 
@@ -106,9 +106,9 @@ BOOST_AUTO_TEST_CASE(bad_config_files_exit_2_with_key_path) {
   }
   // Files that cannot be read at all.
   auto missing = box.dir() + "/missing.json";
-  check_rejected(box, "missing file", missing,
-                 {"cannot read \"" + missing
-                  + "\": No such file or directory"});
+  check_rejected(
+    box, "missing file", missing,
+    {"cannot read \"" + missing + "\": No such file or directory"});
   auto directory = box.dir() + "/a-directory.json";
   fs::create_directory(directory);
   check_rejected(box, "a directory", directory,

@@ -381,7 +381,7 @@ struct console_fixture {
 class console_node {
 public:
   console_node(const std::string& label, config_spec spec)
-      : box_(label), spec_(std::move(spec)) {
+    : box_(label), spec_(std::move(spec)) {
     box_.write_config(spec_);
   }
 
@@ -457,12 +457,9 @@ public:
                             const std::vector<std::string>& args) {
     auto prefix = scratch();
     write_text(prefix + ".in", input);
-    std::vector<std::string> argv{"/bin/sh",
-                                  "-c",
-                                  "f=$1; shift; exec \"$@\" < \"$f\"",
-                                  "sh",
-                                  prefix + ".in",
-                                  dynservctl_binary()};
+    std::vector<std::string> argv{
+      "/bin/sh", "-c",           "f=$1; shift; exec \"$@\" < \"$f\"",
+      "sh",      prefix + ".in", dynservctl_binary()};
     auto opts = with_options(args);
     argv.insert(argv.end(), opts.begin(), opts.end());
     return run_to_completion(argv, prefix);
@@ -475,9 +472,8 @@ public:
     std::vector<std::string> argv{dynservctl_binary()};
     auto opts = with_options(args);
     argv.insert(argv.end(), opts.begin(), opts.end());
-    return std::make_unique<child_process>(argv,
-                                           box_.dir() + "/" + name + ".out",
-                                           box_.dir() + "/" + name + ".err");
+    return std::make_unique<child_process>(
+      argv, box_.dir() + "/" + name + ".out", box_.dir() + "/" + name + ".err");
   }
 
   /// Polls until the pools reach `desired` (via `dynserv status --json` and
@@ -610,9 +606,9 @@ void check_followed_everything(const std::vector<event_row>& followed,
 class tmux_server {
 public:
   tmux_server(std::string program, std::string socket, std::string scratch)
-      : program_(std::move(program)),
-        socket_(std::move(socket)),
-        scratch_(std::move(scratch)) {
+    : program_(std::move(program)),
+      socket_(std::move(socket)),
+      scratch_(std::move(scratch)) {
     // nop
   }
 
@@ -790,9 +786,9 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
                                               "+running +\\d{4}-\\d\\d-\\d\\dT"
                                               "\\d\\d:\\d\\d:\\d\\dZ +sim-\\d+ "
                                               "+-"}));
-    auto doc = parse_line(expect_ok(node.ctl({"status", "--json"}),
-                                    "status --json"),
-                          "status --json");
+    auto doc
+      = parse_line(expect_ok(node.ctl({"status", "--json"}), "status --json"),
+                   "status --json");
     check_keys(doc, {"pools", "servers"}, "status --json");
     const auto& pools = array(doc, "pools", "status");
     BOOST_REQUIRE_EQUAL(pools.Size(), 2u);
@@ -818,9 +814,8 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
     BOOST_CHECK(starts_with(lines[0], "POOL "));
     BOOST_CHECK(starts_with(lines[1], "batch "));
     BOOST_CHECK(starts_with(lines[2], "default "));
-    auto doc = parse_line(expect_ok(node.ctl({"pools", "--json"}),
-                                    "pools --json"),
-                          "pools --json");
+    auto doc = parse_line(
+      expect_ok(node.ctl({"pools", "--json"}), "pools --json"), "pools --json");
     check_keys(doc, {"pools"}, "pools --json");
     BOOST_REQUIRE_EQUAL(array(doc, "pools", "pools").Size(), 2u);
     check_pool_object(doc["pools"][1], "pools pool");
@@ -846,10 +841,10 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
     BOOST_REQUIRE_EQUAL(array(doc, "servers", "servers").Size(), 1u);
     check_server_object(doc["servers"][0], "servers server");
     BOOST_CHECK_EQUAL(str(doc["servers"][0], "id", "server"), first_id);
-    doc = parse_line(expect_ok(node.ctl(
-                                 {"servers", "--status=stopped", "--json"}),
-                               "servers --status=stopped"),
-                     "servers --json");
+    doc = parse_line(
+      expect_ok(node.ctl({"servers", "--status=stopped", "--json"}),
+                "servers --status=stopped"),
+      "servers --json");
     BOOST_CHECK_EQUAL(array(doc, "servers", "servers").Size(), 0u);
   }
   // server ID
@@ -858,12 +853,10 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
     BOOST_CHECK_MESSAGE(out.find("id:               " + first_id + "\n")
                           != std::string::npos,
                         out);
-    BOOST_CHECK_MESSAGE(out.find("status:           running\n")
-                          != std::string::npos,
-                        out);
-    BOOST_CHECK_MESSAGE(out.find("pool:             default\n")
-                          != std::string::npos,
-                        out);
+    BOOST_CHECK_MESSAGE(
+      out.find("status:           running\n") != std::string::npos, out);
+    BOOST_CHECK_MESSAGE(
+      out.find("pool:             default\n") != std::string::npos, out);
     auto doc = parse_line(expect_ok(node.ctl({"server", first_id, "--json"}),
                                     "server ID --json"),
                           "server --json");
@@ -883,10 +876,10 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
   BOOST_CHECK_EQUAL(expect_ok(node.ctl({"ensure", "3"}), "ensure 3"),
                     "pool default: desired 1 -> 3\n");
   {
-    auto doc = parse_line(expect_ok(node.ctl(
-                                      {"ensure", "100", "batch", "--json"}),
-                                    "ensure 100 batch --json"),
-                          "ensure --json");
+    auto doc
+      = parse_line(expect_ok(node.ctl({"ensure", "100", "batch", "--json"}),
+                             "ensure 100 batch --json"),
+                   "ensure --json");
     check_keys(doc, scale_keys, "ensure --json");
     BOOST_CHECK_EQUAL(str(doc, "pool", "ensure"), "batch");
     BOOST_CHECK_EQUAL(num(doc, "previous_desired", "ensure"), 0);
@@ -915,15 +908,15 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
   node.require_converged({{"default", 3}, {"batch", 2}});
   // reboot [POOL] [--max-unavailable N|P%]: a rolling reboot, answered once
   // persisted and before its first reboot.
-  BOOST_CHECK_EQUAL(expect_ok(node.ctl({"reboot", "batch", "--max-unavailable",
-                                        "1"}),
-                              "reboot batch --max-unavailable 1"),
-                    "pool batch: rolling reboot running, 2 servers, at most 1 "
-                    "at a time: 0 done, 0 rebooting, 2 waiting, 0 skipped\n");
+  BOOST_CHECK_EQUAL(
+    expect_ok(node.ctl({"reboot", "batch", "--max-unavailable", "1"}),
+              "reboot batch --max-unavailable 1"),
+    "pool batch: rolling reboot running, 2 servers, at most 1 "
+    "at a time: 0 done, 0 rebooting, 2 waiting, 0 skipped\n");
   {
-    auto doc = parse_line(expect_ok(node.ctl({"reboot", "--json"}),
-                                    "reboot --json"),
-                          "reboot --json");
+    auto doc
+      = parse_line(expect_ok(node.ctl({"reboot", "--json"}), "reboot --json"),
+                   "reboot --json");
     auto keys = rollout_keys;
     keys.insert(keys.begin(), "pool");
     check_keys(doc, keys, "reboot --json");
@@ -950,8 +943,10 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
         if (state != "finished")
           return std::string{p["name"].GetString()} + ": rollout " + state;
         if (p["rollout"]["done"].GetInt64() != p["rollout"]["total"].GetInt64())
-          return std::string{p["name"].GetString()} + ": not every server "
-                 "was rebooted: " + out.out;
+          return std::string{p["name"].GetString()}
+                 + ": not every server "
+                   "was rebooted: "
+                 + out.out;
       }
       return "";
     });
@@ -993,9 +988,9 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
   BOOST_REQUIRE_GE(all.size(), 10u);
   check_consecutive(all, "events");
   {
-    auto doc = parse_line(expect_ok(node.ctl({"events", "--json"}),
-                                    "events --json"),
-                          "events --json");
+    auto doc
+      = parse_line(expect_ok(node.ctl({"events", "--json"}), "events --json"),
+                   "events --json");
     check_keys(doc, {"events", "last_seq"}, "events --json");
     const auto& evs = array(doc, "events", "events");
     BOOST_REQUIRE_GE(evs.Size(), all.size());
@@ -1026,20 +1021,19 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
       BOOST_CHECK_EQUAL(m[1].str(), std::to_string(i + 1));
     }
     // --pool
-    doc = parse_line(expect_ok(node.ctl(
-                                 {"events", "--pool", "batch", "--json"}),
-                               "events --pool batch --json"),
-                     "events --pool --json");
+    doc
+      = parse_line(expect_ok(node.ctl({"events", "--pool", "batch", "--json"}),
+                             "events --pool batch --json"),
+                   "events --pool --json");
     size_t batch_events = 0;
     for (const auto& ev : array(doc, "events", "events").GetArray()) {
       ++batch_events;
       BOOST_CHECK_EQUAL(str(ev, "pool", "event"), "batch");
     }
-    BOOST_CHECK_EQUAL(batch_events, static_cast<size_t>(
-                                      std::count_if(all.begin(), all.end(),
-                                                    [](const auto& ev) {
-                                                      return ev.pool == "batch";
-                                                    })));
+    BOOST_CHECK_EQUAL(batch_events,
+                      static_cast<size_t>(std::count_if(
+                        all.begin(), all.end(),
+                        [](const auto& ev) { return ev.pool == "batch"; })));
     // --since
     auto since = all.size() / 2;
     doc = parse_line(expect_ok(node.ctl({"events", "--since",
@@ -1068,9 +1062,9 @@ BOOST_AUTO_TEST_CASE(every_command_works_one_shot_in_text_and_json) {
                     "available:      45\n"
                     "limited pools:  -\n");
   {
-    auto doc = parse_line(expect_ok(node.ctl({"limits", "--json"}),
-                                    "limits --json"),
-                          "limits --json");
+    auto doc
+      = parse_line(expect_ok(node.ctl({"limits", "--json"}), "limits --json"),
+                   "limits --json");
     check_keys(doc, {"max_servers", "allocated", "available", "limited_pools"},
                "limits --json");
     BOOST_CHECK_EQUAL(num(doc, "max_servers", "limits"), 50);
@@ -1089,11 +1083,11 @@ BOOST_AUTO_TEST_CASE(a_rolling_reboot_shows_in_pools_and_aborts) {
   console_node node{"ctl-rollout", spec};
   node.start();
   node.require_converged({{"default", 0}, {"batch", 2}});
-  BOOST_CHECK_EQUAL(expect_ok(node.ctl({"reboot", "batch", "--max-unavailable",
-                                        "1"}),
-                              "reboot batch --max-unavailable 1"),
-                    "pool batch: rolling reboot running, 2 servers, at most 1 "
-                    "at a time: 0 done, 0 rebooting, 2 waiting, 0 skipped\n");
+  BOOST_CHECK_EQUAL(
+    expect_ok(node.ctl({"reboot", "batch", "--max-unavailable", "1"}),
+              "reboot batch --max-unavailable 1"),
+    "pool batch: rolling reboot running, 2 servers, at most 1 "
+    "at a time: 0 done, 0 rebooting, 2 waiting, 0 skipped\n");
   // `pools` notes it under the table once the first reboot is sent.
   {
     std::string out;
@@ -1107,9 +1101,8 @@ BOOST_AUTO_TEST_CASE(a_rolling_reboot_shows_in_pools_and_aborts) {
     BOOST_REQUIRE_MESSAGE(problem.empty(), problem);
     auto lines = lines_of(out);
     BOOST_CHECK_EQUAL(lines.size(), 4u);
-    auto doc = parse_line(expect_ok(node.ctl({"pools", "--json"}),
-                                    "pools --json"),
-                          "pools --json");
+    auto doc = parse_line(
+      expect_ok(node.ctl({"pools", "--json"}), "pools --json"), "pools --json");
     const auto& batch = array(doc, "pools", "pools")[0];
     check_pool_object(batch, "pools batch");
     const auto& r = member(batch, "rollout", "batch");
@@ -1124,10 +1117,10 @@ BOOST_AUTO_TEST_CASE(a_rolling_reboot_shows_in_pools_and_aborts) {
   // --abort --json: the waiting server is skipped, the rebooting one
   // finishes.
   {
-    auto doc = parse_line(expect_ok(node.ctl({"reboot", "batch", "--abort",
-                                              "--json"}),
-                                    "reboot batch --abort --json"),
-                          "reboot --abort --json");
+    auto doc
+      = parse_line(expect_ok(node.ctl({"reboot", "batch", "--abort", "--json"}),
+                             "reboot batch --abort --json"),
+                   "reboot --abort --json");
     BOOST_CHECK_EQUAL(str(doc, "pool", "abort"), "batch");
     BOOST_CHECK_EQUAL(str(doc, "state", "abort"), "aborted");
     BOOST_CHECK_EQUAL(num(doc, "done", "abort"), 0);
@@ -1171,16 +1164,15 @@ BOOST_AUTO_TEST_CASE(unknown_pool_or_server_is_exit_1_with_a_clear_message) {
   node.start();
   const std::string unknown_pool = "dynservctl: unknown_pool: unknown pool "
                                    "\"nope\" (known: batch, default)\n";
-  for (const auto& args :
-       std::vector<std::vector<std::string>>{{"servers", "nope"},
-                                             {"ensure", "1", "nope"},
-                                             {"ensure", "1", "nope", "--json"},
-                                             {"increase", "nope"},
-                                             {"decrease", "2", "nope"},
-                                             {"reboot", "nope"},
-                                             {"events", "--pool", "nope"},
-                                             {"events", "--pool", "nope",
-                                              "--follow"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+         {"servers", "nope"},
+         {"ensure", "1", "nope"},
+         {"ensure", "1", "nope", "--json"},
+         {"increase", "nope"},
+         {"decrease", "2", "nope"},
+         {"reboot", "nope"},
+         {"events", "--pool", "nope"},
+         {"events", "--pool", "nope", "--follow"}}) {
     auto res = node.ctl(args);
     auto what = args[0] + " " + args[1];
     expect_failure(res, 1, unknown_pool, what);
@@ -1342,9 +1334,9 @@ BOOST_AUTO_TEST_CASE(oversized_and_malformed_arguments_crash_nothing) {
   BOOST_REQUIRE_MESSAGE(node.process().running(),
                         "the node died\n"
                           << node.box().node_log_tail());
-  auto doc = parse_line(expect_ok(node.ctl({"status", "--json"}),
-                                  "status afterwards"),
-                        "status --json");
+  auto doc
+    = parse_line(expect_ok(node.ctl({"status", "--json"}), "status afterwards"),
+                 "status --json");
   BOOST_CHECK_EQUAL(array(doc, "pools", "status").Size(), 2u);
   node.stop(SIGTERM);
 }
@@ -1390,11 +1382,11 @@ BOOST_AUTO_TEST_CASE(generated_token_file_works_with_token_file) {
   struct stat st {};
   BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
   BOOST_CHECK_EQUAL(st.st_mode & 0777, 0600u);
-  auto doc = parse_line(expect_ok(node.ctl_raw({"--connect", node.addr(),
-                                                "--token-file", path, "pools",
-                                                "--json"}),
-                                  "pools --json with --token-file"),
-                        "pools --json");
+  auto doc = parse_line(
+    expect_ok(node.ctl_raw({"--connect", node.addr(), "--token-file", path,
+                            "pools", "--json"}),
+              "pools --json with --token-file"),
+    "pools --json");
   BOOST_CHECK_EQUAL(array(doc, "pools", "pools").Size(), 2u);
   // $DYNSERV_TEST_TOKEN is not this node's token.
   auto res = node.ctl({"status"});
@@ -1414,10 +1406,8 @@ BOOST_AUTO_TEST_CASE(node_down_is_exit_3_connection_refused) {
   node.start();
   expect_ok(node.ctl({"status"}), "status while up");
   node.stop(SIGTERM);
-  for (const auto& args :
-       std::vector<std::vector<std::string>>{{"status"},
-                                             {"ensure", "1"},
-                                             {"events", "--json"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+         {"status"}, {"ensure", "1"}, {"events", "--json"}}) {
     auto res = node.ctl(args);
     BOOST_CHECK_MESSAGE(res.status.exited && res.status.code == 3,
                         args[0] << ": " << describe(res));

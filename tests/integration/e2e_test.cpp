@@ -393,10 +393,9 @@ BOOST_AUTO_TEST_CASE(demo_example_runs) {
   BOOST_REQUIRE(!doc.HasParseError() && doc.IsObject());
   // Only the data dir changes, so the example's own data stays untouched.
   auto data_dir = box.data_dir();
-  doc["node"]["data_dir"].SetString(data_dir.c_str(),
-                                    static_cast<rapidjson::SizeType>(
-                                      data_dir.size()),
-                                    doc.GetAllocator());
+  doc["node"]["data_dir"].SetString(
+    data_dir.c_str(), static_cast<rapidjson::SizeType>(data_dir.size()),
+    doc.GetAllocator());
   // ... and the console binds port 0 so tests can run side by side.
   rapidjson::Value admin{rapidjson::kObjectType};
   admin.AddMember("listen", "127.0.0.1:0", doc.GetAllocator());

@@ -450,10 +450,10 @@ void sandbox::write_config_text(const std::string& text) {
 }
 
 std::unique_ptr<child_process> sandbox::start_node() {
-  return std::make_unique<
-    child_process>(std::vector<std::string>{dynserv_binary(), "run", "--config",
-                                            config_path()},
-                   dir_ + "/node.out", dir_ + "/node.err");
+  return std::make_unique<child_process>(
+    std::vector<std::string>{dynserv_binary(), "run", "--config",
+                             config_path()},
+    dir_ + "/node.out", dir_ + "/node.err");
 }
 
 run_result sandbox::run_cli(const std::vector<std::string>& args) {

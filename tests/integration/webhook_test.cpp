@@ -74,10 +74,8 @@ std::optional<std::string> api_get(sandbox& box, const std::string& target,
 std::optional<uint64_t> log_end(sandbox& box, std::string& error) {
   uint64_t last = 0;
   for (;;) {
-    auto body = api_get(box,
-                        "/v1/events?since=" + std::to_string(last)
-                          + "&limit=1000",
-                        error);
+    auto body = api_get(
+      box, "/v1/events?since=" + std::to_string(last) + "&limit=1000", error);
     if (!body)
       return std::nullopt;
     rapidjson::Document doc;
@@ -102,10 +100,10 @@ std::optional<std::string> ctl_webhooks(sandbox& box, std::string& error) {
     error = "no admin.addr yet";
     return std::nullopt;
   }
-  auto res = run_to_completion({dynservctl_binary(), "--connect", addr,
-                                "--token-file", box.admin_token_path(),
-                                "webhooks", "--json"},
-                               box.dir() + "/ctl-webhooks");
+  auto res
+    = run_to_completion({dynservctl_binary(), "--connect", addr, "--token-file",
+                         box.admin_token_path(), "webhooks", "--json"},
+                        box.dir() + "/ctl-webhooks");
   if (!res.status.exited || res.status.code != 0) {
     error = "dynservctl webhooks: " + res.err;
     return std::nullopt;

@@ -86,7 +86,7 @@ exposition parse_exposition(const std::string& text) {
   exposition res;
   std::map<std::string, std::string> helps;
   std::set<std::string> finished; // families whose block has ended
-  std::string current; // family of the previous line
+  std::string current;            // family of the previous line
   std::map<std::string, histogram_series> histograms;
   auto fail = [&](size_t line, const std::string& what) {
     res.error = "line " + std::to_string(line) + ": " + what;
@@ -137,9 +137,8 @@ exposition parse_exposition(const std::string& text) {
       } else {
         if (res.types.count(name))
           return fail(n, "second TYPE for " + name);
-        static const std::set<std::string> known{"counter", "gauge",
-                                                 "histogram", "summary",
-                                                 "untyped"};
+        static const std::set<std::string> known{
+          "counter", "gauge", "histogram", "summary", "untyped"};
         if (!known.count(rest))
           return fail(n, "unknown TYPE '" + rest + "'");
         for (const auto& s : res.samples)

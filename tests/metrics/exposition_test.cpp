@@ -9,8 +9,8 @@
 
 #include <sys/wait.h>
 
-#include "telemetry/metrics.hpp"
 #include "messages/types.hpp"
+#include "telemetry/metrics.hpp"
 #include "tests/fixtures/temp_dir.hpp"
 #include "tests/metrics/exposition.hpp"
 
@@ -67,16 +67,16 @@ BOOST_AUTO_TEST_CASE(the_parser_rejects_broken_text) {
     return !parse_exposition(text).error.empty();
   };
   BOOST_TEST(!bad("# TYPE a counter\na 1\n"));
-  BOOST_TEST(bad("# TYPE a counter\na 1")); // no final newline
-  BOOST_TEST(bad("# TYPE a counter\na -1\n")); // negative counter
-  BOOST_TEST(bad("a{b=\"x} 1\n")); // unterminated value
-  BOOST_TEST(bad("a{b=\"\\t\"} 1\n")); // bad escape
-  BOOST_TEST(bad("a{1b=\"x\"} 1\n")); // bad label name
-  BOOST_TEST(bad("a{b=\"x\",b=\"y\"} 1\n")); // label twice
-  BOOST_TEST(bad("a 1\na 2\n")); // duplicate series
-  BOOST_TEST(bad("a one\n")); // bad value
-  BOOST_TEST(bad("a 1\nb 1\na{x=\"1\"} 1\n")); // interleaved
-  BOOST_TEST(bad("a 1\n# TYPE a gauge\n")); // TYPE after samples
+  BOOST_TEST(bad("# TYPE a counter\na 1"));            // no final newline
+  BOOST_TEST(bad("# TYPE a counter\na -1\n"));         // negative counter
+  BOOST_TEST(bad("a{b=\"x} 1\n"));                     // unterminated value
+  BOOST_TEST(bad("a{b=\"\\t\"} 1\n"));                 // bad escape
+  BOOST_TEST(bad("a{1b=\"x\"} 1\n"));                  // bad label name
+  BOOST_TEST(bad("a{b=\"x\",b=\"y\"} 1\n"));           // label twice
+  BOOST_TEST(bad("a 1\na 2\n"));                       // duplicate series
+  BOOST_TEST(bad("a one\n"));                          // bad value
+  BOOST_TEST(bad("a 1\nb 1\na{x=\"1\"} 1\n"));         // interleaved
+  BOOST_TEST(bad("a 1\n# TYPE a gauge\n"));            // TYPE after samples
   BOOST_TEST(bad("# TYPE a gauge\n# TYPE a gauge\n")); // TYPE twice
   BOOST_TEST(bad("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\n"
                  "h_count 1\n")); // no +Inf
@@ -115,8 +115,8 @@ BOOST_AUTO_TEST_CASE(node_metrics_pass_the_strict_parser) {
   BOOST_TEST(parsed.value_or_zero("dynserv_remediations_total{pool=\"web\","
                                   "status=\"hanging\"}")
              == 1);
-  BOOST_TEST(
-    parsed.value_or_zero("dynserv_servers_expired_total{pool=\"web\"}") == 1);
+  BOOST_TEST(parsed.value_or_zero("dynserv_servers_expired_total{pool=\"web\"}")
+             == 1);
 }
 
 BOOST_AUTO_TEST_CASE(promtool_accepts_the_node_metrics) {

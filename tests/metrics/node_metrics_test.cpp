@@ -58,18 +58,16 @@ BOOST_AUTO_TEST_CASE(server_gauges_follow_the_servers_across_a_restart) {
              == 3);
   // Create accepted at once, running after the simulated create time (20 s)
   // plus at most one poll interval.
-  auto ttr_count = m.value_or_zero(
-    series_key("dynserv_time_to_running_seconds_count",
-               {{"pool", "metrics-a"}}));
+  auto ttr_count = m.value_or_zero(series_key(
+    "dynserv_time_to_running_seconds_count", {{"pool", "metrics-a"}}));
   auto ttr_sum = m.value_or_zero(
     series_key("dynserv_time_to_running_seconds_sum", {{"pool", "metrics-a"}}));
   BOOST_TEST(ttr_count == 3);
   BOOST_TEST(ttr_sum >= 3 * 20.0);
   BOOST_TEST(ttr_sum <= 3 * 22.0);
-  auto creates = series_key("dynserv_provider_requests_total",
-                            {{"provider", "sim"},
-                             {"operation", "create"},
-                             {"code", "ok"}});
+  auto creates = series_key(
+    "dynserv_provider_requests_total",
+    {{"provider", "sim"}, {"operation", "create"}, {"code", "ok"}});
   BOOST_TEST(m.value_or_zero(creates) - before.value_or_zero(creates) == 3);
   // A crash ends every actor: its servers leave the gauge ...
   crash();
@@ -106,10 +104,9 @@ BOOST_AUTO_TEST_CASE(provider_errors_are_counted_by_kind) {
   BOOST_TEST_REQUIRE(static_cast<bool>(ensure("metrics-b", 1)));
   BOOST_TEST_REQUIRE(until_running("metrics-b", 1));
   auto m = scrape();
-  auto failed = series_key("dynserv_provider_requests_total",
-                           {{"provider", "sim"},
-                            {"operation", "create"},
-                            {"code", "503"}});
+  auto failed = series_key(
+    "dynserv_provider_requests_total",
+    {{"provider", "sim"}, {"operation", "create"}, {"code", "503"}});
   auto transient = series_key("dynserv_errors_total", {{"kind", "transient"}});
   BOOST_TEST(m.value_or_zero(failed) - before.value_or_zero(failed) == 1);
   BOOST_TEST(m.value_or_zero(transient) - before.value_or_zero(transient) >= 1);

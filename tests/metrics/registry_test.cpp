@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "telemetry/metrics.hpp"
 #include "messages/types.hpp"
+#include "telemetry/metrics.hpp"
 #include "tests/metrics/exposition.hpp"
 
 using namespace dynserv;

@@ -222,9 +222,8 @@ BOOST_AUTO_TEST_CASE(decision_texts) {
 }
 
 BOOST_AUTO_TEST_CASE(history_trimming) {
-  std::deque<recommendation> h{{t0 - 400'000, 1},
-                               {t0 - 300'000, 2},
-                               {t0 - 10'000, 3}};
+  std::deque<recommendation> h{
+    {t0 - 400'000, 1}, {t0 - 300'000, 2}, {t0 - 10'000, 3}};
   trim_history(h, t0, 5min);
   BOOST_TEST_REQUIRE(h.size() == 1u);
   BOOST_TEST(h.front().count == 3);

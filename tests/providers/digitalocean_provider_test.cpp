@@ -55,10 +55,8 @@ struct fixture {
   fixture() {
     opts.api.token = "do-token";
     opts.stop_timeout = 60s;
-    cloud = std::make_unique<digitalocean_provider>(opts,
-                                                    make_scripted_transport(
-                                                      script),
-                                                    clock.fn());
+    cloud = std::make_unique<digitalocean_provider>(
+      opts, make_scripted_transport(script), clock.fn());
   }
 };
 
@@ -66,10 +64,8 @@ provider_factory factory = [](std::shared_ptr<http_script> script,
                               manual_clock& clock) -> provider_ptr {
   digitalocean_options opts;
   opts.api.token = "t";
-  return std::make_unique<digitalocean_provider>(opts,
-                                                 make_scripted_transport(
-                                                   std::move(script)),
-                                                 clock.fn());
+  return std::make_unique<digitalocean_provider>(
+    opts, make_scripted_transport(std::move(script)), clock.fn());
 };
 
 } // namespace
@@ -132,9 +128,9 @@ BOOST_AUTO_TEST_CASE(create_sends_labels_as_tags) {
   std::vector<std::string> tags;
   for (const auto& t : doc["tags"].GetArray())
     tags.emplace_back(t.GetString());
-  std::vector<std::string>
-    expected = {"workers", "dynserv-id:0b8f7c1e-1111-4222-8333-444455556666",
-                "dynserv-owner:node1", "dynserv-pool:web", "team:a_2Eb"};
+  std::vector<std::string> expected
+    = {"workers", "dynserv-id:0b8f7c1e-1111-4222-8333-444455556666",
+       "dynserv-owner:node1", "dynserv-pool:web", "team:a_2Eb"};
   BOOST_CHECK_EQUAL_COLLECTIONS(tags.begin(), tags.end(), expected.begin(),
                                 expected.end());
   // The create action is followed on reads.
@@ -248,9 +244,8 @@ BOOST_AUTO_TEST_CASE(a_lookup_by_id_filters_on_the_id_tag) {
   const std::string id = "0b8f7c1e-1111-4222-8333-444455556666";
   const std::string target = "/droplets?tag_name=dynserv-id%3A" + id
                              + "&per_page=200&page=1";
-  auto foreign = droplet_json(8, "active",
-                              R"("dynserv-id:)" + id
-                                + R"(","dynserv-owner:node2")");
+  auto foreign = droplet_json(
+    8, "active", R"("dynserv-id:)" + id + R"(","dynserv-owner:node2")");
   script->expect("GET", target, 200,
                  R"({"droplets":[)" + droplet_json(7, "active") + "," + foreign
                    + R"(],"links":{}})");

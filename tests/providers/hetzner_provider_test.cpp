@@ -73,9 +73,8 @@ struct fixture {
   fixture() {
     opts.api.token = "hz-token";
     opts.stop_timeout = 60s;
-    cloud = std::make_unique<hetzner_provider>(opts,
-                                               make_scripted_transport(script),
-                                               clock.fn());
+    cloud = std::make_unique<hetzner_provider>(
+      opts, make_scripted_transport(script), clock.fn());
   }
 
   /// Creates server 42 with create action 1 and next action 2, both done.
@@ -105,10 +104,8 @@ provider_factory factory = [](std::shared_ptr<http_script> script,
                               manual_clock& clock) -> provider_ptr {
   hetzner_options opts;
   opts.api.token = "t";
-  return std::make_unique<hetzner_provider>(opts,
-                                            make_scripted_transport(
-                                              std::move(script)),
-                                            clock.fn());
+  return std::make_unique<hetzner_provider>(
+    opts, make_scripted_transport(std::move(script)), clock.fn());
 };
 
 } // namespace
@@ -320,11 +317,10 @@ BOOST_AUTO_TEST_CASE(a_failed_create_action_reads_as_failed_with_its_error) {
                    + R"(,"action":{"id":1,"status":"running"}})");
   BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
   script->expect("GET", "/servers/42", 200, wrapped(42, "off"));
-  script->expect("GET", "/actions?id=1", 200,
-                 R"({"actions":[)"
-                   + action_item(1, "error", "server is locked",
-                                 "unknown_error")
-                   + "]}");
+  script->expect(
+    "GET", "/actions?id=1", 200,
+    R"({"actions":[)"
+      + action_item(1, "error", "server is locked", "unknown_error") + "]}");
   auto reply = cloud->get("42");
   BOOST_REQUIRE(reply.ok());
   const auto& srv = reply.servers.at(0);

@@ -60,13 +60,11 @@ BOOST_AUTO_TEST_CASE(rfc3339_timestamps) {
 BOOST_AUTO_TEST_CASE(retry_after_values) {
   BOOST_CHECK_EQUAL(parse_retry_after("7", t0).value(), 7000);
   BOOST_CHECK_EQUAL(parse_retry_after(" 0 ", t0).value(), 0);
-  BOOST_CHECK_EQUAL(parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", t0)
-                      .value(),
-                    30'000);
+  BOOST_CHECK_EQUAL(
+    parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", t0).value(), 30'000);
   // A date in the past means "now".
-  BOOST_CHECK_EQUAL(parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", t0)
-                      .value(),
-                    0);
+  BOOST_CHECK_EQUAL(
+    parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", t0).value(), 0);
   // Absurd values are capped at a day.
   BOOST_CHECK_EQUAL(parse_retry_after("99999999", t0).value(), 86'400'000);
   for (auto bad : {"", "-1", "1.5", "soon", "12abc"})

@@ -98,8 +98,8 @@ struct error_row {
   int64_t retry_after_ms = -1;
 };
 
-using provider_factory = std::function<
-  provider_ptr(std::shared_ptr<http_script>, manual_clock&)>;
+using provider_factory
+  = std::function<provider_ptr(std::shared_ptr<http_script>, manual_clock&)>;
 
 /// Runs every row against a fresh provider that gets exactly one answer.
 inline void run_error_table(const std::vector<error_row>& rows,

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include <stdlib.h> // mkdtemp
+#include <stdlib.h>   // mkdtemp
 #include <sys/wait.h> // waitpid
-#include <unistd.h> // fork, alarm
+#include <unistd.h>   // fork, alarm
 
 #include "messages/errors.hpp"
 #include "storage/memory_store.hpp"
@@ -32,9 +32,9 @@ struct temp_dir {
   std::string path;
 
   temp_dir() {
-    auto pattern = (std::filesystem::temp_directory_path()
-                    / "dynserv-sim-test-XXXXXX")
-                     .string();
+    auto pattern
+      = (std::filesystem::temp_directory_path() / "dynserv-sim-test-XXXXXX")
+          .string();
     BOOST_REQUIRE(mkdtemp(pattern.data()) != nullptr);
     path = pattern;
   }

@@ -52,9 +52,8 @@ struct fixture {
   }
 
   void make() {
-    cloud = std::make_unique<upcloud_provider>(opts,
-                                               make_scripted_transport(script),
-                                               clock.fn());
+    cloud = std::make_unique<upcloud_provider>(
+      opts, make_scripted_transport(script), clock.fn());
   }
 };
 
@@ -63,10 +62,8 @@ provider_factory factory = [](std::shared_ptr<http_script> script,
   upcloud_options opts;
   opts.api.username = "u";
   opts.api.password = "p";
-  return std::make_unique<upcloud_provider>(opts,
-                                            make_scripted_transport(
-                                              std::move(script)),
-                                            clock.fn());
+  return std::make_unique<upcloud_provider>(
+    opts, make_scripted_transport(std::move(script)), clock.fn());
 };
 
 } // namespace
@@ -140,9 +137,9 @@ BOOST_AUTO_TEST_CASE(create_sends_numbers_as_strings_and_raw_devices) {
                     std::string{"custom.example.com"});
   BOOST_CHECK_EQUAL(s["metadata"].GetString(), std::string{"no"});
   BOOST_CHECK(!s.HasMember("plan"));
-  BOOST_CHECK_EQUAL(s["storage_devices"]["storage_device"][0]["action"]
-                      .GetString(),
-                    std::string{"create"});
+  BOOST_CHECK_EQUAL(
+    s["storage_devices"]["storage_device"][0]["action"].GetString(),
+    std::string{"create"});
 }
 
 BOOST_AUTO_TEST_CASE(create_with_an_invalid_spec_sends_nothing) {
@@ -207,9 +204,9 @@ BOOST_AUTO_TEST_CASE(list_filters_by_label_on_both_sides) {
                  200,
                  R"({"servers":{"server":[)" + server_json("started") + ","
                    + foreign + R"(,{"title":"no uuid"},7]}})");
-  auto reply = cloud->list(
-    {{labels::owner, "node1"},
-     {labels::id, "0b8f7c1e-1111-4222-8333-444455556666"}});
+  auto reply
+    = cloud->list({{labels::owner, "node1"},
+                   {labels::id, "0b8f7c1e-1111-4222-8333-444455556666"}});
   BOOST_REQUIRE_MESSAGE(reply.ok(), reply.error.message);
   BOOST_REQUIRE_EQUAL(reply.servers.size(), 1u);
   BOOST_CHECK_EQUAL(reply.servers[0].provider_id, uuid);

@@ -65,14 +65,14 @@ std::string error_of(const caf::expected<T>& x) {
 }
 
 /// Fails the test case unless `expr` (a `caf::error`) is empty.
-#define REQUIRE_OK(expr)                                              \
-  do {                                                                \
-    auto require_ok_err = (expr);                                     \
-    BOOST_REQUIRE_MESSAGE(!require_ok_err, describe(require_ok_err)); \
+#define REQUIRE_OK(expr)                                                       \
+  do {                                                                         \
+    auto require_ok_err = (expr);                                              \
+    BOOST_REQUIRE_MESSAGE(!require_ok_err, describe(require_ok_err));          \
   } while (false)
 
 /// Fails the test case unless `x` (a `caf::expected`) holds a value.
-#define REQUIRE_VALUE(x) \
+#define REQUIRE_VALUE(x)                                                       \
   BOOST_REQUIRE_MESSAGE(static_cast<bool>(x), error_of(x))
 
 /// Returns the text of a dynserv error.
@@ -280,8 +280,8 @@ struct rocksdb_backend {
   }
 };
 
-using backends = boost::mpl::list<memory_backend, plain_backend,
-                                  rocksdb_backend>;
+using backends
+  = boost::mpl::list<memory_backend, plain_backend, rocksdb_backend>;
 
 template <class Backend>
 struct contract_fixture {

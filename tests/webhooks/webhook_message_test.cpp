@@ -6,8 +6,8 @@
 
 #include "rapidjson/document.h"
 
-#include "webhooks/webhook_message.hpp"
 #include "tests/fixtures/webhook_receiver.hpp"
+#include "webhooks/webhook_message.hpp"
 
 using namespace dynserv;
 using namespace dynserv::test;

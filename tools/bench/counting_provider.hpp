@@ -36,7 +36,8 @@ public:
   /// Shared so that a benchmark can still inspect the wrapped provider (the
   /// simulated cloud's inventory) once the node is gone.
   explicit counting_provider(std::shared_ptr<provider> impl)
-      : impl_(std::move(impl)) {}
+    : impl_(std::move(impl)) {
+  }
 
   std::string type_name() const override {
     return impl_->type_name();
@@ -62,8 +63,8 @@ public:
     if (poll) {
       std::lock_guard<std::mutex> guard{mtx_};
       ++counts_.poll_rounds;
-      counts_.peak_requests_per_round = std::max<
-        uint64_t>(counts_.peak_requests_per_round, reply.requests);
+      counts_.peak_requests_per_round
+        = std::max<uint64_t>(counts_.peak_requests_per_round, reply.requests);
     }
     return reply;
   }

@@ -18,11 +18,11 @@ std::vector<pool_status> pool_statuses(caf::actor_system& sys,
   std::vector<pool_status> result;
   caf::scoped_actor self{sys};
   self->request(node, seconds{60}, atom::status_v)
-    .receive([&](
-               std::vector<pool_status>& pools) { result = std::move(pools); },
-             [&](const caf::error& err) {
-               std::cerr << "status failed: " << sys.render(err) << "\n";
-             });
+    .receive(
+      [&](std::vector<pool_status>& pools) { result = std::move(pools); },
+      [&](const caf::error& err) {
+        std::cerr << "status failed: " << sys.render(err) << "\n";
+      });
   return result;
 }
 

@@ -12,12 +12,12 @@
 #include "caf/actor_system_config.hpp"
 
 #include "actors/node.hpp"
+#include "cloudsim/cloud_sim.hpp"
 #include "config/node_config.hpp"
 #include "providers/cloud_providers.hpp"
 #include "tools/bench/counting_provider.hpp"
 #include "tools/bench/node_driver.hpp"
 #include "tools/bench/sim_transport.hpp"
-#include "cloudsim/cloud_sim.hpp"
 
 namespace dynserv {
 
@@ -61,9 +61,8 @@ provider_ptr make_client(const std::string& provider,
 }
 
 millis scaled(millis x, double scale) {
-  return millis{
-    std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(x.count())
-                                              / scale))};
+  return millis{std::max<int64_t>(
+    1, static_cast<int64_t>(static_cast<double>(x.count()) / scale))};
 }
 
 node_config make_node_config(const economy_options& opts) {
@@ -146,10 +145,8 @@ economy_result run_dynserv_lifecycle(const economy_options& opts) {
   so.response_latency = false;
   so.request_log_capacity = 10'000'000;
   auto sim = std::make_shared<cloudsim::cloud_sim>(so);
-  auto client = make_client(opts.provider,
-                            std::make_unique<sim_transport>(sim,
-                                                            prefix_of(
-                                                              opts.provider)));
+  auto client = make_client(opts.provider, std::make_unique<sim_transport>(
+                                             sim, prefix_of(opts.provider)));
   if (!client) {
     std::cerr << "cannot make the " << opts.provider << " client\n";
     return res;
@@ -241,7 +238,7 @@ double published_budget_per_hour(const std::string& provider) {
     return 3600; // 3600 per hour, token bucket refilling 1/s
   if (provider == "digitalocean")
     return 5000; // 5000 per hour (and 250 per minute)
-  return 0; // UpCloud publishes none
+  return 0;      // UpCloud publishes none
 }
 
 double default_pacing_per_hour(const std::string& provider) {

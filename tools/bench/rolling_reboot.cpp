@@ -90,9 +90,9 @@ reboot_result run_rolling_reboot(caf::actor_system& sys, const node_actor& node,
       // A rollout started later (by someone else) is not ours.
       if (p.name != pool || p.rollout.started_at_ms != started_at)
         continue;
-      res.peak_picked_sampled = std::max(res.peak_picked_sampled,
-                                         static_cast<int64_t>(
-                                           p.rollout.rebooting.size()));
+      res.peak_picked_sampled
+        = std::max(res.peak_picked_sampled,
+                   static_cast<int64_t>(p.rollout.rebooting.size()));
       res.rollout = std::move(p.rollout);
     }
     if (!res.rollout.running()) {

@@ -9,7 +9,7 @@ namespace dynserv {
 
 sim_transport::sim_transport(std::shared_ptr<cloudsim::cloud_sim> sim,
                              std::string prefix)
-    : sim_(std::move(sim)), prefix_(std::move(prefix)) {
+  : sim_(std::move(sim)), prefix_(std::move(prefix)) {
   // A base URL's path never ends with a slash here: targets bring their own.
   while (!prefix_.empty() && prefix_.back() == '/')
     prefix_.pop_back();

@@ -62,11 +62,16 @@ std::optional<std::string> probe_tcp(const std::string& host, uint16_t port) {
   }
   ::freeaddrinfo(addrs);
   switch (err) {
-    case 0: return std::nullopt;
-    case ECONNREFUSED: return "connection refused";
-    case ETIMEDOUT: return "connection timed out";
-    case EHOSTUNREACH: return "host unreachable";
-    case ENETUNREACH: return "network unreachable";
+    case 0:
+      return std::nullopt;
+    case ECONNREFUSED:
+      return "connection refused";
+    case ETIMEDOUT:
+      return "connection timed out";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    case ENETUNREACH:
+      return "network unreachable";
     default: {
       std::string text = std::strerror(err);
       if (!text.empty())
@@ -111,23 +116,26 @@ std::string connect_reason(caf::actor_system& sys, const endpoint& node,
 int exit_code_of(failure_kind x) {
   switch (x) {
     case failure_kind::node_error:
-    case failure_kind::timeout: return exit_failed;
+    case failure_kind::timeout:
+      return exit_failed;
     case failure_kind::unreachable:
     case failure_kind::lost:
-    case failure_kind::unauthorized: return exit_unreachable;
-    case failure_kind::interrupted: return 130;
+    case failure_kind::unauthorized:
+      return exit_unreachable;
+    case failure_kind::interrupted:
+      return 130;
   }
   return exit_failed;
 }
 
 client::client(caf::actor_system& sys, endpoint node, std::string token,
                bool tls, const volatile std::sig_atomic_t* interrupted)
-    : sys_(sys),
-      node_(std::move(node)),
-      token_(std::move(token)),
-      tls_(tls),
-      interrupted_(interrupted),
-      self_(sys) {
+  : sys_(sys),
+    node_(std::move(node)),
+    token_(std::move(token)),
+    tls_(tls),
+    interrupted_(interrupted),
+    self_(sys) {
   // nop
 }
 
@@ -330,12 +338,13 @@ outcome<scale_reply> client::scale(command_kind kind, const std::string& pool,
       return call<scale_reply>(session_, t, atom::ensure_v, pool, n);
     case command_kind::increase:
       return call<scale_reply>(session_, t, atom::increase_v, pool, n);
-    default: return call<scale_reply>(session_, t, atom::decrease_v, pool, n);
+    default:
+      return call<scale_reply>(session_, t, atom::decrease_v, pool, n);
   }
 }
 
 outcome<rollout_record> client::reboot(const std::string& pool,
-                                        const std::string& max_unavailable) {
+                                       const std::string& max_unavailable) {
   return call<rollout_record>(session_, caf::timespan{call_timeout},
                               atom::reboot_v, pool, max_unavailable);
 }
@@ -362,16 +371,14 @@ outcome<limits_info> client::limits() {
 }
 
 outcome<std::vector<webhook_status>> client::webhooks() {
-  return call<std::vector<webhook_status>>(session_,
-                                           caf::timespan{call_timeout},
-                                           atom::status_v, atom::webhooks_v);
+  return call<std::vector<webhook_status>>(
+    session_, caf::timespan{call_timeout}, atom::status_v, atom::webhooks_v);
 }
 
 outcome<std::vector<decision_record>> client::decisions(const std::string& pool,
                                                         uint32_t limit) {
-  return call<std::vector<decision_record>>(session_,
-                                            caf::timespan{call_timeout},
-                                            atom::decisions_v, pool, limit);
+  return call<std::vector<decision_record>>(
+    session_, caf::timespan{call_timeout}, atom::decisions_v, pool, limit);
 }
 
 outcome<pool_status> client::pause(const std::string& pool, bool pause) {

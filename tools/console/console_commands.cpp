@@ -84,7 +84,8 @@ const char* details_of(command_kind x) {
              "decision applies again.";
     case command_kind::help:
       return "Without COMMAND, lists the commands; with it, prints its usage.";
-    case command_kind::quit: return "Leaves the interactive console.";
+    case command_kind::quit:
+      return "Leaves the interactive console.";
   }
   return "";
 }
@@ -214,8 +215,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min(
-        {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      d[i][j]
+        = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
@@ -492,13 +493,13 @@ cli_result parse_cli(const std::vector<std::string>& args) {
     } else if (name == "--token-env") {
       err = value(opts.token_env);
       if (!err) {
-        auto ok = std::all_of(opts.token_env.begin(), opts.token_env.end(),
-                              [](char c) {
-                                return std::isalnum(
-                                         static_cast<unsigned char>(c))
-                                       || c == '_';
-                              })
-                  && !is_digit(opts.token_env.front());
+        auto ok
+          = std::all_of(opts.token_env.begin(), opts.token_env.end(),
+                        [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c))
+                                 || c == '_';
+                        })
+            && !is_digit(opts.token_env.front());
         if (!ok)
           return cli_error("--token-env expects a variable name (letters, "
                            "digits, _), got '"

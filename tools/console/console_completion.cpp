@@ -94,7 +94,8 @@ std::vector<std::string> positional_values(positionals args, size_t index,
       return index <= 1 ? data.pools : std::vector<std::string>{};
     case positionals::command_name:
       return index == 0 ? command_names() : std::vector<std::string>{};
-    case positionals::none: break;
+    case positionals::none:
+      break;
   }
   return {};
 }

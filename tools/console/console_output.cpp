@@ -324,8 +324,8 @@ std::string format_rollout(const std::string& pool, const rollout_record& r,
     return reboot_json(pool, r) + "\n";
   return "pool " + sanitize(pool) + ": rolling reboot " + sanitize(r.state)
          + ", " + plural(r.total, "server") + ", at most "
-         + std::to_string(r.max_unavailable) + " at a time: "
-         + std::to_string(r.done) + " done, "
+         + std::to_string(r.max_unavailable)
+         + " at a time: " + std::to_string(r.done) + " done, "
          + std::to_string(r.rebooting.size()) + " rebooting, "
          + std::to_string(r.waiting.size()) + " waiting, "
          + std::to_string(r.skipped) + " skipped\n";

@@ -76,12 +76,14 @@ void print(const std::string& text) {
 
 int report(const failure& f) {
   // Node errors echo user input (pool names, ids): never raw to a terminal.
-  std::cerr << "dynservctl: " << dynserv::console::sanitize(f.message) << std::endl;
+  std::cerr << "dynservctl: " << dynserv::console::sanitize(f.message)
+            << std::endl;
   return exit_code_of(f.kind);
 }
 
 int report_usage(const usage_error& err) {
-  std::cerr << "dynservctl: " << dynserv::console::sanitize(err.message) << "\n";
+  std::cerr << "dynservctl: " << dynserv::console::sanitize(err.message)
+            << "\n";
   if (!err.usage.empty())
     std::cerr << err.usage;
   std::cerr << std::flush;
@@ -163,9 +165,8 @@ std::optional<usage_error> check_tls_files(const cli_options& opts) {
                            + std::strerror(errno),
                          ""};
   }
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(
-                                                          TLS_client_method()),
-                                                        SSL_CTX_free};
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{
+    SSL_CTX_new(TLS_client_method()), SSL_CTX_free};
   if (!ctx)
     return usage_error{"TLS: " + openssl_reason(), ""};
   SSL_CTX_set_default_passwd_cb(ctx.get(), refuse_passphrase);
@@ -345,7 +346,8 @@ int run_command(console_state& st, const command& cmd) {
       else
         print(st.interactive ? commands_help() : cli_usage());
       return exit_ok;
-    case command_kind::quit: return exit_ok;
+    case command_kind::quit:
+      return exit_ok;
     case command_kind::status:
     case command_kind::pools:
     case command_kind::servers: {
@@ -361,9 +363,8 @@ int run_command(console_state& st, const command& cmd) {
         if (!cmd.pool.empty())
           if (auto msg = unknown_pool_message(*pools.value, cmd.pool))
             return report({failure_kind::node_error, *msg});
-        print(format_servers(select_servers(*pools.value, cmd.pool,
-                                            cmd.status_filter),
-                             json));
+        print(format_servers(
+          select_servers(*pools.value, cmd.pool, cmd.status_filter), json));
       }
       return exit_ok;
     }
@@ -403,7 +404,8 @@ int run_command(console_state& st, const command& cmd) {
       print(format_stop(*rec.value, json));
       return exit_ok;
     }
-    case command_kind::events: return run_events(st, cmd, json);
+    case command_kind::events:
+      return run_events(st, cmd, json);
     case command_kind::limits: {
       auto info = with_node(st, true, [&] { return node.limits(); });
       if (!info)

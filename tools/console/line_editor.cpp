@@ -48,9 +48,9 @@ char** attempt_completion(const char* text, int start, int) {
 
 line_editor::line_editor(bool terminal, std::string history_file,
                          const volatile std::sig_atomic_t* interrupted)
-    : terminal_(terminal),
-      history_file_(std::move(history_file)),
-      interrupted_(interrupted) {
+  : terminal_(terminal),
+    history_file_(std::move(history_file)),
+    interrupted_(interrupted) {
   if (!terminal_)
     return;
   rl_readline_name = "dynservctl";

@@ -17,8 +17,8 @@ namespace dynserv::console {
 class line_editor {
 public:
   /// Candidates for the word under the cursor, given the line up to it.
-  using completer = std::function<std::vector<std::string>(
-    std::string_view line)>;
+  using completer
+    = std::function<std::vector<std::string>(std::string_view line)>;
 
   /// What `read_line` got.
   enum class status {
