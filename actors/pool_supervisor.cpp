@@ -24,7 +24,8 @@
 
 namespace dynserv {
 
-// Internal linkage is not possible: pool_commands.cpp shares these.
+// The functions declared in pool_commands.hpp are shared with
+// pool_commands.cpp; the others are used only here.
 namespace pool_detail {
 
 pool_actor self_handle(self_ptr self) {
