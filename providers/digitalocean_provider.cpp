@@ -104,23 +104,28 @@ std::optional<std::string> decode_part(std::string_view x) {
   return result;
 }
 
-std::optional<cloud_server> parse_droplet(const rapidjson::Value* x) {
-  auto id = as_id(member(x, "id"));
-  if (!id)
-    return std::nullopt;
-  cloud_server result;
-  result.provider_id = std::move(*id);
-  result.name = as_string(member(x, "name")).value_or("");
-  if (auto tags = member(x, "tags"); tags && tags->IsArray())
+/// Labels from the tags made by `encode_digitalocean_tag`; other tags are
+/// skipped.
+label_map labels_of_tags(const rapidjson::Value* droplet) {
+  label_map result;
+  if (auto tags = member(droplet, "tags"); tags && tags->IsArray())
     for (const auto& tag : tags->GetArray())
       if (auto str = as_string(&tag))
         if (auto kvp = decode_digitalocean_tag(*str))
-          result.labels.emplace(std::move(kvp->first), std::move(kvp->second));
-  result.raw_state = as_string(member(x, "status")).value_or("");
-  result.state = map_digitalocean_state(result.raw_state);
-  if (auto created = as_string(member(x, "created_at")))
-    result.created_at_ms = parse_rfc3339(*created).value_or(0);
+          result.emplace(std::move(kvp->first), std::move(kvp->second));
   return result;
+}
+
+std::optional<cloud_server> parse_droplet(const rapidjson::Value* x) {
+  static constexpr server_fields fields{"id",
+                                        false,
+                                        "name",
+                                        "status",
+                                        "created_at",
+                                        false,
+                                        map_digitalocean_state,
+                                        labels_of_tags};
+  return read_server_fields(x, fields);
 }
 
 /// The `page` parameter of a `links.pages.next` URL.

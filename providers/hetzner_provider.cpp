@@ -79,19 +79,21 @@ provider_error classify_answer(const http_response& rsp, rest_op call,
   return make_error(error_kind::permanent, body.code, body.message);
 }
 
+/// The server's `labels` object.
+label_map labels_of(const rapidjson::Value* srv) {
+  return as_label_object(member(srv, "labels"));
+}
+
 std::optional<cloud_server> read_server(const rapidjson::Value* x) {
-  auto id = as_id(member(x, "id"));
-  if (!id)
-    return std::nullopt;
-  cloud_server result;
-  result.provider_id = std::move(*id);
-  result.name = as_string(member(x, "name")).value_or("");
-  result.labels = as_label_object(member(x, "labels"));
-  result.raw_state = as_string(member(x, "status")).value_or("");
-  result.state = map_hetzner_state(result.raw_state);
-  if (auto created = as_string(member(x, "created")))
-    result.created_at_ms = parse_rfc3339(*created).value_or(0);
-  return result;
+  static constexpr server_fields fields{"id",
+                                        false,
+                                        "name",
+                                        "status",
+                                        "created",
+                                        false,
+                                        map_hetzner_state,
+                                        labels_of};
+  return read_server_fields(x, fields);
 }
 
 /// What one action object says.

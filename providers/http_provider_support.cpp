@@ -488,6 +488,28 @@ label_map as_label_object(const rapidjson::Value* x) {
   return result;
 }
 
+std::optional<cloud_server> read_server_fields(const rapidjson::Value* x,
+                                               const server_fields& fields) {
+  auto id = fields.string_id ? as_string(member(x, fields.id))
+                             : as_id(member(x, fields.id));
+  if (!id || id->empty())
+    return std::nullopt;
+  cloud_server result;
+  result.provider_id = std::move(*id);
+  result.name = as_string(member(x, fields.name)).value_or("");
+  result.labels = fields.labels(x);
+  result.raw_state = as_string(member(x, fields.state)).value_or("");
+  result.state = fields.map_state(result.raw_state);
+  auto created = member(x, fields.created);
+  if (!fields.created_in_seconds) {
+    if (auto text = as_string(created))
+      result.created_at_ms = parse_rfc3339(*text).value_or(0);
+  } else if (auto secs = as_int(created); secs && *secs > 0) {
+    result.created_at_ms = *secs * 1000;
+  }
+  return result;
+}
+
 cloud_state state_from(std::string_view raw,
                        std::initializer_list<state_word> table) {
   for (const auto& x : table)

@@ -148,6 +148,26 @@ std::optional<std::string> as_id(const rapidjson::Value* x);
 /// Label maps from a JSON object of strings; other members are skipped.
 label_map as_label_object(const rapidjson::Value* x);
 
+/// Where a cloud keeps the fields of a server object.
+struct server_fields {
+  /// The id: a non-empty string, or (unless `string_id`) an integer.
+  const char* id;
+  bool string_id;
+  const char* name;
+  const char* state;
+  const char* created;
+  /// `created` is in unix seconds, else an RFC 3339 timestamp.
+  bool created_in_seconds;
+  /// Maps the raw state word.
+  cloud_state (*map_state)(std::string_view raw);
+  /// Reads the labels of the whole server object.
+  label_map (*labels)(const rapidjson::Value* server);
+};
+
+/// Reads one server object as `fields` says; nullopt without a usable id.
+std::optional<cloud_server> read_server_fields(const rapidjson::Value* x,
+                                               const server_fields& fields);
+
 /// One raw state word of a cloud and what it means.
 struct state_word {
   std::string_view raw;

@@ -90,19 +90,17 @@ label_map parse_labels(const rapidjson::Value* x) {
   return result;
 }
 
+/// The server's labels, `{"label":[...]}` or a bare array.
+label_map labels_of(const rapidjson::Value* srv) {
+  return parse_labels(member(srv, "labels"));
+}
+
+/// UpCloud's uuid is a string; `created` is in unix seconds.
 std::optional<cloud_server> read_server(const rapidjson::Value* x) {
-  auto uuid = as_string(member(x, "uuid"));
-  if (!uuid || uuid->empty())
-    return std::nullopt;
-  cloud_server result;
-  result.provider_id = std::move(*uuid);
-  result.name = as_string(member(x, "title")).value_or("");
-  result.labels = parse_labels(member(x, "labels"));
-  result.raw_state = as_string(member(x, "state")).value_or("");
-  result.state = map_upcloud_state(result.raw_state);
-  if (auto created = as_int(member(x, "created")); created && *created > 0)
-    result.created_at_ms = *created * 1000;
-  return result;
+  static constexpr server_fields
+    fields{"uuid",    true, "title",           "state",
+           "created", true, map_upcloud_state, labels_of};
+  return read_server_fields(x, fields);
 }
 
 // -- create body --------------------------------------------------------------
