@@ -817,7 +817,11 @@ struct failed_create_run {
                   || failed.last_error.find(failure_message)
                        != std::string::npos),
                  "last_error: " << failed.last_error);
-    // At the cloud the failed server is off, as the real clouds leave it.
+  }
+
+  /// At the cloud the failed server is off, as the real clouds leave it
+  /// (only while remediation has not deleted it yet).
+  void check_off_at_the_cloud() {
     auto at_cloud = sim.inventory(c.type);
     auto it = std::find_if(at_cloud.begin(), at_cloud.end(),
                            [&](const auto& s) {
@@ -869,6 +873,7 @@ void run_failed_create_kill9(const cloud_case& c) {
                         R"(, "remediation": {"errored": "replace",
                                              "delay": "1h"})"};
   run.fail_and_see_errored();
+  run.check_off_at_the_cloud();
   run.node->kill_and_reap();
   BOOST_REQUIRE_EQUAL(run.node->status().signal, SIGKILL);
   run.run_time();
