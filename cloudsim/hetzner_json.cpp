@@ -131,7 +131,7 @@ void write_hetzner_action(json_writer& w, const sim_action& a) {
   kv(w, "command", a.command);
   kv(w, "status", hetzner_action_status(a.status));
   // A failed action keeps the progress it had (hcloud-go's tests show 75).
-  kv(w, "progress", a.status == action_status::success ? 100 : a.progress);
+  kv(w, "progress", a.progress);
   kv(w, "started", iso8601(a.started_ms));
   if (a.finished_ms != 0)
     kv(w, "finished", iso8601(a.finished_ms));
@@ -210,10 +210,7 @@ http_response hetzner_error(int status, std::string_view code,
   kv(w, "details", nullptr);
   w.EndObject();
   w.EndObject();
-  http_response res;
-  res.status = status;
-  res.body = sb.GetString();
-  return res;
+  return json_response(status, sb.GetString());
 }
 
 namespace {
@@ -247,10 +244,7 @@ http_response field_error(int status, const char* code,
   w.EndObject();
   w.EndObject();
   w.EndObject();
-  http_response res;
-  res.status = status;
-  res.body = sb.GetString();
-  return res;
+  return json_response(status, sb.GetString());
 }
 
 } // namespace
