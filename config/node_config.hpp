@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/duration.hpp"
 #include "policies/policy_spec.hpp"
 #include "providers/cloud_options.hpp"
 #include "providers/provider_options.hpp"
@@ -213,7 +214,8 @@ struct remediation_config {
 constexpr uint32_t default_breaker_window = 10;
 constexpr uint32_t default_breaker_min_creates = 3;
 constexpr double default_breaker_failure_ratio = 0.5;
-constexpr auto default_breaker_backoff_initial = millis{std::chrono::minutes{5}};
+constexpr auto default_breaker_backoff_initial = millis{
+  std::chrono::minutes{5}};
 constexpr auto default_breaker_backoff_max = millis{std::chrono::minutes{30}};
 
 /// `pools.<p>.circuit_breaker`: stops creating when creates keep failing.
@@ -262,7 +264,8 @@ struct pool_config {
 
 /// Defaults of an entry of `webhooks`.
 constexpr auto default_webhook_timeout = millis{std::chrono::seconds{10}};
-constexpr auto default_webhook_backoff_initial = millis{std::chrono::seconds{1}};
+constexpr auto default_webhook_backoff_initial = millis{
+  std::chrono::seconds{1}};
 constexpr auto default_webhook_backoff_max = millis{std::chrono::minutes{5}};
 /// Shortest secret accepted for signing webhook requests.
 constexpr size_t min_webhook_secret_length = 16;
@@ -377,14 +380,5 @@ config_result parse_config(std::string_view json_text,
 /// resolved against the file's directory. An unreadable file gives one error
 /// with an empty path and the operating system's reason.
 config_result load_config_file(const std::string& path);
-
-/// Parses a duration such as "500ms", "1.5s", "10m" or "24h": a non-negative
-/// integer or decimal followed by ms, s, m or h, with nothing around it. The
-/// result must be a whole number of milliseconds.
-std::optional<millis> parse_duration(std::string_view str);
-
-/// Formats `x` in the largest unit that represents it exactly, e.g. "24h",
-/// "90s", "1500ms"; the result is accepted by `parse_duration`.
-std::string format_duration(millis x);
 
 } // namespace dynserv
