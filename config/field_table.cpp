@@ -405,10 +405,6 @@ std::string loader::resolve(const std::string& dir) const {
 
 // -- string checks ------------------------------------------------------------
 
-bool any_string(loader&, const std::string&, std::string&) {
-  return true;
-}
-
 bool non_empty(loader& l, const std::string& path, std::string& value) {
   if (!value.empty())
     return true;

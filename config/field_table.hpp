@@ -327,9 +327,6 @@ void store(T& dst, const std::optional<U>& x) {
 using string_check = std::function<bool(loader&, const std::string& path,
                                         std::string& value)>;
 
-/// Accepts any string.
-bool any_string(loader&, const std::string&, std::string&);
-
 /// Rejects "".
 bool non_empty(loader& l, const std::string& path, std::string& value);
 

@@ -1,5 +1,7 @@
 // The field tables of the node's two endpoints: `admin` (the console that
 // dynservctl talks to) and `http` (the HTTP API), with their `tls` objects.
+#include "config/http_config.hpp"
+
 #include <cstdlib>
 
 #include "config/sections.hpp"

@@ -257,10 +257,6 @@ void document_orphans(std::vector<table_doc>& out) {
 
 // -- public API ---------------------------------------------------------------
 
-const char* to_string(remediation_action x) {
-  return x == remediation_action::replace ? "replace" : "keep";
-}
-
 const char* to_string(orphan_action x) {
   return schema::orphan_actions[static_cast<size_t>(x)];
 }

@@ -1,5 +1,7 @@
 // The field tables of `pools`: the count and its range, the provider and its
 // server object, rolling reboots, remediation and the circuit breaker.
+#include "config/pool_config.hpp"
+
 #include "actors/reboot_rollout.hpp"
 #include "config/sections.hpp"
 #include "providers/cloud_providers.hpp"
@@ -242,3 +244,11 @@ void document_pools(std::vector<table_doc>& out) {
 }
 
 } // namespace dynserv::schema
+
+namespace dynserv {
+
+const char* to_string(remediation_action x) {
+  return x == remediation_action::replace ? "replace" : "keep";
+}
+
+} // namespace dynserv

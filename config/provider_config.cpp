@@ -1,5 +1,7 @@
 // The field tables of `providers`: the keys every account has, the keys of
 // the HTTP clouds and of exec, credentials, and the default rate limits.
+#include "config/provider_config.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>

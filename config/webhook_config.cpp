@@ -1,5 +1,7 @@
 // The field table of `webhooks`: receivers of signed event POSTs
 // (docs/webhooks.md), their filters, timeouts and secrets.
+#include "config/webhook_config.hpp"
+
 #include <cstdlib>
 #include <cstring>
 
