@@ -1,5 +1,5 @@
-// The node's configuration file: its schema as C++ structs, and the loader
-// that validates a JSON document against it.
+// The node's configuration file: the whole config, its small sections, and
+// the loader that validates a JSON document against the field tables.
 #pragma once
 
 #include <chrono>
@@ -10,9 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "config/duration.hpp"
+#include "config/http_config.hpp"
+#include "config/pool_config.hpp"
+#include "config/provider_config.hpp"
+#include "config/webhook_config.hpp"
 #include "policies/policy_spec.hpp"
-#include "providers/cloud_options.hpp"
-#include "providers/provider_options.hpp"
 
 namespace dynserv {
 
@@ -32,17 +35,10 @@ constexpr double default_backoff_multiplier = 2.0;
 constexpr double default_backoff_jitter = 0.2;
 constexpr auto default_call_timeout = millis{std::chrono::seconds{120}};
 constexpr auto default_hanging_after = millis{std::chrono::minutes{10}};
-/// Default of `providers.<name>.rate_limit.reserve`: the share of the
-/// provider's own budget kept free for humans and other tools.
-constexpr double default_budget_reserve = 0.1;
 constexpr auto default_orphan_grace = millis{std::chrono::minutes{10}};
 constexpr auto default_sweep_interval = millis{std::chrono::minutes{10}};
 /// Lower bound of `orphans.sweep_interval`.
 constexpr auto min_sweep_interval = millis{std::chrono::seconds{1}};
-/// Default `stop_timeout` of the HTTP providers.
-constexpr auto default_stop_timeout = millis{std::chrono::seconds{60}};
-/// Default `timeout` of the exec provider.
-constexpr auto default_exec_timeout = millis{std::chrono::seconds{60}};
 
 // -- configuration structs ----------------------------------------------------
 
@@ -70,29 +66,6 @@ struct timing_config {
   millis hanging_rebooting = default_hanging_after;
 };
 
-/// One entry of `providers`: a provider account.
-struct provider_config {
-  /// The account name (the key in `providers`).
-  std::string name;
-  /// "simulated", "upcloud", "hetzner", "digitalocean" or "exec".
-  std::string type;
-  /// Token bucket for the account's API calls; none means no limit. Real
-  /// clouds get `default_rate_limit(type, budget_reserve)` when absent.
-  std::optional<rate_limit_options> rate_limit;
-  /// `rate_limit.reserve`: share (0 to below 1) of the budget the provider
-  /// reports that the provider actor leaves to others.
-  double budget_reserve = default_budget_reserve;
-  /// Options of type "simulated" (defaults when the type is another one).
-  simulated_options simulated;
-  /// Types "upcloud", "hetzner" and "digitalocean": base URL, TLS,
-  /// timeouts and the resolved credentials (secrets: never log them).
-  http_provider_options api;
-  /// Types "upcloud", "hetzner" and "digitalocean": `stop_timeout`.
-  millis stop_timeout = default_stop_timeout;
-  /// Type "exec".
-  exec_options exec;
-};
-
 /// What the orphan sweeper does with a server that carries this node's
 /// owner label but that no record in the store accounts for.
 enum class orphan_action : uint8_t {
@@ -115,188 +88,6 @@ struct orphans_config {
   millis grace = default_orphan_grace;
   /// How often each account is swept (also once at start).
   millis sweep_interval = default_sweep_interval;
-};
-
-/// TLS for the admin console (CAF's OpenSSL module).
-struct admin_tls_config {
-  /// PEM certificate of this node.
-  std::string certificate;
-  /// PEM private key of `certificate`.
-  std::string key;
-  /// PEM CA bundle that peers' certificates must chain to (optional).
-  std::string cafile;
-};
-
-/// The admin console endpoint (`dynservctl` talks to it).
-struct admin_config {
-  /// False when `admin.listen` is "off".
-  bool enabled = true;
-  std::string host = "127.0.0.1";
-  /// 0 picks a free port (written to `<data_dir>/admin.addr`).
-  uint16_t port = 4242;
-  /// The token itself (prefer token_env).
-  std::string token;
-  /// Name of the environment variable that holds the token.
-  std::string token_env;
-  std::optional<admin_tls_config> tls;
-};
-
-/// Defaults of the `http` section.
-constexpr uint16_t default_http_port = 8080;
-constexpr auto default_http_request_timeout = millis{std::chrono::seconds{10}};
-constexpr auto default_http_idle_timeout = millis{std::chrono::seconds{60}};
-constexpr uint64_t default_http_body_limit = 65536;
-constexpr uint64_t default_http_max_connections = 256;
-
-/// TLS for the HTTP API (HTTPS).
-struct http_tls_config {
-  /// PEM certificate chain of this node.
-  std::string certificate;
-  /// PEM private key of `certificate` (unencrypted).
-  std::string key;
-};
-
-/// The HTTP API endpoint (see docs/http-api.md).
-struct http_config {
-  /// False when `http.listen` is "off".
-  bool enabled = true;
-  std::string host = "127.0.0.1";
-  /// 0 picks a free port (written to `<data_dir>/http.addr`).
-  uint16_t port = default_http_port;
-  /// The bearer token itself (prefer token_env).
-  std::string token;
-  /// Name of the environment variable that holds the token.
-  std::string token_env;
-  /// Reads (GET) need no token when true; changes always do.
-  bool public_reads = false;
-  /// Time allowed to receive one request.
-  millis request_timeout = default_http_request_timeout;
-  /// A kept-alive connection without a request for this long is closed.
-  millis idle_timeout = default_http_idle_timeout;
-  /// Larger request bodies are answered 413.
-  uint64_t body_limit = default_http_body_limit;
-  /// Connections beyond this are answered 503 and closed.
-  uint64_t max_connections = default_http_max_connections;
-  std::optional<http_tls_config> tls;
-};
-
-/// One entry of `pools`: a group of identical servers kept at a count.
-/// What remediation does with a server that is hanging or errored.
-enum class remediation_action : uint8_t {
-  /// Stop and delete it; the pool creates a replacement (the default).
-  replace,
-  /// Leave it for an operator (it may still bill; `dynservctl stop` ends
-  /// it). The pool still creates a replacement.
-  keep,
-};
-
-/// Returns "replace" or "keep".
-const char* to_string(remediation_action x);
-
-/// Defaults of `pools.<p>.remediation`.
-constexpr uint32_t default_remediation_attempts = 3;
-
-/// `pools.<p>.remediation`: what happens to hanging and errored servers.
-struct remediation_config {
-  remediation_action hanging = remediation_action::replace;
-  remediation_action errored = remediation_action::replace;
-  /// Time a server stays hanging or errored before it is stopped (room
-  /// for an operator to look at it first).
-  millis delay{0};
-  /// Stop attempts per server; a server that is hanging or errored again
-  /// after this many is left alone with a RemediationGaveUp event.
-  uint32_t max_attempts = default_remediation_attempts;
-};
-
-/// Defaults of `pools.<p>.circuit_breaker`, after cluster-autoscaler's
-/// node-group backoff (5 minutes, doubling, at most 30).
-constexpr uint32_t default_breaker_window = 10;
-constexpr uint32_t default_breaker_min_creates = 3;
-constexpr double default_breaker_failure_ratio = 0.5;
-constexpr auto default_breaker_backoff_initial
-  = millis{std::chrono::minutes{5}};
-constexpr auto default_breaker_backoff_max = millis{std::chrono::minutes{30}};
-
-/// `pools.<p>.circuit_breaker`: stops creating when creates keep failing.
-struct breaker_config {
-  bool enabled = true;
-  /// The most recent create outcomes considered.
-  uint32_t window = default_breaker_window;
-  /// Outcomes needed in the window before the breaker may open.
-  uint32_t min_creates = default_breaker_min_creates;
-  /// Opens when at least this share of the window failed or hung.
-  double failure_ratio = default_breaker_failure_ratio;
-  millis backoff_initial = default_breaker_backoff_initial;
-  millis backoff_max = default_breaker_backoff_max;
-};
-
-/// Default of `pools.<p>.reboot.max_unavailable`.
-constexpr auto default_max_unavailable = "25%";
-
-struct pool_config {
-  /// The pool name (the key in `pools`).
-  std::string name;
-  /// Name of the entry of `providers` that hosts the pool's servers.
-  std::string provider;
-  /// Declared number of servers; within [min, max].
-  int64_t desired = 0;
-  /// Lowest count the pool may be set to at run time.
-  int64_t min = 0;
-  /// Highest count the pool may be set to at run time.
-  int64_t max = 0;
-  /// `pools.<name>.policy`: how the count is decided (external = only by
-  /// commands) and the guardrails.
-  policy_spec policy;
-  /// The pool's `server` object as JSON text (provider-specific shape of its
-  /// servers); passed to the provider in `create_request::spec`.
-  std::string server_spec = "{}";
-  /// `reboot.max_unavailable`: default of a rolling reboot ("1", "25%").
-  std::string max_unavailable = default_max_unavailable;
-  /// `remediation`: hanging and errored servers.
-  remediation_config remediation;
-  /// `circuit_breaker`: creates that keep failing.
-  breaker_config breaker;
-  /// `max_lifetime`: running servers older than this are replaced one at a
-  /// time; zero (the default) keeps servers for as long as they are needed.
-  millis max_lifetime{0};
-};
-
-/// Defaults of an entry of `webhooks`.
-constexpr auto default_webhook_timeout = millis{std::chrono::seconds{10}};
-constexpr auto default_webhook_backoff_initial
-  = millis{std::chrono::seconds{1}};
-constexpr auto default_webhook_backoff_max = millis{std::chrono::minutes{5}};
-/// Shortest secret accepted for signing webhook requests.
-constexpr size_t min_webhook_secret_length = 16;
-
-/// One entry of `webhooks`: a receiver of events (docs/webhooks.md).
-struct webhook_config {
-  /// The webhook name (the key in `webhooks`); names its stored cursor.
-  std::string name;
-  /// `http://` or `https://` URL the events are POSTed to.
-  std::string url;
-  /// The HMAC-SHA256 key: `secret`, or the value of the variable named by
-  /// `secret_env` (resolved when the file is loaded). Never log it.
-  std::string secret;
-  /// Name of the environment variable the secret came from, if any.
-  std::string secret_env;
-  /// Reasons to send (e.g. "ServerRunning"); empty sends every event.
-  std::vector<std::string> events;
-  /// Pools whose events to send; empty sends the events of every pool.
-  std::vector<std::string> pools;
-  /// Time allowed for connecting and for the whole exchange (each).
-  millis timeout = default_webhook_timeout;
-  /// First delay after a failed delivery.
-  millis backoff_initial = default_webhook_backoff_initial;
-  /// Upper bound of the delay between attempts.
-  millis backoff_max = default_webhook_backoff_max;
-  /// PEM file with extra CA certificates for an https URL.
-  std::string ca_file;
-  /// Certificate and host-name verification for https.
-  bool tls_verify = true;
-  /// A webhook without a stored cursor starts at the beginning of the event
-  /// log (`from: "start"`) instead of its end.
-  bool from_start = false;
 };
 
 /// The whole configuration file, validated.
@@ -333,22 +124,6 @@ struct node_config {
   std::map<std::string, webhook_config> webhooks;
 };
 
-// -- provider defaults --------------------------------------------------------
-
-/// The token bucket a provider type gets when its config has no
-/// `rate_limit` (or leaves keys of it out): the provider's published limit
-/// scaled by `1 - reserve`, so that the bucket never allows more than the
-/// provider does. Hetzner: 1/s, burst 3600. DigitalOcean: 1.2/s, burst 150,
-/// which fits both published windows (250 a minute, 5000 an hour). UpCloud
-/// publishes no limit: 5/s, burst 20 (not scaled). None for "simulated" and
-/// "exec".
-std::optional<rate_limit_options> default_rate_limit(std::string_view type,
-                                                     double reserve);
-
-/// Requests per second by which the provider's own budget refills, as
-/// published (Hetzner 1, DigitalOcean 5000 an hour); 0 when unknown.
-double published_refill_rate(std::string_view type);
-
 // -- loading ------------------------------------------------------------------
 
 /// One problem found in a configuration file.
@@ -379,14 +154,5 @@ config_result parse_config(std::string_view json_text,
 /// resolved against the file's directory. An unreadable file gives one error
 /// with an empty path and the operating system's reason.
 config_result load_config_file(const std::string& path);
-
-/// Parses a duration such as "500ms", "1.5s", "10m" or "24h": a non-negative
-/// integer or decimal followed by ms, s, m or h, with nothing around it. The
-/// result must be a whole number of milliseconds.
-std::optional<millis> parse_duration(std::string_view str);
-
-/// Formats `x` in the largest unit that represents it exactly, e.g. "24h",
-/// "90s", "1500ms"; the result is accepted by `parse_duration`.
-std::string format_duration(millis x);
 
 } // namespace dynserv
