@@ -52,15 +52,15 @@ public:
   virtual ~http_exchange();
   virtual void respond(http_response res) = 0;
   /// Sends status and headers now, then chunks through the returned stream.
-  virtual std::shared_ptr<http_stream> stream(int status,
-                                              http_headers headers) = 0;
+  virtual std::shared_ptr<http_stream> stream(int status, http_headers headers)
+    = 0;
   /// Closes the connection without answering (dynserv-cloudsim uses it to
   /// simulate a dropped connection).
   virtual void abort() = 0;
 };
 
-using http_handler = std::function<void(http_request req,
-                                        std::shared_ptr<http_exchange> ex)>;
+using http_handler
+  = std::function<void(http_request req, std::shared_ptr<http_exchange> ex)>;
 
 class http_server {
 public:
