@@ -74,9 +74,8 @@ std::string format_duration(millis x) {
   auto n = x.count();
   if (n == 0)
     return "0s";
-  constexpr std::pair<int64_t, const char*> units[] = {{60 * 60 * 1000, "h"},
-                                                       {60 * 1000, "m"},
-                                                       {1000, "s"}};
+  constexpr std::pair<int64_t, const char*> units[]
+    = {{60 * 60 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}};
   for (auto [factor, suffix] : units)
     if (n % factor == 0)
       return std::to_string(n / factor) + suffix;

@@ -34,12 +34,17 @@ std::string str_of(const json& x) {
 
 const char* kind_of(const json& x) {
   switch (x.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+      return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "a boolean";
-    case rapidjson::kObjectType: return "an object";
-    case rapidjson::kArrayType: return "an array";
-    case rapidjson::kStringType: return "a string";
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
     case rapidjson::kNumberType:
       return x.IsInt64() || x.IsUint64() ? "an integer" : "a decimal number";
   }
@@ -62,8 +67,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min(
-        {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      d[i][j]
+        = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
@@ -316,7 +321,8 @@ std::optional<millis> loader::duration(const json& x, const std::string& path,
   auto parsed = parse_duration_detail(str);
   auto invalid = "invalid duration " + in_quotes(str) + ": ";
   switch (parsed.status) {
-    case duration_status::ok: break;
+    case duration_status::ok:
+      break;
     case duration_status::syntax:
       fail(path, invalid
                    + "expected a number followed by ms, s, m or h, e.g. "
@@ -427,12 +433,11 @@ bool token_text(loader& l, const std::string& path, std::string& value) {
 }
 
 bool upper_env_name(loader& l, const std::string& path, std::string& value) {
-  auto ok = !value.empty()
-            && std::all_of(value.begin(), value.end(), [](char c) {
-                 return std::isupper(static_cast<unsigned char>(c))
-                        || std::isdigit(static_cast<unsigned char>(c))
-                        || c == '_';
-               });
+  auto ok
+    = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isupper(static_cast<unsigned char>(c))
+               || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+      });
   if (ok)
     return true;
   l.fail(path, "expected an environment variable name (A-Z, 0-9, _), got "

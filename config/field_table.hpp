@@ -132,8 +132,8 @@ class loader;
 /// documentation shows it.
 template <class Config>
 struct field {
-  using reader = std::function<void(loader&, const json&, const std::string&,
-                                    Config&)>;
+  using reader
+    = std::function<void(loader&, const json&, const std::string&, Config&)>;
   std::string_view key;
   bool required = false;
   reader read;
@@ -324,8 +324,8 @@ void store(T& dst, const std::optional<U>& x) {
 
 /// Checks (and may rewrite) a string value; reports and returns false when
 /// it is not acceptable.
-using string_check = std::function<bool(loader&, const std::string& path,
-                                        std::string& value)>;
+using string_check
+  = std::function<bool(loader&, const std::string& path, std::string& value)>;
 
 /// Rejects "".
 bool non_empty(loader& l, const std::string& path, std::string& value);
@@ -461,9 +461,8 @@ struct rows {
                     std::string doc, std::string problem_prefix = {}) {
     if (problem_prefix.empty())
       problem_prefix = "expected " + spellings(choices) + ", got ";
-    auto read = [access, choices, problem_prefix](loader& l, const json& v,
-                                                  const std::string& p,
-                                                  Config& cfg) {
+    auto read = [access, choices, problem_prefix](
+                  loader& l, const json& v, const std::string& p, Config& cfg) {
       auto str = l.string(v, p);
       if (!str)
         return;

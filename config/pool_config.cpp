@@ -66,10 +66,10 @@ void read_max_unavailable(loader& l, const json& v, const std::string& p,
 
 const table<pool_config>& reboot_table() {
   static const table<pool_config> result{
-    rows<pool_config>::
-      custom("max_unavailable", read_max_unavailable, "integer or string",
-             as_code(in_quotes(default_max_unavailable)),
-             "The most servers a rolling reboot has rebooting at once."),
+    rows<pool_config>::custom(
+      "max_unavailable", read_max_unavailable, "integer or string",
+      as_code(in_quotes(default_max_unavailable)),
+      "The most servers a rolling reboot has rebooting at once."),
   };
   return result;
 }

@@ -42,8 +42,8 @@ struct remediation_config {
 constexpr uint32_t default_breaker_window = 10;
 constexpr uint32_t default_breaker_min_creates = 3;
 constexpr double default_breaker_failure_ratio = 0.5;
-constexpr auto default_breaker_backoff_initial = millis{
-  std::chrono::minutes{5}};
+constexpr auto default_breaker_backoff_initial
+  = millis{std::chrono::minutes{5}};
 constexpr auto default_breaker_backoff_max = millis{std::chrono::minutes{30}};
 
 /// `pools.<p>.circuit_breaker`: stops creating when creates keep failing.

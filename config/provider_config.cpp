@@ -382,9 +382,9 @@ void read_provider(loader& l, const json& x, const std::string& path,
     auto defaults = default_rate_limit(*type, in.cfg.budget_reserve);
     if (given.has("rate_limit") || defaults) {
       auto base = defaults.value_or(rate_limit_options{});
-      in.cfg.rate_limit = rate_limit_options{in.requests_per_second.value_or(
-                                               base.requests_per_second),
-                                             in.burst.value_or(base.burst)};
+      in.cfg.rate_limit = rate_limit_options{
+        in.requests_per_second.value_or(base.requests_per_second),
+        in.burst.value_or(base.burst)};
     }
   }
   cfg = std::move(in.cfg);

@@ -6,9 +6,8 @@ namespace dynserv::schema {
 
 namespace {
 
-constexpr const char* simulated_operations[] = {"create", "get",   "list",
-                                                "stop",   "start", "reboot",
-                                                "delete"};
+constexpr const char* simulated_operations[]
+  = {"create", "get", "list", "stop", "start", "reboot", "delete"};
 
 /// One row per operation: the chance that a call of it fails.
 const table<simulated_faults>& error_rate_table() {

@@ -12,8 +12,8 @@ namespace dynserv {
 
 /// Defaults of an entry of `webhooks`.
 constexpr auto default_webhook_timeout = millis{std::chrono::seconds{10}};
-constexpr auto default_webhook_backoff_initial = millis{
-  std::chrono::seconds{1}};
+constexpr auto default_webhook_backoff_initial
+  = millis{std::chrono::seconds{1}};
 constexpr auto default_webhook_backoff_max = millis{std::chrono::minutes{5}};
 /// Shortest secret accepted for signing webhook requests.
 constexpr size_t min_webhook_secret_length = 16;

@@ -85,14 +85,9 @@ label_map labels_of(const rapidjson::Value* srv) {
 }
 
 std::optional<cloud_server> read_server(const rapidjson::Value* x) {
-  static constexpr server_fields fields{"id",
-                                        false,
-                                        "name",
-                                        "status",
-                                        "created",
-                                        false,
-                                        map_hetzner_state,
-                                        labels_of};
+  static constexpr server_fields fields{
+    "id",     false, "name", "status", "created", false, map_hetzner_state,
+    labels_of};
   return read_server_fields(x, fields);
 }
 

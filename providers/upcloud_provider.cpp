@@ -97,9 +97,9 @@ label_map labels_of(const rapidjson::Value* srv) {
 
 /// UpCloud's uuid is a string; `created` is in unix seconds.
 std::optional<cloud_server> read_server(const rapidjson::Value* x) {
-  static constexpr server_fields
-    fields{"uuid",    true, "title",           "state",
-           "created", true, map_upcloud_state, labels_of};
+  static constexpr server_fields fields{
+    "uuid",    true, "title",           "state",
+    "created", true, map_upcloud_state, labels_of};
   return read_server_fields(x, fields);
 }
 

@@ -30,10 +30,8 @@ const table<sample>& sample_table() {
     row::number("share", &sample::share, unit_interval(), "Which share."),
     row::flag("on", &sample::on, "Whether it runs."),
     row::choice("mode", &sample::mode,
-                std::vector<std::pair<std::string_view, std::string>>{{"fast",
-                                                                       "fast"},
-                                                                      {"slow",
-                                                                       "slow"}},
+                std::vector<std::pair<std::string_view, std::string>>{
+                  {"fast", "fast"}, {"slow", "slow"}},
                 "How it runs."),
   };
   return result;
