@@ -138,6 +138,18 @@ void enter_status(self_ptr self, server_status to, server_event ev, int64_t at,
   st.gauge.set(rec.pool, rec.status);
 }
 
+/// Feeds dynserv_time_to_running_seconds when the server reaches running
+/// from starting, if this actor saw the provider accept its create (after a
+/// restart it did not, and the time is unknown).
+void observe_time_to_running(server_state& st, int64_t at) {
+  const auto& rec = st.rec;
+  if (rec.previous_status == server_status::starting
+      && st.create_accepted_at_ms > 0) {
+    auto seconds = static_cast<double>(at - st.create_accepted_at_ms);
+    metrics::global().time_to_running(rec.pool, seconds / 1000);
+  }
+}
+
 /// The bookkeeping of a table action: record flags, create counts and the
 /// events users see. Provider calls follow from `plan_next_step()`.
 void keep_books(self_ptr self, fsm::action act, server_event ev,
@@ -164,11 +176,7 @@ void keep_books(self_ptr self, fsm::action act, server_event ev,
                                 : "");
       break;
     case fsm::action::became_running:
-      if (rec.previous_status == server_status::starting
-          && st.create_accepted_at_ms > 0) {
-        auto seconds = static_cast<double>(at - st.create_accepted_at_ms);
-        metrics::global().time_to_running(rec.pool, seconds / 1000);
-      }
+      observe_time_to_running(st, at);
       event(reason::running,
             std::string{"previous status "} + to_string(rec.previous_status));
       break;

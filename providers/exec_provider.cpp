@@ -48,19 +48,6 @@ int64_t steady_now_ms() {
     .count();
 }
 
-/// Closes the descriptors it owns.
-struct fd_set_guard {
-  std::vector<int*> fds;
-
-  ~fd_set_guard() {
-    for (auto fd : fds)
-      if (*fd >= 0) {
-        ::close(*fd);
-        *fd = -1;
-      }
-  }
-};
-
 void close_fd(int& fd) {
   if (fd >= 0) {
     ::close(fd);
@@ -139,27 +126,60 @@ std::string join(const std::vector<std::string>& argv) {
   return result;
 }
 
-} // namespace
+/// Sets why a run produced no usable output (see exec_outcome::failure).
+void fail(exec_outcome& result, const char* failure, std::string detail) {
+  result.failure = failure;
+  result.detail = std::move(detail);
+}
 
-exec_outcome run_command(const exec_options& opts, const std::string& input) {
-  exec_outcome result;
-  if (opts.command.empty()) {
-    result.failure = "not_found";
-    result.detail = "no command configured";
-    return result;
+std::string too_much_output_detail() {
+  return "more than " + std::to_string(max_output) + " bytes on stdout";
+}
+
+// -- spawning -----------------------------------------------------------------
+
+/// The three pipes to a child: it reads in[0] and writes out[1] and err[1];
+/// we hold the other ends. Whatever is still open is closed on destruction,
+/// so that every early return of run_command cleans up.
+struct child_pipes {
+  int in[2] = {-1, -1};
+  int out[2] = {-1, -1};
+  int err[2] = {-1, -1};
+
+  child_pipes() = default;
+  child_pipes(const child_pipes&) = delete;
+  child_pipes& operator=(const child_pipes&) = delete;
+
+  ~child_pipes() {
+    for (auto fd : {&in[0], &in[1], &out[0], &out[1], &err[0], &err[1]})
+      close_fd(*fd);
   }
-  int in_pipe[2] = {-1, -1};
-  int out_pipe[2] = {-1, -1};
-  int err_pipe[2] = {-1, -1};
-  fd_set_guard guard{{&in_pipe[0], &in_pipe[1], &out_pipe[0], &out_pipe[1],
-                      &err_pipe[0], &err_pipe[1]}};
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0
-      || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    result.failure = "spawn_failed";
-    result.detail = std::string{"pipe: "} + std::strerror(errno);
-    return result;
+
+  /// Returns false, with errno set, if a pipe could not be made. O_CLOEXEC
+  /// keeps them out of children that other threads spawn meanwhile; our
+  /// child gets its ends through dup2, which clears the flag.
+  bool open() {
+    return ::pipe2(in, O_CLOEXEC) == 0 && ::pipe2(out, O_CLOEXEC) == 0
+           && ::pipe2(err, O_CLOEXEC) == 0;
   }
-  // Environment: the node's, with `env` replacing or adding variables.
+
+  /// After the spawn: drops the child's ends, so that we see EOF once it and
+  /// its descendants are done with them, and makes ours non-blocking, so
+  /// that one poll loop serves all three without ever getting stuck.
+  void keep_parent_ends() {
+    close_fd(in[0]);
+    close_fd(out[1]);
+    close_fd(err[1]);
+    set_nonblocking(in[1]);
+    set_nonblocking(out[0]);
+    set_nonblocking(err[0]);
+  }
+};
+
+/// The child's environment as "NAME=value" strings: the node's, with `env`
+/// replacing or adding variables.
+std::vector<std::string>
+child_environment(const std::map<std::string, std::string>& env) {
   std::map<std::string, std::string> env_map;
   for (auto e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view kv{*e};
@@ -168,30 +188,30 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
       env_map.emplace(std::string{kv.substr(0, eq)},
                       std::string{kv.substr(eq + 1)});
   }
-  for (const auto& [key, value] : opts.env)
+  for (const auto& [key, value] : env)
     env_map[key] = value;
-  std::vector<std::string> env_strings;
-  env_strings.reserve(env_map.size());
+  std::vector<std::string> result;
+  result.reserve(env_map.size());
   for (const auto& [key, value] : env_map)
-    env_strings.push_back(key + "=" + value);
-  std::vector<char*> envp;
-  for (auto& x : env_strings)
-    envp.push_back(x.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = opts.command;
-  std::vector<char*> argv;
-  for (auto& x : args)
-    argv.push_back(x.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawnattr_t attr;
+    result.push_back(key + "=" + value);
+  return result;
+}
+
+/// The null-terminated pointer array that posix_spawn wants; it points into
+/// `xs`, which must outlive it.
+std::vector<char*> c_array(std::vector<std::string>& xs) {
+  std::vector<char*> result;
+  for (auto& x : xs)
+    result.push_back(x.data());
+  result.push_back(nullptr);
+  return result;
+}
+
+/// Puts the child in its own process group, so that a timeout kills
+/// everything it started, with default signal handling and an empty mask
+/// whatever the spawning thread has.
+void init_spawn_attributes(posix_spawnattr_t& attr) {
   posix_spawnattr_init(&attr);
-  // Its own process group, so a timeout kills everything it started; default
-  // signal handling and an empty mask whatever the node's thread has.
   posix_spawnattr_setpgroup(&attr, 0);
   sigset_t no_signals;
   sigemptyset(&no_signals);
@@ -204,116 +224,216 @@ exec_outcome run_command(const exec_options& opts, const std::string& input) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
                                     | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = -1;
+}
+
+/// Starts `opts.command` with the pipes as its stdin, stdout and stderr.
+/// Returns 0 and sets `pid`, or the error of posix_spawn.
+int spawn_child(const exec_options& opts, const child_pipes& pipes,
+                pid_t& pid) {
+  auto env_strings = child_environment(opts.env);
+  auto envp = c_array(env_strings);
+  std::vector<std::string> args = opts.command;
+  auto argv = c_array(args);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipes.in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, pipes.out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipes.err[1], 2);
+  posix_spawnattr_t attr;
+  init_spawn_attributes(attr);
+  // Like a shell: a bare name is looked up in PATH, a path is used as is.
   auto rc
     = opts.command[0].find('/') == std::string::npos
         ? posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data())
         : posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    result.failure = rc == ENOENT   ? "not_found"
-                     : rc == EACCES ? "not_executable"
-                                    : "spawn_failed";
-    result.detail = opts.command[0] + ": " + std::strerror(rc);
-    return result;
+  return rc;
+}
+
+/// Maps an error of posix_spawn to exec_outcome::failure: a missing or
+/// non-executable command is a configuration error, the rest may pass.
+const char* spawn_failure(int rc) {
+  return rc == ENOENT   ? "not_found"
+         : rc == EACCES ? "not_executable"
+                        : "spawn_failed";
+}
+
+// -- talking to the child -----------------------------------------------------
+
+/// Writes the request to the child's stdin while reading its stdout and
+/// stderr, all through one poll loop: a command may answer before it read
+/// all of its input, and blocking on either side could then deadlock.
+/// stdout is read up to one byte past max_output (so that too much is
+/// noticed), stderr up to max_stderr; the rest of stderr is read and dropped
+/// so that a chatty command does not stall on a full pipe.
+class child_exchange {
+public:
+  child_exchange(child_pipes& pipes, const std::string& input,
+                 exec_outcome& result)
+    : pipes_(pipes), input_(input), result_(result) {
+    if (input_.empty())
+      close_fd(pipes_.in[1]); // EOF right away
   }
-  close_fd(in_pipe[0]);
-  close_fd(out_pipe[1]);
-  close_fd(err_pipe[1]);
-  set_nonblocking(in_pipe[1]);
-  set_nonblocking(out_pipe[0]);
-  set_nonblocking(err_pipe[0]);
-  sigpipe_guard no_sigpipe;
-  auto deadline = steady_now_ms() + std::max<int64_t>(opts.timeout.count(), 1);
-  size_t written = 0;
-  size_t out_total = 0;
-  size_t err_total = 0;
-  if (input.empty())
-    close_fd(in_pipe[1]);
-  int status = 0;
-  auto kill_group = [&] {
-    ::kill(-pid, SIGKILL);
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      // retry
-    }
-  };
-  for (;;) {
-    auto now = steady_now_ms();
-    if (now >= deadline) {
-      kill_group();
-      result.failure = "timeout";
-      result.detail = "no answer within " + std::to_string(opts.timeout.count())
-                      + " ms";
-      return result;
-    }
+
+  /// Waits up to `wait_ms` for a pipe to be ready and serves those that
+  /// are. Returns false, with errno set, if poll failed.
+  bool serve(int wait_ms) {
     pollfd fds[3];
     nfds_t n = 0;
-    if (in_pipe[1] >= 0)
-      fds[n++] = {in_pipe[1], POLLOUT, 0};
-    if (out_pipe[0] >= 0)
-      fds[n++] = {out_pipe[0], POLLIN, 0};
-    if (err_pipe[0] >= 0)
-      fds[n++] = {err_pipe[0], POLLIN, 0};
-    // Bounded waits so that an exit is noticed while a grandchild keeps a
-    // pipe open.
-    auto wait = static_cast<int>(std::min<int64_t>(deadline - now, 50));
-    if (::poll(n > 0 ? fds : nullptr, n, wait) < 0 && errno != EINTR) {
-      kill_group();
-      result.failure = "spawn_failed";
-      result.detail = std::string{"poll: "} + std::strerror(errno);
-      return result;
-    }
+    if (pipes_.in[1] >= 0)
+      fds[n++] = {pipes_.in[1], POLLOUT, 0};
+    if (pipes_.out[0] >= 0)
+      fds[n++] = {pipes_.out[0], POLLIN, 0};
+    if (pipes_.err[0] >= 0)
+      fds[n++] = {pipes_.err[0], POLLIN, 0};
+    if (::poll(n > 0 ? fds : nullptr, n, wait_ms) < 0 && errno != EINTR)
+      return false;
     for (nfds_t i = 0; i < n; ++i) {
       if (fds[i].revents == 0)
         continue;
-      if (fds[i].fd == in_pipe[1]) {
-        if (fds[i].revents & (POLLERR | POLLHUP)) {
-          close_fd(in_pipe[1]); // it does not read its input
-          continue;
-        }
-        auto k = ::write(in_pipe[1], input.data() + written,
-                         input.size() - written);
-        if (k > 0)
-          written += static_cast<size_t>(k);
-        else if (k < 0 && errno != EAGAIN && errno != EINTR)
-          close_fd(in_pipe[1]);
-        if (written == input.size())
-          close_fd(in_pipe[1]);
-      } else if (fds[i].fd == out_pipe[0]) {
-        if (!read_some(out_pipe[0], result.out, max_output + 1, out_total))
-          close_fd(out_pipe[0]);
-      } else if (fds[i].fd == err_pipe[0]) {
-        if (!read_some(err_pipe[0], result.err, max_stderr, err_total))
-          close_fd(err_pipe[0]);
-      }
+      if (fds[i].fd == pipes_.in[1])
+        write_input(fds[i].revents);
+      else if (fds[i].fd == pipes_.out[0])
+        read_stdout();
+      else if (fds[i].fd == pipes_.err[0])
+        read_stderr();
     }
-    if (out_total > max_output) {
-      kill_group();
-      result.failure = "too_much_output";
-      result.detail = "more than " + std::to_string(max_output)
-                      + " bytes on stdout";
-      return result;
+    return true;
+  }
+
+  /// After the child exited: whatever it wrote before is in the pipes now.
+  void drain() {
+    if (pipes_.out[0] >= 0)
+      read_some(pipes_.out[0], result_.out, max_output + 1, out_total_);
+    if (pipes_.err[0] >= 0)
+      read_some(pipes_.err[0], result_.err, max_stderr, err_total_);
+  }
+
+  bool too_much_output() const {
+    return out_total_ > max_output;
+  }
+
+private:
+  void write_input(short revents) {
+    auto& fd = pipes_.in[1];
+    if (revents & (POLLERR | POLLHUP)) {
+      close_fd(fd); // it does not read its input
+      return;
     }
-    auto w = ::waitpid(pid, &status, WNOHANG);
-    if (w == pid) {
-      // Whatever it wrote before exiting is in the pipes now.
-      if (out_pipe[0] >= 0)
-        read_some(out_pipe[0], result.out, max_output + 1, out_total);
-      if (err_pipe[0] >= 0)
-        read_some(err_pipe[0], result.err, max_stderr, err_total);
-      break;
+    auto k = ::write(fd, input_.data() + written_, input_.size() - written_);
+    if (k > 0)
+      written_ += static_cast<size_t>(k);
+    else if (k < 0 && errno != EAGAIN && errno != EINTR)
+      close_fd(fd);
+    if (written_ == input_.size())
+      close_fd(fd); // EOF ends the request
+  }
+
+  void read_stdout() {
+    if (!read_some(pipes_.out[0], result_.out, max_output + 1, out_total_))
+      close_fd(pipes_.out[0]);
+  }
+
+  void read_stderr() {
+    if (!read_some(pipes_.err[0], result_.err, max_stderr, err_total_))
+      close_fd(pipes_.err[0]);
+  }
+
+  child_pipes& pipes_;
+  const std::string& input_;
+  exec_outcome& result_;
+  size_t written_ = 0;
+  size_t out_total_ = 0;
+  size_t err_total_ = 0;
+};
+
+// -- ending the child ---------------------------------------------------------
+
+/// Kills the child's whole process group, so that nothing it started lives
+/// on either, and reaps the child. Waiting here is short: SIGKILL cannot be
+/// caught.
+void kill_and_reap(pid_t pid) {
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    // retry
+  }
+}
+
+/// Serves the exchange until the child exits; returns true then, with its
+/// wait status in `status`. Returns false after killing it, with
+/// `result.failure` set, when the timeout passed, poll failed or it wrote
+/// too much.
+bool await_exit(pid_t pid, child_exchange& io, millis timeout,
+                exec_outcome& result, int& status) {
+  auto deadline = steady_now_ms() + std::max<int64_t>(timeout.count(), 1);
+  for (;;) {
+    auto now = steady_now_ms();
+    if (now >= deadline) {
+      kill_and_reap(pid);
+      fail(result, "timeout",
+           "no answer within " + std::to_string(timeout.count()) + " ms");
+      return false;
+    }
+    // Bounded waits, and the exit checked below rather than EOF awaited: a
+    // grandchild may keep the pipes open long after the child is gone.
+    auto wait = static_cast<int>(std::min<int64_t>(deadline - now, 50));
+    if (!io.serve(wait)) {
+      auto detail = std::string{"poll: "} + std::strerror(errno);
+      kill_and_reap(pid);
+      fail(result, "spawn_failed", std::move(detail));
+      return false;
+    }
+    if (io.too_much_output()) {
+      kill_and_reap(pid);
+      fail(result, "too_much_output", too_much_output_detail());
+      return false;
+    }
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      io.drain();
+      return true;
     }
   }
+}
+
+/// Records how the child ended, from its wait status.
+void record_exit(int status, exec_outcome& result) {
   if (WIFEXITED(status))
     result.exit_status = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))
     result.signal = WTERMSIG(status);
-  if (out_total > max_output) {
-    result.failure = "too_much_output";
-    result.detail = "more than " + std::to_string(max_output)
-                    + " bytes on stdout";
+}
+
+} // namespace
+
+exec_outcome run_command(const exec_options& opts, const std::string& input) {
+  exec_outcome result;
+  if (opts.command.empty()) {
+    fail(result, "not_found", "no command configured");
+    return result;
   }
+  child_pipes pipes;
+  if (!pipes.open()) {
+    fail(result, "spawn_failed", std::string{"pipe: "} + std::strerror(errno));
+    return result;
+  }
+  pid_t pid = -1;
+  if (auto rc = spawn_child(opts, pipes, pid); rc != 0) {
+    fail(result, spawn_failure(rc), opts.command[0] + ": " + std::strerror(rc));
+    return result;
+  }
+  pipes.keep_parent_ends();
+  // A command that exits without reading its input must not kill the node.
+  sigpipe_guard no_sigpipe;
+  child_exchange io{pipes, input, result};
+  int status = 0;
+  if (!await_exit(pid, io, opts.timeout, result, status))
+    return result;
+  record_exit(status, result);
+  // What it wrote just before exiting may have gone past the bound.
+  if (io.too_much_output())
+    fail(result, "too_much_output", too_much_output_detail());
   return result;
 }
 
