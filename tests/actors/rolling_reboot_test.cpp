@@ -42,7 +42,8 @@ struct rollout_case {
   int64_t expected_max;
 };
 
-std::ostream& operator<<(std::ostream& os, const rollout_case& x) {
+[[maybe_unused]] std::ostream& operator<<(std::ostream& os,
+                                          const rollout_case& x) {
   return os << x.spec << " of " << x.servers;
 }
 
