@@ -426,12 +426,141 @@ exit codes: 0 ok, 1 the node refused the command or it failed, 2 usage error,
   return res;
 }
 
+namespace {
+
+usage_error cli_error(std::string msg) {
+  return usage_error{std::move(msg), ""};
+}
+
+/// One option word of the command line: its name, its value if given as
+/// `--name=value`, and where it sits (a value may be the next word).
+struct cli_option {
+  const std::vector<std::string>& args;
+  size_t& i;
+  std::string name;
+  std::optional<std::string> inline_value;
+
+  /// Sets `dst` for an option without a value.
+  std::optional<usage_error> flag(bool& dst) const {
+    if (inline_value)
+      return cli_error(name + " takes no value");
+    dst = true;
+    return std::nullopt;
+  }
+
+  /// Reads the option's value (inline or the next word) into `dst`.
+  std::optional<usage_error> value(std::string& dst) const {
+    if (inline_value) {
+      dst = *inline_value;
+    } else if (i + 1 < args.size()) {
+      dst = args[++i];
+    } else {
+      return cli_error(name + " needs a value");
+    }
+    if (dst.empty())
+      return cli_error(name + " must not be empty");
+    if (dst.size() > max_argument_size)
+      return cli_error(name + ": value too long");
+    return std::nullopt;
+  }
+};
+
+std::optional<usage_error> parse_connect(const cli_option& opt,
+                                         cli_options& opts) {
+  std::string str;
+  if (auto err = opt.value(str))
+    return err;
+  auto ep = parse_endpoint(str);
+  if (!ep)
+    return cli_error("--connect expects HOST:PORT (port 1 to 65535, "
+                     "IPv6 as [ADDR]:PORT), got '"
+                     + printable(str) + "'");
+  opts.connect = *ep;
+  return std::nullopt;
+}
+
+std::optional<usage_error> parse_token_env(const cli_option& opt,
+                                           cli_options& opts) {
+  if (auto err = opt.value(opts.token_env))
+    return err;
+  auto ok = std::all_of(opts.token_env.begin(), opts.token_env.end(),
+                        [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c))
+                                 || c == '_';
+                        })
+            && !is_digit(opts.token_env.front());
+  if (!ok)
+    return cli_error("--token-env expects a variable name (letters, "
+                     "digits, _), got '"
+                     + printable(opts.token_env) + "'");
+  opts.token_env_given = true;
+  return std::nullopt;
+}
+
+/// The option of dynservctl that takes a file name `name`, or null.
+std::string* file_option(cli_options& opts, const std::string& name) {
+  if (name == "--token-file")
+    return &opts.token_file;
+  if (name == "--tls-ca")
+    return &opts.tls_ca;
+  if (name == "--tls-cert")
+    return &opts.tls_cert;
+  if (name == "--tls-key")
+    return &opts.tls_key;
+  return nullptr;
+}
+
+/// Applies the option word `args[i]` (moving `i` past its value). An
+/// unknown option after the command belongs to the command.
+std::optional<usage_error>
+parse_cli_option(const std::vector<std::string>& args, size_t& i,
+                 cli_options& opts) {
+  const auto& w = args[i];
+  auto [name, inline_value] = split_option(w);
+  if (name == "--token") {
+    // Never echo the value: it would be a secret on a command line.
+    return cli_error("there is no --token option (command lines are visible "
+                     "to other users); use --token-env NAME or "
+                     "--token-file PATH");
+  }
+  cli_option opt{args, i, name, inline_value};
+  bool before_command = opts.words.empty();
+  if (name == "--json")
+    return opt.flag(opts.json);
+  if (before_command && (name == "--help" || name == "-h"))
+    return opt.flag(opts.help);
+  if (before_command && name == "--version")
+    return opt.flag(opts.version);
+  if (name == "--connect")
+    return parse_connect(opt, opts);
+  if (name == "--token-env")
+    return parse_token_env(opt, opts);
+  if (auto dst = file_option(opts, name))
+    return opt.value(*dst);
+  if (before_command)
+    return cli_error("unknown option '" + printable(name) + "'");
+  // An option of the command (e.g. --status): its parser checks it.
+  opts.words.push_back(w);
+  return std::nullopt;
+}
+
+/// Checks the options that exclude or need each other.
+std::optional<usage_error> check_cli(const cli_options& opts) {
+  if (opts.token_env_given && !opts.token_file.empty())
+    return cli_error("use --token-env or --token-file, not both");
+  // CAF's TLS module throws (and aborts) when a CA is set without a
+  // certificate, so any TLS option needs the client's certificate and key.
+  if (opts.tls() && (opts.tls_cert.empty() || opts.tls_key.empty()))
+    return cli_error("TLS needs --tls-cert FILE and --tls-key FILE (and "
+                     "--tls-ca FILE to check the node's certificate)");
+  return std::nullopt;
+}
+
+} // namespace
+
 cli_result parse_cli(const std::vector<std::string>& args) {
   cli_options opts;
   bool options_done = false;
-  auto cli_error = [](std::string msg) {
-    return usage_error{std::move(msg), ""};
-  };
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& w = args[i];
     if (options_done || !is_option_word(w)) {
@@ -444,93 +573,11 @@ cli_result parse_cli(const std::vector<std::string>& args) {
       opts.words.push_back(w);
       continue;
     }
-    auto [name, inline_value] = split_option(w);
-    if (name == "--token") {
-      // Never echo the value: it would be a secret on a command line.
-      return cli_error("there is no --token option (command lines are visible "
-                       "to other users); use --token-env NAME or "
-                       "--token-file PATH");
-    }
-    auto flag = [&](bool& dst) -> std::optional<usage_error> {
-      if (inline_value)
-        return cli_error(name + " takes no value");
-      dst = true;
-      return std::nullopt;
-    };
-    auto value = [&](std::string& dst) -> std::optional<usage_error> {
-      if (inline_value) {
-        dst = *inline_value;
-      } else if (i + 1 < args.size()) {
-        dst = args[++i];
-      } else {
-        return cli_error(name + " needs a value");
-      }
-      if (dst.empty())
-        return cli_error(name + " must not be empty");
-      if (dst.size() > max_argument_size)
-        return cli_error(name + ": value too long");
-      return std::nullopt;
-    };
-    std::optional<usage_error> err;
-    bool before_command = opts.words.empty();
-    if (name == "--json") {
-      err = flag(opts.json);
-    } else if (before_command && (name == "--help" || name == "-h")) {
-      err = flag(opts.help);
-    } else if (before_command && name == "--version") {
-      err = flag(opts.version);
-    } else if (name == "--connect") {
-      std::string str;
-      err = value(str);
-      if (!err) {
-        auto ep = parse_endpoint(str);
-        if (!ep)
-          return cli_error("--connect expects HOST:PORT (port 1 to 65535, "
-                           "IPv6 as [ADDR]:PORT), got '"
-                           + printable(str) + "'");
-        opts.connect = *ep;
-      }
-    } else if (name == "--token-env") {
-      err = value(opts.token_env);
-      if (!err) {
-        auto ok
-          = std::all_of(opts.token_env.begin(), opts.token_env.end(),
-                        [](char c) {
-                          return std::isalnum(static_cast<unsigned char>(c))
-                                 || c == '_';
-                        })
-            && !is_digit(opts.token_env.front());
-        if (!ok)
-          return cli_error("--token-env expects a variable name (letters, "
-                           "digits, _), got '"
-                           + printable(opts.token_env) + "'");
-        opts.token_env_given = true;
-      }
-    } else if (name == "--token-file") {
-      err = value(opts.token_file);
-    } else if (name == "--tls-ca") {
-      err = value(opts.tls_ca);
-    } else if (name == "--tls-cert") {
-      err = value(opts.tls_cert);
-    } else if (name == "--tls-key") {
-      err = value(opts.tls_key);
-    } else if (before_command) {
-      return cli_error("unknown option '" + printable(name) + "'");
-    } else {
-      // An option of the command (e.g. --status): its parser checks it.
-      opts.words.push_back(w);
-      continue;
-    }
-    if (err)
+    if (auto err = parse_cli_option(args, i, opts))
       return *err;
   }
-  if (opts.token_env_given && !opts.token_file.empty())
-    return cli_error("use --token-env or --token-file, not both");
-  // CAF's TLS module throws (and aborts) when a CA is set without a
-  // certificate, so any TLS option needs the client's certificate and key.
-  if (opts.tls() && (opts.tls_cert.empty() || opts.tls_key.empty()))
-    return cli_error("TLS needs --tls-cert FILE and --tls-key FILE (and "
-                     "--tls-ca FILE to check the node's certificate)");
+  if (auto err = check_cli(opts))
+    return *err;
   return opts;
 }
 

@@ -335,110 +335,135 @@ int run_events(console_state& st, const command& cmd, bool json) {
   return exit_ok;
 }
 
+/// Reports the failure of `res`, or prints what `format` makes of its value.
+template <class T, class Format>
+int print_outcome(const outcome<T>& res, Format format) {
+  if (!res)
+    return report(res.error);
+  print(format(*res.value));
+  return exit_ok;
+}
+
+/// `help [COMMAND]`: the usage of COMMAND, else the commands (console) or
+/// the full usage (command line).
+int run_help(const console_state& st, const command& cmd) {
+  if (!cmd.topic.empty())
+    print(usage_of(*find_command(cmd.topic)));
+  else
+    print(st.interactive ? commands_help() : cli_usage());
+  return exit_ok;
+}
+
+/// `status`, `pools` and `servers`: one status query, three views of it.
+int run_listing(console_state& st, const command& cmd, bool json) {
+  auto pools = with_node(st, true, [&] { return st.node.status(); });
+  if (!pools)
+    return report(pools.error);
+  remember(st, *pools.value);
+  if (cmd.kind == command_kind::status) {
+    print(format_status(*pools.value, json));
+  } else if (cmd.kind == command_kind::pools) {
+    print(format_pools(*pools.value, json));
+  } else {
+    if (!cmd.pool.empty())
+      if (auto msg = unknown_pool_message(*pools.value, cmd.pool))
+        return report({failure_kind::node_error, *msg});
+    print(format_servers(
+      select_servers(*pools.value, cmd.pool, cmd.status_filter), json));
+  }
+  return exit_ok;
+}
+
+int run_server(console_state& st, const command& cmd, bool json) {
+  auto rec = with_node(st, true, [&] { return st.node.server(cmd.server_id); });
+  return print_outcome(rec, [&](auto& x) { return format_server(x, json); });
+}
+
+/// `ensure`, `increase` and `decrease`.
+int run_scale(console_state& st, const command& cmd, bool json) {
+  auto reply = with_node(st, false, [&] {
+    return st.node.scale(cmd.kind, cmd.pool, cmd.count);
+  });
+  return print_outcome(reply, [&](auto& x) { return format_scale(x, json); });
+}
+
+/// `reboot`, with or without `--abort`.
+int run_reboot(console_state& st, const command& cmd, bool json) {
+  auto n = with_node(st, false, [&] {
+    return cmd.abort ? st.node.abort_reboot(cmd.pool)
+                     : st.node.reboot(cmd.pool, cmd.max_unavailable);
+  });
+  return print_outcome(n, [&](auto& x) {
+    return format_rollout(cmd.pool, x, json);
+  });
+}
+
+int run_stop(console_state& st, const command& cmd, bool json) {
+  auto rec = with_node(st, false, [&] { return st.node.stop(cmd.server_id); });
+  return print_outcome(rec, [&](auto& x) { return format_stop(x, json); });
+}
+
+int run_limits(console_state& st, bool json) {
+  auto info = with_node(st, true, [&] { return st.node.limits(); });
+  return print_outcome(info, [&](auto& x) { return format_limits(x, json); });
+}
+
+int run_webhooks(console_state& st, bool json) {
+  auto hooks = with_node(st, true, [&] { return st.node.webhooks(); });
+  return print_outcome(hooks,
+                       [&](auto& x) { return format_webhooks(x, json); });
+}
+
+int run_decisions(console_state& st, const command& cmd, bool json) {
+  auto ds = with_node(st, true, [&] {
+    return st.node.decisions(cmd.pool, static_cast<uint32_t>(cmd.count));
+  });
+  return print_outcome(ds, [&](auto& x) {
+    return format_decisions(cmd.pool, x, json);
+  });
+}
+
+/// `pause` and `resume`.
+int run_pause(console_state& st, const command& cmd, bool json) {
+  auto p = with_node(st, false, [&] {
+    return st.node.pause(cmd.pool, cmd.kind == command_kind::pause);
+  });
+  return print_outcome(p, [&](auto& x) { return format_pause(x, json); });
+}
+
 /// Runs one parsed command and returns its exit code.
 int run_command(console_state& st, const command& cmd) {
   bool json = st.json || cmd.json;
-  auto& node = st.node;
   switch (cmd.kind) {
     case command_kind::help:
-      if (!cmd.topic.empty())
-        print(usage_of(*find_command(cmd.topic)));
-      else
-        print(st.interactive ? commands_help() : cli_usage());
-      return exit_ok;
+      return run_help(st, cmd);
     case command_kind::quit:
       return exit_ok;
     case command_kind::status:
     case command_kind::pools:
-    case command_kind::servers: {
-      auto pools = with_node(st, true, [&] { return node.status(); });
-      if (!pools)
-        return report(pools.error);
-      remember(st, *pools.value);
-      if (cmd.kind == command_kind::status) {
-        print(format_status(*pools.value, json));
-      } else if (cmd.kind == command_kind::pools) {
-        print(format_pools(*pools.value, json));
-      } else {
-        if (!cmd.pool.empty())
-          if (auto msg = unknown_pool_message(*pools.value, cmd.pool))
-            return report({failure_kind::node_error, *msg});
-        print(format_servers(
-          select_servers(*pools.value, cmd.pool, cmd.status_filter), json));
-      }
-      return exit_ok;
-    }
-    case command_kind::server: {
-      auto rec = with_node(st, true,
-                           [&] { return node.server(cmd.server_id); });
-      if (!rec)
-        return report(rec.error);
-      print(format_server(*rec.value, json));
-      return exit_ok;
-    }
+    case command_kind::servers:
+      return run_listing(st, cmd, json);
+    case command_kind::server:
+      return run_server(st, cmd, json);
     case command_kind::ensure:
     case command_kind::increase:
-    case command_kind::decrease: {
-      auto reply = with_node(st, false, [&] {
-        return node.scale(cmd.kind, cmd.pool, cmd.count);
-      });
-      if (!reply)
-        return report(reply.error);
-      print(format_scale(*reply.value, json));
-      return exit_ok;
-    }
-    case command_kind::reboot: {
-      auto n = with_node(st, false, [&] {
-        return cmd.abort ? node.abort_reboot(cmd.pool)
-                         : node.reboot(cmd.pool, cmd.max_unavailable);
-      });
-      if (!n)
-        return report(n.error);
-      print(format_rollout(cmd.pool, *n.value, json));
-      return exit_ok;
-    }
-    case command_kind::stop: {
-      auto rec = with_node(st, false, [&] { return node.stop(cmd.server_id); });
-      if (!rec)
-        return report(rec.error);
-      print(format_stop(*rec.value, json));
-      return exit_ok;
-    }
+    case command_kind::decrease:
+      return run_scale(st, cmd, json);
+    case command_kind::reboot:
+      return run_reboot(st, cmd, json);
+    case command_kind::stop:
+      return run_stop(st, cmd, json);
     case command_kind::events:
       return run_events(st, cmd, json);
-    case command_kind::limits: {
-      auto info = with_node(st, true, [&] { return node.limits(); });
-      if (!info)
-        return report(info.error);
-      print(format_limits(*info.value, json));
-      return exit_ok;
-    }
-    case command_kind::webhooks: {
-      auto hooks = with_node(st, true, [&] { return node.webhooks(); });
-      if (!hooks)
-        return report(hooks.error);
-      print(format_webhooks(*hooks.value, json));
-      return exit_ok;
-    }
-    case command_kind::decisions: {
-      auto ds = with_node(st, true, [&] {
-        return node.decisions(cmd.pool, static_cast<uint32_t>(cmd.count));
-      });
-      if (!ds)
-        return report(ds.error);
-      print(format_decisions(cmd.pool, *ds.value, json));
-      return exit_ok;
-    }
+    case command_kind::limits:
+      return run_limits(st, json);
+    case command_kind::webhooks:
+      return run_webhooks(st, json);
+    case command_kind::decisions:
+      return run_decisions(st, cmd, json);
     case command_kind::pause:
-    case command_kind::resume: {
-      auto p = with_node(st, false, [&] {
-        return node.pause(cmd.pool, cmd.kind == command_kind::pause);
-      });
-      if (!p)
-        return report(p.error);
-      print(format_pause(*p.value, json));
-      return exit_ok;
-    }
+    case command_kind::resume:
+      return run_pause(st, cmd, json);
   }
   return exit_ok;
 }
