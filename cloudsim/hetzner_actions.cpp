@@ -97,25 +97,8 @@ http_response hetzner_list_actions(inventory& inv, const api_call& call) {
             [](auto a, auto b) { return a->id < b->id; });
   if (auto bad = sort_actions(items, call.query))
     return hetzner_invalid_input("sort", "invalid sort '" + *bad + "'");
-  std::string err;
-  auto page = paginate(call.query, items.size(), 25, 50, &err);
-  if (!page)
-    return hetzner_invalid_input("page", err);
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key("actions");
-  w.StartArray();
-  for (auto i = page->first; i < page->end; ++i)
-    write_hetzner_action(w, *items[i]);
-  w.EndArray();
-  write_hetzner_meta(w, *page);
-  w.EndObject();
-  auto res = json_response(200, sb.GetString());
-  set_header(res.headers, "Link",
-             hetzner_link_header(call.base_url + "/actions", call.query,
-                                 *page));
-  return res;
+  return hetzner_list_page(call, "actions", "/actions", items,
+                           &write_hetzner_action);
 }
 
 } // namespace dynserv::cloudsim

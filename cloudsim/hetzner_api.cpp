@@ -477,25 +477,8 @@ http_response hetzner_api::list(const api_call& call) {
     if (dir == "desc")
       std::reverse(items.begin(), items.end());
   }
-  std::string err;
-  auto page = paginate(call.query, items.size(), 25, 50, &err);
-  if (!page)
-    return hetzner_invalid_input("page", err);
-  rapidjson::StringBuffer sb;
-  json_writer w{sb};
-  w.StartObject();
-  w.Key("servers");
-  w.StartArray();
-  for (auto i = page->first; i < page->end; ++i)
-    write_hetzner_server(w, *items[i]);
-  w.EndArray();
-  write_hetzner_meta(w, *page);
-  w.EndObject();
-  auto res = json_response(200, sb.GetString());
-  set_header(res.headers, "Link",
-             hetzner_link_header(call.base_url + "/servers", call.query,
-                                 *page));
-  return res;
+  return hetzner_list_page(call, "servers", "/servers", items,
+                           &write_hetzner_server);
 }
 
 http_response hetzner_api::get(const api_call& call, const std::string& id) {

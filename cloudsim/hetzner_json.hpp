@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cloudsim/inventory.hpp"
 #include "cloudsim/provider_api.hpp"
@@ -70,5 +71,34 @@ void write_hetzner_meta(json_writer& w, const page_window& page);
 /// The `Link` header of a page of `url` (prev, next, last).
 std::string hetzner_link_header(const std::string& url, const query_params& q,
                                 const page_window& page);
+
+/// One page of a list answer, as every Hetzner list endpoint gives it:
+/// `{"<key>":[...],"meta":{...}}` with a `Link` header, the page chosen by
+/// the call's `page`/`per_page` (25 by default, at most 50), each item
+/// written by `write_item`. 422 `invalid_input` for a bad page.
+template <class Item, class WriteItem>
+http_response hetzner_list_page(const api_call& call, const char* key,
+                                const std::string& path,
+                                const std::vector<const Item*>& items,
+                                WriteItem write_item) {
+  std::string err;
+  auto page = paginate(call.query, items.size(), 25, 50, &err);
+  if (!page)
+    return hetzner_invalid_input("page", err);
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key(key);
+  w.StartArray();
+  for (auto i = page->first; i < page->end; ++i)
+    write_item(w, *items[i]);
+  w.EndArray();
+  write_hetzner_meta(w, *page);
+  w.EndObject();
+  auto res = json_response(200, sb.GetString());
+  set_header(res.headers, "Link",
+             hetzner_link_header(call.base_url + path, call.query, *page));
+  return res;
+}
 
 } // namespace dynserv::cloudsim
