@@ -258,9 +258,6 @@ private:
 
   provider_reply adopt(rest_session& session, provider_reply reply,
                        const create_request& req);
-
-  /// The API answered a batched action read with 404.
-  bool single_action_reads_ = false;
 };
 
 /// Reads `ids` with `GET /actions?id=a&id=b...`, `action_batch` ids per
@@ -274,32 +271,21 @@ action_reports hetzner_dialect::read_actions(rest_session& session,
   std::sort(ids.begin(), ids.end(), action_id_less);
   for (size_t first = 0; first < ids.size(); first += action_batch) {
     auto last = std::min(ids.size(), first + action_batch);
-    if (!single_action_reads_) {
-      std::string target = "/actions";
-      for (auto k = first; k < last; ++k)
-        target += (k == first ? "?id=" : "&id=") + url_encode(ids[k]);
-      http_response rsp;
-      if (session.side_request(reply, rest_op::get, {"GET", target, {}}, rsp)) {
-        rapidjson::Document doc;
-        auto items = parse_json(rsp.body, doc) ? member(&doc, "actions")
-                                               : nullptr;
-        if (items == nullptr || !items->IsArray())
-          continue;
-        for (const auto& item : items->GetArray())
-          if (auto aid = as_id(member(&item, "id")))
-            result[*aid] = read_report(item);
-        for (auto k = first; k < last; ++k)
-          result.emplace(ids[k], action_report{action_status::gone, {}, {}});
-        continue;
-      }
-      // An API without the batched read (an older simulator): one request
-      // per action from now on.
-      if (rsp.status != 404)
-        continue;
-      single_action_reads_ = true;
-    }
+    std::string target = "/actions";
     for (auto k = first; k < last; ++k)
-      read_action(session, reply, ids[k], result);
+      target += (k == first ? "?id=" : "&id=") + url_encode(ids[k]);
+    http_response rsp;
+    if (!session.side_request(reply, rest_op::get, {"GET", target, {}}, rsp))
+      continue;
+    rapidjson::Document doc;
+    auto items = parse_json(rsp.body, doc) ? member(&doc, "actions") : nullptr;
+    if (items == nullptr || !items->IsArray())
+      continue;
+    for (const auto& item : items->GetArray())
+      if (auto aid = as_id(member(&item, "id")))
+        result[*aid] = read_report(item);
+    for (auto k = first; k < last; ++k)
+      result.emplace(ids[k], action_report{action_status::gone, {}, {}});
   }
   return result;
 }

@@ -181,30 +181,6 @@ BOOST_AUTO_TEST_CASE(pending_actions_are_read_in_batches) {
   BOOST_CHECK_EQUAL(script->pending(), 0u);
 }
 
-BOOST_AUTO_TEST_CASE(an_api_without_batched_reads_gets_single_ones) {
-  script->expect("POST", "/servers", 201,
-                 R"({"server":)" + server_json(42, "initializing")
-                   + R"(,"action":{"id":1,"status":"running"},)"
-                     R"("next_actions":[{"id":2,"status":"running"}]})");
-  BOOST_REQUIRE(cloud->create(make_create(spec)).ok());
-  script->expect("GET", "/servers/42", 200, wrapped(42, "initializing"));
-  script->expect("GET", "/actions?id=1&id=2", 404,
-                 R"({"error":{"code":"not_found","message":"not found"}})");
-  script->expect("GET", "/actions/1", 200, action_json(1, "success"));
-  script->expect("GET", "/actions/2", 200, action_json(2, "running"));
-  auto reply = cloud->get("42");
-  BOOST_REQUIRE(reply.ok());
-  BOOST_CHECK_EQUAL(reply.requests, 4u);
-  // From then on single reads straight away; a 404 there means gone.
-  script->expect("GET", "/servers/42", 200, wrapped(42, "initializing"));
-  script->expect("GET", "/actions/2", 404,
-                 R"({"error":{"code":"not_found","message":"not found"}})");
-  BOOST_CHECK_EQUAL(cloud->get("42").requests, 2u);
-  script->expect("GET", "/servers/42", 200, wrapped(42, "running"));
-  BOOST_CHECK_EQUAL(cloud->get("42").requests, 1u);
-  BOOST_CHECK_EQUAL(script->pending(), 0u);
-}
-
 BOOST_AUTO_TEST_CASE(resource_locked_is_permanent_with_its_message) {
   script->expect("POST", "/servers", 423,
                  R"({"error":{"code":"resource_locked","message":"The )"
