@@ -32,16 +32,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The lock pins playwright-core 1.61.1, the newest whose engines allow
-# Debian 12's Node.js 18 (1.62 and later need Node.js 20). Check the Node.js
-# that will run the test against every locked package's engines, so that a
-# mismatch is one clear line here rather than a failure inside the test.
-node "$here/check-engines.js"
-
-# npm ci wipes and reinstalls node_modules: only run it when the installed
-# tree is not the one the lock describes.
+# Debian 12's Node.js 18 (1.62 and later need Node.js 20). npm ci runs with
+# --engine-strict, so a Node.js that does not fit a locked package's engines
+# stops here with npm's EBADENGINE lines (package, required, actual) rather
+# than inside the test. npm ci wipes and reinstalls node_modules: run it only
+# when the installed tree is not the one the lock describes for this Node.js
+# (the stamp holds the Node.js version too, so a changed Node.js is checked).
 stamp="$here/node_modules/.dynserv-lock"
-if [ ! -f "$stamp" ] || ! cmp -s "$stamp" "$here/package-lock.json"; then
-  echo "dashboard: npm ci in $here"
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-  cp "$here/package-lock.json" "$stamp"
+wanted=$(node --version; cat "$here/package-lock.json")
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+  echo "dashboard: npm ci in $here (Node.js $(node --version))"
+  if ! (cd "$here" && npm ci --engine-strict --no-audit --no-fund \
+          --loglevel=error); then
+    echo "dashboard: npm ci failed; if npm says EBADENGINE, the Node.js on" \
+         "PATH ($(command -v node), $(node --version)) does not fit" \
+         "tests/dashboard/package-lock.json" >&2
+    exit 1
+  fi
+  printf '%s\n' "$wanted" > "$stamp"
 fi
